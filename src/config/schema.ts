@@ -1,0 +1,77 @@
+import { z } from 'zod';
+
+const registryCreds = z.object({
+  username: z.string().optional(),
+  password: z.string().optional(),
+  /** a bearer token used as-is (e.g. a registry access token) */
+  token: z.string().optional(),
+  /** allow plain HTTP / unverified TLS for this registry (loopback is always allowed plain HTTP) */
+  insecure: z.boolean().default(false),
+  /** parallel connections to this registry */
+  maxConnections: z.number().int().min(1).max(64).optional(),
+}).strict();
+
+export const configSchema = z.object({
+  /** directory for the embedded database, the signing key and caches */
+  dataDir: z.string().min(1).default('./data'),
+  database: z.object({
+    /** file:PATH, libsql://HOST, http(s)://HOST — default file:<dataDir>/customs.db */
+    url: z.string().regex(/^(file:|libsql:\/\/|https?:\/\/|wss?:\/\/)/, 'must start with file:, libsql://, http://, https://, ws:// or wss://').optional(),
+    authToken: z.string().optional(),
+  }).strict().default({}),
+  server: z.object({
+    host: z.string().default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535).default(8080),
+  }).strict().default({ host: '127.0.0.1', port: 8080 }),
+  log: z.object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') }).strict().default({ level: 'info' }),
+  /** per registry host (as in references: "ghcr.io", "127.0.0.1:5000") */
+  registries: z.record(z.string(), registryCreds).default({}),
+  /** docker config.json for credentials; default $DOCKER_CONFIG/config.json or ~/.docker/config.json */
+  dockerConfig: z.string().optional(),
+  http: z.object({
+    /** connect + headers timeout, ms */
+    timeoutMs: z.number().int().min(100).default(30_000),
+    /** idle body timeout while streaming a blob, ms */
+    bodyTimeoutMs: z.number().int().min(100).default(60_000),
+    /** retries for 429/5xx/connection errors */
+    retries: z.number().int().min(0).max(20).default(4),
+    /** first backoff, ms; doubles each retry, with jitter; Retry-After wins when given */
+    backoffMs: z.number().int().min(1).default(500),
+    /** ceiling of one backoff wait, ms */
+    maxBackoffMs: z.number().int().min(1).default(30_000),
+    /** default parallel connections per registry */
+    maxConnectionsPerRegistry: z.number().int().min(1).max(64).default(6),
+  }).strict().default({ timeoutMs: 30_000, bodyTimeoutMs: 60_000, retries: 4, backoffMs: 500, maxBackoffMs: 30_000, maxConnectionsPerRegistry: 6 }),
+  limits: z.object({
+    /** largest manifest / index accepted */
+    maxManifestBytes: z.number().int().min(1024).default(4 * 1024 * 1024),
+    /** largest image config accepted */
+    maxConfigBytes: z.number().int().min(1024).default(16 * 1024 * 1024),
+    /** largest single file an analyzer may read into memory */
+    maxFileBytes: z.number().int().min(1024).default(64 * 1024 * 1024),
+    /** largest uncompressed layer */
+    maxLayerBytes: z.number().int().min(1024).default(32 * 1024 * 1024 * 1024),
+    /** uncompressed/compressed ratio cap, checked once more than ratioGraceBytes were inflated */
+    maxCompressionRatio: z.number().min(2).default(200),
+    ratioGraceBytes: z.number().int().min(0).default(64 * 1024 * 1024),
+    /** tar entries in one layer */
+    maxEntriesPerLayer: z.number().int().min(1).default(2_000_000),
+    /** nesting depth of JSON documents from a registry */
+    maxJsonDepth: z.number().int().min(4).default(64),
+    /** manifests followed from one reference (index → manifests) */
+    maxManifestsPerImage: z.number().int().min(1).default(256),
+  }).strict().default({
+    maxManifestBytes: 4 * 1024 * 1024, maxConfigBytes: 16 * 1024 * 1024, maxFileBytes: 64 * 1024 * 1024,
+    maxLayerBytes: 32 * 1024 * 1024 * 1024, maxCompressionRatio: 200, ratioGraceBytes: 64 * 1024 * 1024,
+    maxEntriesPerLayer: 2_000_000, maxJsonDepth: 64, maxManifestsPerImage: 256,
+  }),
+  scan: z.object({
+    /** layers downloaded and analysed at once for one image */
+    layerConcurrency: z.number().int().min(1).max(16).default(3),
+  }).strict().default({ layerConcurrency: 3 }),
+}).strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type RegistryCreds = z.infer<typeof registryCreds>;
+export type Limits = Config['limits'];
+export type HttpSettings = Config['http'];

@@ -1,0 +1,135 @@
+// Plain data passed between stages. No classes, no behaviour: everything here is JSON-serialisable.
+
+/** An OCI content descriptor. */
+export interface Descriptor {
+  mediaType: string;
+  digest: string;           // "sha256:<hex>"
+  size: number;
+  urls?: string[];
+  annotations?: Record<string, string>;
+  platform?: Platform;
+  artifactType?: string;
+}
+
+export interface Platform {
+  os: string;
+  architecture: string;
+  variant?: string;
+}
+
+/** A parsed image reference. Remote: registry/repository + tag and/or digest. Local: a transport + path. */
+export type ImageRef =
+  | { kind: 'registry'; registry: string; repository: string; tag?: string; digest?: string; original: string }
+  | { kind: 'oci'; path: string; tag?: string; original: string }
+  | { kind: 'oci-archive'; path: string; tag?: string; original: string }
+  | { kind: 'docker-archive'; path: string; original: string };
+
+/** One platform's image, resolved: manifest + config + layers, everything verified against digests. */
+export interface ResolvedImage {
+  /** digest of what the reference pointed at (an index, or the manifest itself) */
+  rootDigest: string;
+  /** digest of this platform's manifest */
+  manifestDigest: string;
+  manifestMediaType: string;
+  platform: Platform;
+  config: ImageConfigSummary;
+  configDigest: string;
+  layers: Descriptor[];
+}
+
+export interface ImageConfigSummary {
+  os?: string;
+  architecture?: string;
+  variant?: string;
+  created?: string;
+  user?: string;
+  env?: string[];
+  entrypoint?: string[];
+  cmd?: string[];
+  workingDir?: string;
+  labels?: Record<string, string>;
+  diffIds?: string[];
+  history?: { created?: string; createdBy?: string; emptyLayer?: boolean }[];
+}
+
+/** What a source of images can do; remote registries and local archives implement it alike. */
+export interface ImageSource {
+  /** human-readable name for messages, e.g. "127.0.0.1:5000/lab/app:vuln" or "oci-archive:/x.tar" */
+  readonly name: string;
+  /** Resolve to one image per platform. `platform` narrows an index to one platform; attestation
+   *  children (unknown/unknown) are never returned. Throws CustomsError. */
+  resolve(opts?: { platform?: Platform }): Promise<ResolvedImage[]>;
+  /** Open a blob as a stream whose bytes are verified against desc.digest and desc.size; the stream
+   *  errors with CustomsError('digest-mismatch' | 'corrupt') at the end if they do not match. */
+  openBlob(desc: Descriptor): Promise<NodeJS.ReadableStream & AsyncIterable<Buffer>>;
+  close?(): Promise<void>;
+}
+
+export interface OsInfo {
+  id: string;               // "debian", "alpine", "ubuntu"
+  name?: string;            // NAME
+  versionId?: string;       // VERSION_ID
+  versionCodename?: string; // VERSION_CODENAME
+  prettyName?: string;
+  idLike?: string[];
+  foundIn: string;          // path of the os-release file used
+  layer?: string;           // digest of the layer that provided it
+}
+
+export type PackageType = 'deb' | 'apk';
+
+export interface PackageRecord {
+  type: PackageType;
+  name: string;
+  version: string;
+  arch?: string;
+  /** source package (Debian `Source:`) or origin (apk `o:`); version equals binary version when absent */
+  sourceName?: string;
+  sourceVersion?: string;
+  license?: string;
+  maintainer?: string;
+  /** file the package was found in, absolute path inside the image, e.g. /var/lib/dpkg/status */
+  foundIn: string;
+  /** digest of the layer that added this package (set during the merge) */
+  layer?: string;
+  /** zero-based index of that layer */
+  layerIndex?: number;
+}
+
+/** What one analyzer said about one file. */
+export interface FileFinding {
+  analyzer: string;
+  os?: Omit<OsInfo, 'layer'>;
+  packages?: Omit<PackageRecord, 'layer' | 'layerIndex'>[];
+}
+
+/** Everything learnt from one layer, cacheable by layer digest + analyzer versions. */
+export interface LayerResult {
+  digest: string;
+  /** path → findings of the analyzers that wanted that file (paths absolute, normalised) */
+  files: Record<string, FileFinding[]>;
+  /** whiteouts in this layer: absolute paths deleted from lower layers */
+  whiteouts: string[];
+  /** opaque directories in this layer: everything below them from lower layers is hidden */
+  opaqueDirs: string[];
+  /** symlinks among wanted paths: path → absolute target (resolved relative to the link's dir) */
+  symlinks: Record<string, string>;
+  /** counts for logs/benchmarks */
+  stats: { entries: number; bytesRead: number; uncompressedBytes: number };
+  /** non-fatal problems (skipped entries: unsafe path, over the per-file cap, ...) */
+  warnings: string[];
+}
+
+/** The inventory of one platform of an image. */
+export interface ImageInventory {
+  source: string;           // the reference as given
+  rootDigest: string;
+  manifestDigest: string;
+  platform: Platform;
+  configDigest: string;
+  config: ImageConfigSummary;
+  layers: { digest: string; size: number; mediaType: string; diffId?: string; cached: boolean }[];
+  os?: OsInfo;
+  packages: PackageRecord[];
+  warnings: string[];
+}
