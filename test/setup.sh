@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what the tests and benchmarks need when it is missing; never skips.
+# Debian's docker-registry (CNCF distribution 2.8) and skopeo; openssl for the token-auth test server.
+set -euo pipefail
+missing=()
+for cmd in docker-registry skopeo openssl zstd; do
+  command -v "$cmd" >/dev/null 2>&1 || missing+=("$cmd")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  pkgs=()
+  for cmd in "${missing[@]}"; do
+    case "$cmd" in
+      docker-registry) pkgs+=(docker-registry) ;;
+      skopeo) pkgs+=(skopeo) ;;
+      openssl) pkgs+=(openssl) ;;
+      zstd) pkgs+=(zstd) ;;
+    esac
+  done
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "test/setup.sh: installing ${pkgs[*]} with apt-get" >&2
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
+  else
+    echo "test/setup.sh: missing ${missing[*]}. Install the Debian packages: sudo apt-get install ${pkgs[*]}" >&2
+    exit 1
+  fi
+fi
+if [ ! -x node_modules/.bin/node ] || ! node_modules/.bin/node --version | grep -q '^v24\.'; then
+  echo "test/setup.sh: node_modules/.bin/node is not Node 24; run 'npm ci' first" >&2
+  exit 1
+fi
