@@ -1,0 +1,64 @@
+import { writeFileSync } from 'node:fs';
+import type { Config } from '../config/schema.ts';
+import { CustomsError } from '../errors.ts';
+import { formatPlatform } from '../image/manifest.ts';
+import { toCycloneDx } from '../sbom/cyclonedx.ts';
+import { toSpdx } from '../sbom/spdx.ts';
+import { VERSION } from '../version.ts';
+import { takeInventory, type InventoryRun } from './inventory.ts';
+import { renderTable } from './table.ts';
+
+export interface ScanFlags { format?: string; output?: string; platform?: string; cache: boolean }
+
+export async function scanCommand(refText: string, cfg: Config, flags: ScanFlags): Promise<void> {
+  const format = flags.format ?? 'table';
+  if (format !== 'table' && format !== 'json') throw new CustomsError('usage', `unknown --format "${format}" for scan: use table or json`);
+  const run = await takeInventory(refText, cfg, flags);
+  emit(format === 'json' ? JSON.stringify(inventoryJson(run), null, 2) + '\n' : inventoryTable(run), flags.output);
+}
+
+export async function sbomCommand(refText: string, cfg: Config, flags: ScanFlags): Promise<void> {
+  const format = flags.format ?? 'cyclonedx';
+  if (!['cyclonedx', 'spdx', 'json'].includes(format)) throw new CustomsError('usage', `unknown --format "${format}" for sbom: use cyclonedx, spdx or json`);
+  const run = await takeInventory(refText, cfg, flags);
+  const subject = { ref: run.ref, toolVersion: VERSION, timestamp: run.finishedAt, inventories: run.inventories };
+  const doc = format === 'cyclonedx' ? toCycloneDx(subject) : format === 'spdx' ? toSpdx(subject) : inventoryJson(run);
+  emit(JSON.stringify(doc, null, 2) + '\n', flags.output);
+}
+
+function emit(text: string, output: string | undefined): void {
+  if (!output || output === '-') { process.stdout.write(text); return; }
+  try {
+    writeFileSync(output, text);
+  } catch (e: any) {
+    throw new CustomsError('usage', `cannot write ${output}: ${e.code ?? e.message}`);
+  }
+}
+
+/** The JSON form of an inventory run (also the `sbom --format json` output). */
+export function inventoryJson(run: InventoryRun) {
+  return {
+    scanner: { name: 'customs', version: VERSION },
+    reference: run.ref.original,
+    startedAt: run.startedAt,
+    finishedAt: run.finishedAt,
+    images: run.inventories,
+  };
+}
+
+function inventoryTable(run: InventoryRun): string {
+  const parts: string[] = [];
+  for (const inv of run.inventories) {
+    const os = inv.os ? `${inv.os.prettyName ?? `${inv.os.id} ${inv.os.versionId ?? ''}`}` : 'unknown OS';
+    const cached = inv.layers.filter((l) => l.cached).length;
+    parts.push(`${run.ref.original} ${formatPlatform(inv.platform)}\n  manifest ${inv.manifestDigest}\n  ${os}; ${inv.layers.length} layers (${cached} from cache); ${inv.packages.length} packages\n`);
+    const layerNo = new Map(inv.layers.map((l, i) => [l.digest, i]));
+    parts.push(renderTable(['TYPE', 'NAME', 'VERSION', 'ARCH', 'SOURCE', 'LAYER'], inv.packages.map((p) => [
+      p.type, p.name, p.version, p.arch ?? '',
+      p.sourceName && (p.sourceName !== p.name || (p.sourceVersion && p.sourceVersion !== p.version)) ? `${p.sourceName} ${p.sourceVersion ?? ''}`.trim() : '',
+      p.layer ? `${layerNo.get(p.layer) ?? '?'} ${p.layer.slice(7, 19)}` : '',
+    ])));
+    for (const w of inv.warnings) parts.push(`warning: ${w}\n`);
+  }
+  return parts.join('\n');
+}

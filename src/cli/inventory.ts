@@ -1,0 +1,40 @@
+import { defaultAnalyzers, analyzersKey } from '../analyzers/index.ts';
+import { LayerCache } from '../cache/layer-cache.ts';
+import type { Config } from '../config/schema.ts';
+import { openDatabase } from '../db/client.ts';
+import { parsePlatform } from '../image/manifest.ts';
+import { parseReference } from '../image/reference.ts';
+import { openImageSource } from '../image/sources.ts';
+import { inventoryImage } from '../pipeline.ts';
+import { RegistryClient } from '../registry/client.ts';
+import type { ImageInventory, ImageRef } from '../types.ts';
+import { createProgress } from './progress.ts';
+
+export interface InventoryRun { ref: ImageRef; inventories: ImageInventory[]; startedAt: string; finishedAt: string }
+
+/** What `scan` and `sbom` share: parse the reference, open the source and the cache, take the inventory. */
+export async function takeInventory(refText: string, cfg: Config, opts: { platform?: string; cache: boolean }): Promise<InventoryRun> {
+  const ref = parseReference(refText);
+  const platform = opts.platform ? parsePlatform(opts.platform) : undefined;
+  const database = opts.cache ? await openDatabase(cfg) : undefined;
+  const client = new RegistryClient(cfg);
+  const source = openImageSource(ref, cfg, client);
+  const progress = createProgress(ref.original);
+  const startedAt = new Date().toISOString();
+  try {
+    const inventories = await inventoryImage(source, {
+      analyzers: defaultAnalyzers,
+      limits: cfg.limits,
+      concurrency: cfg.scan.layerConcurrency,
+      ...(database ? { cache: new LayerCache(database.db, analyzersKey(defaultAnalyzers)) } : {}),
+      ...(platform ? { platform } : {}),
+      ...(progress ? { onBytes: progress.onBytes, onPlan: progress.onPlan } : {}),
+    });
+    return { ref, inventories, startedAt, finishedAt: new Date().toISOString() };
+  } finally {
+    progress?.done();
+    await source.close?.();
+    await client.close();
+    database?.close();
+  }
+}

@@ -1,0 +1,41 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createClient, type Client } from '@libsql/client';
+import { drizzle, type LibSQLDatabase } from 'drizzle-orm/libsql';
+import { migrate } from 'drizzle-orm/libsql/migrator';
+import type { Config } from '../config/schema.ts';
+import { CustomsError } from '../errors.ts';
+import { log } from '../log.ts';
+import * as schema from './schema.ts';
+
+export type Db = LibSQLDatabase<typeof schema>;
+export interface Database { db: Db; client: Client; url: string; close(): void }
+
+const MIGRATIONS = resolve(dirname(fileURLToPath(import.meta.url)), '../../migrations');
+
+/** Open the database (embedded file by default, or a libsql server) and bring its schema up to date. */
+export async function openDatabase(cfg: Config): Promise<Database> {
+  const url = cfg.database.url!;
+  if (url.startsWith('file:')) mkdirSync(dirname(resolve(url.slice('file:'.length))), { recursive: true });
+  let client: Client;
+  try {
+    client = createClient({ url, ...(cfg.database.authToken ? { authToken: cfg.database.authToken } : {}) });
+    if (url.startsWith('file:')) {
+      // WAL lets several Customs processes on one host share the file; wait rather than fail on a lock.
+      await client.execute('PRAGMA journal_mode=WAL');
+      await client.execute('PRAGMA busy_timeout=10000');
+    }
+    const db = drizzle(client, { schema });
+    await migrate(db, { migrationsFolder: MIGRATIONS });
+    log.debug({ db: redactUrl(url) }, 'database ready');
+    return { db, client, url, close: () => client.close() };
+  } catch (e: any) {
+    throw new CustomsError('config', `cannot open database ${redactUrl(url)}: ${e.message}`, { cause: e });
+  }
+}
+
+/** Database URLs may carry credentials (authToken query, user:pass@); keep them out of logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//[redacted]@').replace(/([?&](authToken|token)=)[^&]*/gi, '$1[redacted]');
+}

@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { scanCommand, sbomCommand } from './cli/commands.ts';
+import { serveCommand } from './cli/serve.ts';
+import { loadConfig } from './config/load.ts';
+import { CustomsError, isCustomsError } from './errors.ts';
+import { log, setLogLevel } from './log.ts';
+import { VERSION } from './version.ts';
+
+const USAGE = `customs ${VERSION} — registry-side image scanning
+
+Usage:
+  customs serve                      run the service (embedded defaults; GET /healthz)
+  customs scan <ref> [options]       inventory of an image (table, or --format json)
+  customs sbom <ref> [options]       SBOM of an image (--format cyclonedx|spdx|json)
+  customs version
+
+References:
+  registry/repo:tag   registry/repo@sha256:…   oci:DIR[:TAG]   oci-archive:FILE[:TAG]   docker-archive:FILE
+
+Options:
+  --format FMT        output format (scan: table|json; sbom: cyclonedx|spdx|json)
+  --output FILE       write to FILE instead of stdout
+  --platform P        only this platform of a multi-arch image, os/arch[/variant]
+  --no-cache          do not read or write the per-layer cache
+  --config FILE       configuration file (YAML or JSON; also $CUSTOMS_CONFIG)
+  --log-level LEVEL   trace|debug|info|warn|error|silent (also $CUSTOMS_LOG_LEVEL)
+
+Exit codes: 0 ok, 2 usage, 3 config, 4 not found, 5 unreachable, 6 auth refused,
+7 digest mismatch, 8 unsupported, 9 corrupt, 10 limit exceeded, 11 registry error, 1 internal.
+`;
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv, allowPositionals: true, strict: true,
+      options: {
+        format: { type: 'string', short: 'f' }, output: { type: 'string', short: 'o' }, platform: { type: 'string' },
+        'no-cache': { type: 'boolean' }, config: { type: 'string', short: 'c' }, 'log-level': { type: 'string' },
+        help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' },
+      },
+    });
+  } catch (e: any) {
+    throw new CustomsError('usage', `${e.message}\n\n${USAGE}`);
+  }
+  const { values: v, positionals } = parsed;
+  const [command, ...rest] = positionals;
+  if (v.version || command === 'version') { process.stdout.write(`${VERSION}\n`); return 0; }
+  if (v.help || !command || command === 'help') { process.stdout.write(USAGE); return command || v.help ? 0 : 2; }
+
+  const cfg = loadConfig(v.config ? { file: v.config } : {});
+  setLogLevel(v['log-level'] ?? process.env.CUSTOMS_LOG_LEVEL ?? (command === 'serve' ? cfg.log.level : 'warn'));
+
+  const needRef = () => {
+    if (rest.length !== 1) throw new CustomsError('usage', `customs ${command} takes exactly one image reference\n\n${USAGE}`);
+    return rest[0]!;
+  };
+  const flags = { format: v.format, output: v.output, platform: v.platform, cache: !v['no-cache'] };
+  switch (command) {
+    case 'serve': await serveCommand(cfg); return 0;
+    case 'scan': await scanCommand(needRef(), cfg, flags); return 0;
+    case 'sbom': await sbomCommand(needRef(), cfg, flags); return 0;
+    default: throw new CustomsError('usage', `unknown command "${command}"\n\n${USAGE}`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (e: unknown) => {
+    if (isCustomsError(e)) {
+      process.stderr.write(`customs: ${e.message}\n`);
+      log.debug({ err: e }, 'command failed');
+      process.exitCode = e.exitCode;
+    } else {
+      process.stderr.write(`customs: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

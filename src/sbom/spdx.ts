@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto';
+import type { ImageInventory } from '../types.ts';
+import { formatPlatform } from '../image/manifest.ts';
+import { imagePurl, packagePurl } from './purl.ts';
+import { repositoryUrl, subjectName, type SbomSubject } from './subject.ts';
+
+/** SPDX 2.3 JSON: the document DESCRIBES each platform image, which CONTAINS its packages. */
+export function toSpdx(s: SbomSubject): object {
+  const repoUrl = repositoryUrl(s.ref);
+  const name = subjectName(s.ref);
+  const packages: any[] = [];
+  const relationships: any[] = [];
+  const ids = new Set<string>();
+  const spdxId = (raw: string) => {
+    const base = `SPDXRef-${raw.replace(/[^A-Za-z0-9.-]+/g, '-')}`.slice(0, 200);
+    let id = base;
+    for (let n = 2; ids.has(id); n++) id = `${base}-${n}`;
+    ids.add(id);
+    return id;
+  };
+  for (const inv of s.inventories) {
+    const imageId = spdxId(`image-${formatPlatform(inv.platform)}-${inv.manifestDigest.slice(7, 19)}`);
+    packages.push({
+      SPDXID: imageId, name, versionInfo: inv.manifestDigest, downloadLocation: 'NOASSERTION', filesAnalyzed: false,
+      primaryPackagePurpose: 'CONTAINER', licenseConcluded: 'NOASSERTION', licenseDeclared: 'NOASSERTION', copyrightText: 'NOASSERTION',
+      checksums: [checksum(inv.manifestDigest)],
+      externalRefs: [{ referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: imagePurl(inv, repoUrl) }],
+      comment: `platform ${formatPlatform(inv.platform)}; layers ${inv.layers.map((l) => l.digest).join(', ')}`,
+    });
+    relationships.push({ spdxElementId: 'SPDXRef-DOCUMENT', relationshipType: 'DESCRIBES', relatedSpdxElement: imageId });
+    if (inv.os) {
+      const osId = spdxId(`os-${inv.os.id}-${inv.os.versionId ?? ''}-${inv.manifestDigest.slice(7, 19)}`);
+      packages.push({
+        SPDXID: osId, name: inv.os.id, versionInfo: inv.os.versionId ?? 'NOASSERTION', downloadLocation: 'NOASSERTION', filesAnalyzed: false,
+        primaryPackagePurpose: 'OPERATING-SYSTEM', licenseConcluded: 'NOASSERTION', licenseDeclared: 'NOASSERTION', copyrightText: 'NOASSERTION',
+        ...(inv.os.prettyName ? { description: inv.os.prettyName } : {}),
+        sourceInfo: origin(inv.os.foundIn, inv.os.layer),
+      });
+      relationships.push({ spdxElementId: imageId, relationshipType: 'CONTAINS', relatedSpdxElement: osId });
+    }
+    for (const p of inv.packages) {
+      const id = spdxId(`${p.type}-${p.name}-${p.version}-${p.arch ?? ''}-${inv.manifestDigest.slice(7, 19)}`);
+      packages.push({
+        SPDXID: id, name: p.name, versionInfo: p.version, downloadLocation: 'NOASSERTION', filesAnalyzed: false,
+        primaryPackagePurpose: 'LIBRARY', licenseConcluded: 'NOASSERTION',
+        // free-text licenses from package databases are not SPDX expressions; keep them as a comment
+        licenseDeclared: 'NOASSERTION', copyrightText: 'NOASSERTION',
+        ...(p.license ? { licenseComments: `declared by the package database: ${p.license}` } : {}),
+        ...(p.maintainer ? { supplier: `Person: ${p.maintainer.replace(/[\r\n]/g, ' ')}` } : {}),
+        externalRefs: [{ referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: packagePurl(p, inv.os) }],
+        sourceInfo: origin(p.foundIn, p.layer) + (p.sourceName ? `; source package ${p.sourceName} ${p.sourceVersion ?? p.version}` : ''),
+      });
+      relationships.push({ spdxElementId: imageId, relationshipType: 'CONTAINS', relatedSpdxElement: id });
+    }
+  }
+  return {
+    spdxVersion: 'SPDX-2.3',
+    dataLicense: 'CC0-1.0',
+    SPDXID: 'SPDXRef-DOCUMENT',
+    name,
+    documentNamespace: `https://customs.invalid/spdx/${encodeURIComponent(name)}-${randomUUID()}`,
+    creationInfo: { created: s.timestamp.replace(/\.\d+Z$/, 'Z'), creators: [`Tool: customs-${s.toolVersion}`] },
+    documentDescribes: relationships.filter((r) => r.relationshipType === 'DESCRIBES').map((r) => r.relatedSpdxElement),
+    packages,
+    relationships,
+  };
+}
+
+function checksum(digest: string) {
+  const [alg, hex] = digest.split(':');
+  return { algorithm: alg === 'sha512' ? 'SHA512' : 'SHA256', checksumValue: hex };
+}
+
+function origin(foundIn: string, layer: string | undefined): string {
+  return `found in ${foundIn}${layer ? ` (layer ${layer})` : ''}`;
+}
+
