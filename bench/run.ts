@@ -1,0 +1,157 @@
+// `npm run bench`: the Foundation performance targets, measured against baselines in the same run.
+//   1. customs sbom wall time vs. downloading + gunzipping the same layers (target ≤ 1.5×)
+//   2. second scan (every layer cached) vs. the first (target ≤ 5%)
+//   3. peak RSS scanning an image with one 2 GB layer (target ≤ 200 MB)
+// Needs the lab image (../shared/lab/registry-lab.sh images; LAB=/tmp/lab by default) and skopeo.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip, createGzip } from 'node:zlib';
+import { Writable } from 'node:stream';
+import { request } from 'undici';
+import tar from 'tar-stream';
+import { startRegistry } from '../test/helpers/registry.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const LAB = process.env.LAB ?? '/tmp/lab';
+const CUSTOMS = join(ROOT, 'bin/customs');
+const results: Record<string, unknown> = {};
+
+function labImage(): string {
+  const layout = join(LAB, 'oci');
+  if (!existsSync(join(layout, 'index.json'))) {
+    console.error(`bench: building the lab image into ${LAB} (debootstrap; a few minutes)`);
+    execFileSync('bash', [join(ROOT, '../shared/lab/registry-lab.sh'), 'images'], { env: { ...process.env, LAB }, stdio: 'inherit' });
+  }
+  return layout;
+}
+
+function skopeoPush(src: string, dest: string): void {
+  execFileSync('skopeo', ['copy', '-q', '--dest-tls-verify=false', src, `docker://${dest}`], { stdio: 'inherit' });
+}
+
+/** Run customs and measure wall time and peak RSS (GNU time's %M, kB). */
+function runCustoms(args: string[], dataDir: string): { seconds: number; maxRssMb: number } {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync('/usr/bin/time', ['-f', 'RSS_KB=%M', CUSTOMS, ...args], {
+    env: { ...process.env, CUSTOMS_DATA: dataDir, CUSTOMS_LOG_LEVEL: 'warn' }, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024,
+  });
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (r.status !== 0) throw new Error(`customs ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  const kb = Number(/RSS_KB=(\d+)/.exec(r.stderr)?.[1] ?? NaN);
+  return { seconds, maxRssMb: kb / 1024 };
+}
+
+/** Baseline: fetch every layer blob of the image and gunzip it, discarding the output. */
+async function downloadAndGunzip(host: string, repo: string, tag: string): Promise<number> {
+  const t0 = process.hrtime.bigint();
+  const accept = 'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json';
+  const m = await request(`http://${host}/v2/${repo}/manifests/${tag}`, { headers: { accept } });
+  const manifest = (await m.body.json()) as { layers: { digest: string }[] };
+  await Promise.all(manifest.layers.map(async (l) => {
+    const r = await request(`http://${host}/v2/${repo}/blobs/${l.digest}`, { maxRedirections: 0 } as any);
+    const hash = createHash('sha256'); // a client must verify digests too; count it in the baseline
+    r.body.on('data', (c: Buffer) => hash.update(c));
+    await pipeline(r.body, createGunzip(), new Writable({ write(_c, _e, cb) { cb(); } }));
+  }));
+  return Number(process.hrtime.bigint() - t0) / 1e9;
+}
+
+/** An OCI layout holding one image with a single layer of `bytes` (incompressible) plus a dpkg status file. */
+async function makeBigLayerLayout(dir: string, bytes: number): Promise<void> {
+  mkdirSync(join(dir, 'blobs/sha256'), { recursive: true });
+  const tmp = join(dir, 'layer.tmp');
+  const pack = tar.pack();
+  const gz = createGzip({ level: 1 });
+  const done = pipeline(pack, gz, createWriteStream(tmp));
+  pack.entry({ name: 'var/lib/dpkg/status' }, readFileSync('/var/lib/dpkg/status'));
+  const big = pack.entry({ name: 'opt/big.bin', size: bytes }, () => {});
+  const chunk = randomBytes(4 * 1024 * 1024);
+  for (let written = 0; written < bytes; written += chunk.length) {
+    const n = Math.min(chunk.length, bytes - written);
+    chunk[0] = (chunk[0]! + 1) & 255; // vary chunks a little so gzip can't dedupe across them
+    if (!big.write(n === chunk.length ? chunk : chunk.subarray(0, n))) await new Promise((r) => big.once('drain', r));
+  }
+  big.end();
+  pack.finalize();
+  await done;
+  const blobDigest = await sha256File(tmp);
+  execFileSync('mv', [tmp, join(dir, 'blobs/sha256', blobDigest)]);
+  const put = (obj: unknown) => {
+    const buf = Buffer.from(JSON.stringify(obj));
+    const d = createHash('sha256').update(buf).digest('hex');
+    writeFileSync(join(dir, 'blobs/sha256', d), buf);
+    return { digest: `sha256:${d}`, size: buf.length };
+  };
+  const config = put({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: ['sha256:' + '0'.repeat(64)] }, config: {} });
+  const manifest = put({
+    schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: `sha256:${blobDigest}`, size: statSync(join(dir, 'blobs/sha256', blobDigest)).size }],
+  });
+  writeFileSync(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+  writeFileSync(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest, annotations: { 'org.opencontainers.image.ref.name': 'big' } }] }));
+}
+
+async function sha256File(path: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const c of createReadStream(path)) h.update(c as Buffer);
+  return h.digest('hex');
+}
+
+async function main(): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), 'customs-bench-'));
+  const registry = await startRegistry({ auth: 'none' });
+  try {
+    const layout = labImage();
+    skopeoPush(`oci:${layout}:app`, `${registry.host}/lab/app:vuln`);
+    const ref = `${registry.host}/lab/app:vuln`;
+
+    // Warm the OS page cache of the registry's storage once so that the first measured run is not penalised.
+    await downloadAndGunzip(registry.host, 'lab/app', 'vuln');
+    const runs = Number(process.env.BENCH_RUNS ?? 3);
+    const baseline: number[] = [];
+    const cold: number[] = [];
+    const warm: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      baseline.push(await downloadAndGunzip(registry.host, 'lab/app', 'vuln'));
+      const data = join(work, `data-${i}`);
+      cold.push(runCustoms(['sbom', ref, '--output', join(work, 'sbom.json')], data).seconds);
+      warm.push(runCustoms(['sbom', ref, '--output', join(work, 'sbom2.json')], data).seconds);
+    }
+    const med = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
+    const components = (JSON.parse(readFileSync(join(work, 'sbom.json'), 'utf8')).components ?? []).length;
+    results.labImage = {
+      ref, runs, components,
+      baselineDownloadGunzipS: med(baseline), customsSbomColdS: med(cold), customsSbomCachedS: med(warm),
+      coldOverBaseline: +(med(cold) / med(baseline)).toFixed(3), target1: '≤ 1.5',
+      cachedOverCold: +(med(warm) / med(cold)).toFixed(3), target2: '≤ 0.05',
+    };
+    console.log(JSON.stringify(results.labImage, null, 2));
+
+    const bigBytes = Number(process.env.BENCH_BIG_BYTES ?? 2 * 1024 ** 3);
+    const bigDir = join(work, 'big');
+    console.error(`bench: generating a ${(bigBytes / 1024 ** 3).toFixed(1)} GiB layer`);
+    await makeBigLayerLayout(bigDir, bigBytes);
+    skopeoPush(`oci:${bigDir}:big`, `${registry.host}/bench/big:1`);
+    rmSync(bigDir, { recursive: true, force: true });
+    const big = runCustoms(['sbom', `${registry.host}/bench/big:1`, '--no-cache', '--output', join(work, 'big.json')], join(work, 'data-big'));
+    const idle = runCustoms(['version'], join(work, 'data-big'));
+    results.bigLayer = {
+      layerBytes: bigBytes, seconds: +big.seconds.toFixed(2), peakRssMb: +big.maxRssMb.toFixed(1), target3: '≤ 200 MB',
+      idleCliPeakRssMb: +idle.maxRssMb.toFixed(1),
+      mbPerSecondUncompressed: +((bigBytes / 1048576) / big.seconds).toFixed(1),
+    };
+    console.log(JSON.stringify(results.bigLayer, null, 2));
+    mkdirSync(join(ROOT, 'bench/out'), { recursive: true });
+    writeFileSync(join(ROOT, 'bench/out/results.json'), JSON.stringify(results, null, 2));
+  } finally {
+    await registry.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+await main();
