@@ -1,0 +1,233 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Readable } from 'node:stream';
+import { Pool } from 'undici';
+import type { Config, HttpSettings } from '../config/schema.ts';
+import { CustomsError } from '../errors.ts';
+import { log } from '../log.ts';
+
+// The HTTP layer under the registry client: pooled connections per origin, retries with backoff,
+// manual redirects (so credentials never follow a redirect to another origin), a plain-HTTP policy
+// and capped body reads. It knows nothing about registries' APIs or auth.
+
+export interface HttpRequest {
+  method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  url: string | URL;
+  headers?: Record<string, string>;
+  /** always a Buffer so a retry can resend it */
+  body?: Buffer | string;
+  /** registry host the request is for (its settings pick connection limit / insecure policy) */
+  registry: string;
+  /** what is being fetched, for messages */
+  what: string;
+  /** follow 3xx redirects (default true) */
+  followRedirects?: boolean;
+  /** statuses that are final answers, not worth a retry, even if 5xx (rare) */
+  noRetry?: boolean;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Readable;
+  /** URL that produced this response (after redirects) */
+  url: URL;
+}
+
+const MAX_REDIRECTS = 5;
+const NET_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE',
+  'ECONNABORTED', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED', 'UND_ERR_DESTROYED',
+]);
+
+/** First value of a response header (undici gives arrays for repeated headers). */
+export function header(res: { headers: HttpResponse['headers'] }, name: string): string | undefined {
+  const v = res.headers[name.toLowerCase()];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** Host without port, brackets removed: "[::1]:5000" → "::1". */
+export function hostnameOf(host: string): string {
+  const m = /^\[([^\]]+)\](?::\d+)?$/.exec(host);
+  if (m) return m[1]!;
+  const i = host.lastIndexOf(':');
+  return i > 0 && host.indexOf(':') === i ? host.slice(0, i) : host;
+}
+
+/** The API host for a registry name as written in references: Docker Hub's is not "docker.io". */
+export function apiHost(registry: string): string {
+  return registry === 'docker.io' || registry === 'index.docker.io' ? 'registry-1.docker.io' : registry;
+}
+
+export function isLoopback(host: string): boolean {
+  const h = hostnameOf(host).toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+/** True when a connection/transport error (not an HTTP status) means the peer could not be reached. */
+export function isNetworkError(e: unknown): boolean {
+  const err = e as { code?: string; cause?: { code?: string } } | undefined;
+  return !!err && (NET_CODES.has(err.code ?? '') || NET_CODES.has(err.cause?.code ?? ''));
+}
+
+export function networkError(e: unknown, what: string, origin: string): CustomsError {
+  const err = e as { code?: string; message?: string; cause?: { code?: string } };
+  const code = err?.code ?? err?.cause?.code ?? 'error';
+  return new CustomsError('unreachable', `${what}: cannot reach ${origin} (${code}: ${err?.message ?? String(e)})`, { cause: e, transient: true });
+}
+
+/** Retry-After as a delay in ms (delta-seconds or HTTP date), undefined when absent/unparseable. */
+export function parseRetryAfter(v: string | undefined, now = Date.now()): number | undefined {
+  if (!v) return undefined;
+  const s = v.trim();
+  if (/^\d+$/.test(s)) return Number(s) * 1000;
+  const t = Date.parse(s);
+  return Number.isNaN(t) ? undefined : Math.max(0, t - now);
+}
+
+/** Exponential backoff with jitter (50–100 % of the doubled base), Retry-After winning, all capped. */
+export function backoffDelay(attempt: number, s: Pick<HttpSettings, 'backoffMs' | 'maxBackoffMs'>, retryAfterMs?: number): number {
+  if (retryAfterMs !== undefined) return Math.min(retryAfterMs, s.maxBackoffMs);
+  const base = s.backoffMs * 2 ** attempt;
+  return Math.min(s.maxBackoffMs, Math.round(base * (0.5 + Math.random() * 0.5)));
+}
+
+function isRetryableStatus(status: number): boolean {
+  return status === 429 || (status >= 500 && status <= 599 && status !== 501 && status !== 505);
+}
+
+/** Consume and discard a body we do not need, without letting a hostile peer keep us reading. */
+export function discard(body: Readable): void {
+  body.destroy();
+}
+
+/**
+ * Read a body completely, refusing more than maxBytes: a declared Content-Length over the cap is
+ * refused before reading; a body without one is aborted as soon as it crosses the cap, so memory
+ * stays bounded by the cap.
+ */
+export async function readCapped(res: Pick<HttpResponse, 'body' | 'headers'>, maxBytes: number, what: string): Promise<Buffer> {
+  const declared = header(res, 'content-length');
+  if (declared !== undefined && /^\d+$/.test(declared) && Number(declared) > maxBytes) {
+    res.body.destroy();
+    throw new CustomsError('limit', `${what}: ${declared} bytes exceeds the limit of ${maxBytes} bytes`);
+  }
+  const chunks: Buffer[] = [];
+  let total = 0;
+  try {
+    for await (const chunk of res.body as AsyncIterable<Buffer>) {
+      total += chunk.length;
+      if (total > maxBytes) {
+        res.body.destroy();
+        throw new CustomsError('limit', `${what}: more than the limit of ${maxBytes} bytes`);
+      }
+      chunks.push(chunk);
+    }
+  } catch (e) {
+    if (e instanceof CustomsError) throw e;
+    throw new CustomsError('unreachable', `${what}: connection failed while reading the response (${(e as Error).message})`, { cause: e, transient: true });
+  }
+  return Buffer.concat(chunks, total);
+}
+
+export class HttpClient {
+  private readonly cfg: Config;
+  private readonly pools = new Map<string, Pool>();
+  private closed = false;
+
+  constructor(cfg: Config) { this.cfg = cfg; }
+
+  /** Scheme for a registry host: plain HTTP only for loopback and registries configured insecure. */
+  schemeFor(registry: string): 'http' | 'https' {
+    return isLoopback(registry) || this.cfg.registries[registry]?.insecure ? 'http' : 'https';
+  }
+
+  baseUrl(registry: string): string {
+    return `${this.schemeFor(registry)}://${apiHost(registry)}`;
+  }
+
+  private assertAllowed(url: URL, registry: string, what: string): void {
+    if (url.protocol === 'https:') return;
+    if (url.protocol === 'http:' && (isLoopback(url.host) || this.cfg.registries[registry]?.insecure || this.cfg.registries[url.host]?.insecure)) return;
+    throw new CustomsError('unsupported', `${what}: refusing ${url.protocol}//${url.host} (plain HTTP is only used for loopback hosts and registries configured insecure: true)`);
+  }
+
+  private poolFor(origin: string, registry: string): Pool {
+    let p = this.pools.get(origin);
+    if (!p) {
+      const h = this.cfg.http;
+      const sameRegistry = new URL(origin).host === apiHost(registry);
+      p = new Pool(origin, {
+        connections: (sameRegistry ? this.cfg.registries[registry]?.maxConnections : undefined) ?? h.maxConnectionsPerRegistry,
+        connectTimeout: h.timeoutMs,
+        headersTimeout: h.timeoutMs,
+        bodyTimeout: h.bodyTimeoutMs,
+      });
+      this.pools.set(origin, p);
+    }
+    return p;
+  }
+
+  /**
+   * Send a request, retrying 429/5xx/connection errors with backoff, following redirects.
+   * Returns the final response (also a 4xx/5xx once retries are spent); throws
+   * CustomsError('unreachable') when the peer could not be reached at all.
+   */
+  async request(req: HttpRequest): Promise<HttpResponse> {
+    if (this.closed) throw new CustomsError('internal', 'HTTP client used after close()');
+    let url = typeof req.url === 'string' ? new URL(req.url) : req.url;
+    let method = req.method;
+    let headers = { ...req.headers };
+    let body = req.body;
+    for (let redirects = 0; ; redirects++) {
+      this.assertAllowed(url, req.registry, req.what);
+      const res = await this.withRetries(url, method, headers, body, req);
+      const location = header(res, 'location');
+      if (req.followRedirects === false || ![301, 302, 303, 307, 308].includes(res.status) || !location) return res;
+      discard(res.body);
+      if (redirects >= MAX_REDIRECTS) throw new CustomsError('registry', `${req.what}: more than ${MAX_REDIRECTS} redirects`);
+      const next = new URL(location, url);
+      // Credentials are for the registry only: a blob redirect to storage (another origin) must not see them.
+      if (next.origin !== url.origin) {
+        headers = Object.fromEntries(Object.entries(headers).filter(([k]) => k.toLowerCase() !== 'authorization'));
+      }
+      if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === 'POST')) {
+        method = 'GET';
+        body = undefined;
+      }
+      log.debug({ what: req.what, from: url.origin, to: next.origin, status: res.status }, 'following redirect');
+      url = next;
+    }
+  }
+
+  private async withRetries(url: URL, method: HttpRequest['method'], headers: Record<string, string>, body: Buffer | string | undefined, req: HttpRequest): Promise<HttpResponse> {
+    const h = this.cfg.http;
+    for (let attempt = 0; ; attempt++) {
+      const last = attempt >= h.retries;
+      try {
+        const r = await this.poolFor(url.origin, req.registry).request({
+          origin: url.origin, path: url.pathname + url.search, method, headers, body,
+        });
+        const res: HttpResponse = { status: r.statusCode, headers: r.headers, body: r.body, url };
+        if (last || req.noRetry || !isRetryableStatus(res.status)) return res;
+        discard(res.body);
+        const wait = backoffDelay(attempt, h, parseRetryAfter(header(res, 'retry-after')));
+        log.warn({ what: req.what, host: url.host, status: res.status, attempt: attempt + 1, waitMs: wait }, 'registry busy or failing; retrying');
+        await sleep(wait);
+      } catch (e) {
+        if (!isNetworkError(e)) throw e;
+        if (last) throw networkError(e, req.what, url.host);
+        const wait = backoffDelay(attempt, h);
+        log.warn({ what: req.what, host: url.host, code: (e as any).code, attempt: attempt + 1, waitMs: wait }, 'connection failed; retrying');
+        await sleep(wait);
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const pools = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.all(pools.map((p) => p.destroy().catch(() => undefined)));
+  }
+}
