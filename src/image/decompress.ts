@@ -1,0 +1,164 @@
+// Layer decompression: compressed blob bytes in, tar bytes out, with size and ratio caps.
+// Everything streams; nothing is buffered beyond zlib's own windows and one chunk of sniffing.
+import { Readable, Transform, type TransformCallback } from 'node:stream';
+import * as zlib from 'node:zlib';
+import { CustomsError, isCustomsError } from '../errors.ts';
+import type { Limits } from '../config/schema.ts';
+import type { LayerCompression } from './media-types.ts';
+
+/** Output chunk size of the decompressors: bigger chunks mean fewer callbacks downstream. */
+const CHUNK = 64 * 1024;
+
+export interface DecompressStats {
+  /** compressed bytes consumed so far */
+  compressedBytes: number;
+  /** uncompressed (tar) bytes produced so far */
+  uncompressedBytes: number;
+  /** what the magic bytes said (may differ from the media type) */
+  compression: LayerCompression;
+}
+
+export interface DecompressedLayer {
+  /** tar bytes; errors with CustomsError ('corrupt' | 'limit', or whatever the input failed with) */
+  stream: Readable;
+  stats: DecompressStats;
+}
+
+/** Sniff the compression from the first bytes: gzip 1f 8b, zstd 28 b5 2f fd, anything else tar. */
+export function sniffCompression(head: Buffer): LayerCompression | undefined {
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  if (head.length >= 4 && head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) return 'zstd';
+  if (head.length < 4) return undefined; // not enough bytes to tell
+  return 'none';
+}
+
+function toReadable(input: NodeJS.ReadableStream | AsyncIterable<Buffer>): Readable {
+  if (input instanceof Readable) return input;
+  if (typeof (input as NodeJS.ReadableStream).pipe === 'function' && typeof (input as NodeJS.ReadableStream).on === 'function') {
+    return new Readable({ highWaterMark: CHUNK }).wrap(input as NodeJS.ReadableStream);
+  }
+  return Readable.from(input as AsyncIterable<Buffer>, { objectMode: false });
+}
+
+/**
+ * Counts what leaves the decompressor and enforces maxLayerBytes and the ratio cap (checked once
+ * more than ratioGraceBytes were produced). Compressed bytes are read from the decompressor's own
+ * `bytesWritten`, so no extra stage is needed on the compressed side.
+ */
+class LayerGuard extends Transform {
+  private readonly limits: Limits;
+  private readonly what: string;
+  readonly stats: DecompressStats;
+  private readonly compressedCount: () => number;
+  constructor(limits: Limits, what: string, stats: DecompressStats, compressedCount: () => number) {
+    super({ highWaterMark: CHUNK });
+    this.limits = limits; this.what = what; this.stats = stats; this.compressedCount = compressedCount;
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    const s = this.stats;
+    s.uncompressedBytes += chunk.length;
+    s.compressedBytes = this.compressedCount();
+    if (s.uncompressedBytes > this.limits.maxLayerBytes) {
+      cb(new CustomsError('limit', `${this.what}: uncompressed layer larger than ${this.limits.maxLayerBytes} bytes (maxLayerBytes)`));
+      return;
+    }
+    if (s.compression !== 'none' && s.uncompressedBytes > this.limits.ratioGraceBytes
+        && s.uncompressedBytes > this.limits.maxCompressionRatio * Math.max(1, s.compressedBytes)) {
+      cb(new CustomsError('limit', `${this.what}: decompression ratio above ${this.limits.maxCompressionRatio}:1 — possible decompression bomb`));
+      return;
+    }
+    cb(null, chunk);
+  }
+  override _flush(cb: TransformCallback): void {
+    this.stats.compressedBytes = this.compressedCount();
+    cb();
+  }
+}
+
+/** Read at least `n` bytes (or up to the end) from `r`, then put them back. */
+async function peek(r: Readable, n: number): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let have = 0;
+  while (have < n) {
+    const chunk = r.read() as Buffer | null;
+    if (chunk !== null) { parts.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk)); have += chunk.length; continue; }
+    if (r.readableEnded || r.destroyed) break;
+    const ended = await new Promise<boolean>((resolve, reject) => {
+      const onReadable = () => { cleanup(); resolve(false); };
+      const onEnd = () => { cleanup(); resolve(true); };
+      const onError = (e: unknown) => { cleanup(); reject(e); };
+      const onClose = () => { cleanup(); resolve(true); };
+      const cleanup = () => { r.off('readable', onReadable); r.off('end', onEnd); r.off('error', onError); r.off('close', onClose); };
+      r.on('readable', onReadable); r.on('end', onEnd); r.on('error', onError); r.on('close', onClose);
+    });
+    if (ended) {
+      const last = r.read() as Buffer | null;
+      if (last !== null) { parts.push(last); have += last.length; }
+      break;
+    }
+  }
+  const head = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+  if (head.length > 0) r.unshift(head);
+  return head;
+}
+
+/**
+ * Turn compressed layer bytes into tar bytes. `declared` is what the media type says
+ * (layerCompression); the magic bytes win when they disagree. `what` names the layer in messages
+ * (e.g. "layer sha256:..."). Errors from the input pass through unchanged (a DigestVerifier's
+ * 'digest-mismatch' stays one); decompressor errors become 'corrupt'; caps become 'limit'.
+ */
+export async function decompressLayer(
+  input: NodeJS.ReadableStream | AsyncIterable<Buffer>,
+  declared: LayerCompression | undefined,
+  limits: Limits,
+  what: string,
+): Promise<DecompressedLayer> {
+  const src = toReadable(input);
+  let head: Buffer;
+  try {
+    head = await peek(src, 4);
+  } catch (e) {
+    src.destroy();
+    throw isCustomsError(e) ? e : new CustomsError('corrupt', `${what}: cannot read layer: ${(e as Error)?.message ?? e}`, { cause: e });
+  }
+  const compression: LayerCompression = sniffCompression(head) ?? (head.length === 0 ? 'none' : (declared ?? 'none'));
+  const stats: DecompressStats = { compressedBytes: 0, uncompressedBytes: 0, compression };
+
+  let decoder: zlib.Gunzip | zlib.ZstdDecompress | undefined;
+  if (compression === 'gzip') decoder = zlib.createGunzip({ chunkSize: CHUNK });
+  else if (compression === 'zstd') decoder = zlib.createZstdDecompress({ chunkSize: CHUNK });
+  const dec = decoder;
+
+  let inBytes = 0;
+  const guard = new LayerGuard(limits, what, stats, dec ? () => dec.bytesWritten : () => inBytes);
+  let failed = false;
+  const fail = (err: unknown, from: 'input' | 'decoder' | 'guard') => {
+    if (failed) return;
+    failed = true;
+    let e: unknown = err;
+    if (!isCustomsError(err)) {
+      const msg = (err as Error)?.message ?? String(err);
+      e = from === 'decoder'
+        ? new CustomsError('corrupt', `${what}: corrupt ${compression} stream (${msg})`, { cause: err })
+        : new CustomsError('corrupt', `${what}: ${msg}`, { cause: err });
+    }
+    if (from !== 'input') src.destroy();
+    if (dec && from !== 'decoder') dec.destroy();
+    guard.destroy(e as Error);
+  };
+  src.on('error', (e) => fail(e, 'input'));
+  guard.on('error', () => { /* surfaced to the consumer through its own listener */ });
+  if (dec) {
+    dec.on('error', (e) => fail(e, 'decoder'));
+    src.pipe(dec).pipe(guard);
+  } else {
+    src.on('data', (c: Buffer) => { inBytes += c.length; });
+    src.pipe(guard);
+  }
+  // When the consumer gives up early, stop reading the input.
+  guard.on('close', () => {
+    if (!guard.writableFinished) { src.destroy(); dec?.destroy(); }
+  });
+  return { stream: guard, stats };
+}
