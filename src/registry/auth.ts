@@ -2,7 +2,7 @@ import { CustomsError } from '../errors.ts';
 import { log } from '../log.ts';
 import { parseUntrustedJson } from '../util/json.ts';
 import type { Credentials } from './credentials.ts';
-import { readCapped, type HttpClient } from './http.ts';
+import { discard, readCapped, type HttpClient } from './http.ts';
 
 // Registry authentication per the Docker token spec: parse the 401 challenge, fetch a bearer token
 // from the realm (Basic credentials, or an OAuth2 refresh token), cache it per (realm, service, scope).
@@ -108,11 +108,11 @@ export async function fetchToken(http: HttpClient, registry: string, ch: Extract
     res = await http.request({ method: 'GET', url, registry, what, headers });
   }
   if (res.status === 401 || res.status === 403) {
-    res.body.destroy();
+    discard(res.body);
     throw new CustomsError('auth', `authentication to ${registry} refused for scope ${scope} (token server ${realm.host} answered ${res.status}${creds.source === 'anonymous' ? '; no credentials configured' : `; credentials from ${creds.source}`})`);
   }
   if (res.status !== 200) {
-    res.body.destroy();
+    discard(res.body);
     throw new CustomsError('registry', `${what}: token server ${realm.host} answered HTTP ${res.status}`, { transient: res.status === 429 || res.status >= 500 });
   }
   const doc = parseUntrustedJson<any>(await readCapped(res, MAX_TOKEN_RESPONSE, what), what, 16);

@@ -9,7 +9,7 @@ import { assertDigest, DigestVerifier, digestOf, isDigest, verifyBuffer } from '
 import { parseUntrustedJson } from '../util/json.ts';
 import { basicAuthorization, challengesOf, fetchToken, pullScope, pushScope, TokenCache, type Challenge, type Token } from './auth.ts';
 import { lookupCredentials, type Credentials } from './credentials.ts';
-import { discard, header, HttpClient, readCapped, type HttpRequest, type HttpResponse } from './http.ts';
+import { abort, discard, header, HttpClient, readCapped, type HttpRequest, type HttpResponse } from './http.ts';
 
 // The OCI distribution API, client side. One RegistryClient per Config: it owns the connection
 // pools, the credentials looked up per registry, the last auth challenge per registry and the
@@ -87,7 +87,7 @@ export class RegistryClient {
     if (res.status !== 200) throw await failure(res, what);
     const declared = header(res, 'content-length');
     if (declared !== undefined && /^\d+$/.test(declared) && Number(declared) > desc.size) {
-      discard(res.body);
+      abort(res.body);
       throw new CustomsError('digest-mismatch', `${what}: registry announces ${declared} bytes, the descriptor says ${desc.size}`);
     }
     const verifier = new DigestVerifier(desc.digest, desc.size, what);

@@ -96,9 +96,18 @@ function isRetryableStatus(status: number): boolean {
   return status === 429 || (status >= 500 && status <= 599 && status !== 501 && status !== 505);
 }
 
-/** Consume and discard a body we do not need, without letting a hostile peer keep us reading. */
-export function discard(body: Readable): void {
+/** Stop reading a body for good. The abort error undici emits then is expected, not a crash. */
+export function abort(body: Readable): void {
+  body.on('error', () => undefined);
   body.destroy();
+}
+
+/** Discard a body we do not need: drain a small one (keeps the connection reusable), else abort. */
+export function discard(body: Readable): void {
+  body.on('error', () => undefined);
+  const dump = (body as Readable & { dump?: (o: { limit: number }) => Promise<void> }).dump;
+  if (typeof dump === 'function') dump.call(body, { limit: 64 * 1024 }).catch(() => undefined);
+  else body.destroy();
 }
 
 /**
@@ -109,7 +118,7 @@ export function discard(body: Readable): void {
 export async function readCapped(res: Pick<HttpResponse, 'body' | 'headers'>, maxBytes: number, what: string): Promise<Buffer> {
   const declared = header(res, 'content-length');
   if (declared !== undefined && /^\d+$/.test(declared) && Number(declared) > maxBytes) {
-    res.body.destroy();
+    abort(res.body);
     throw new CustomsError('limit', `${what}: ${declared} bytes exceeds the limit of ${maxBytes} bytes`);
   }
   const chunks: Buffer[] = [];
@@ -118,7 +127,7 @@ export async function readCapped(res: Pick<HttpResponse, 'body' | 'headers'>, ma
     for await (const chunk of res.body as AsyncIterable<Buffer>) {
       total += chunk.length;
       if (total > maxBytes) {
-        res.body.destroy();
+        abort(res.body);
         throw new CustomsError('limit', `${what}: more than the limit of ${maxBytes} bytes`);
       }
       chunks.push(chunk);

@@ -1,0 +1,68 @@
+// Push test images to a registry with Customs' own RegistryClient.
+//
+//   const img = await pushImage(client, reg.host, 'lab/app', 'v1', {
+//     layers: [{ data: gzippedTar }],                       // mediaType defaults to tar+gzip
+//     config: { architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [...] } },
+//   });
+//   await pushIndex(client, reg.host, 'lab/app', 'multi', [img.descriptor(platform), ...]);
+import type { RegistryClient } from '../../src/registry/client.ts';
+import { MT } from '../../src/image/media-types.ts';
+import type { Descriptor, Platform } from '../../src/types.ts';
+import { digestOf } from '../../src/util/digest.ts';
+
+export interface PushImageInput {
+  layers: { data: Buffer; mediaType?: string }[];
+  config: object;
+  /** 'oci' (default) or 'docker' media types */
+  format?: 'oci' | 'docker';
+  annotations?: Record<string, string>;
+}
+
+export interface PushedImage {
+  manifestDigest: string;
+  manifestSize: number;
+  manifestMediaType: string;
+  manifestBytes: Buffer;
+  config: Descriptor;
+  layers: Descriptor[];
+  /** a descriptor of the manifest for an index entry */
+  descriptor(platform?: Platform): Descriptor;
+}
+
+export interface PushedIndex { digest: string; size: number; mediaType: string; bytes: Buffer }
+
+/** Push blobs, config and manifest; tag may be undefined to push by digest only. */
+export async function pushImage(client: RegistryClient, host: string, repo: string, tag: string | undefined, img: PushImageInput): Promise<PushedImage> {
+  const docker = img.format === 'docker';
+  const layers: Descriptor[] = [];
+  for (const l of img.layers) {
+    const { digest, size } = await client.pushBlob(host, repo, l.data);
+    layers.push({ mediaType: l.mediaType ?? (docker ? 'application/vnd.docker.image.rootfs.diff.tar.gzip' : 'application/vnd.oci.image.layer.v1.tar+gzip'), digest, size });
+  }
+  const cfgBytes = Buffer.from(JSON.stringify(img.config));
+  const cfg = await client.pushBlob(host, repo, cfgBytes);
+  const config: Descriptor = { mediaType: docker ? MT.dockerConfig : MT.ociConfig, digest: cfg.digest, size: cfg.size };
+  const mediaType = docker ? MT.dockerManifest : MT.ociManifest;
+  const manifestBytes = Buffer.from(JSON.stringify({
+    schemaVersion: 2, mediaType, config, layers, ...(img.annotations ? { annotations: img.annotations } : {}),
+  }));
+  const manifestDigest = digestOf(manifestBytes);
+  await client.putManifest(host, repo, tag ?? manifestDigest, manifestBytes, mediaType);
+  return {
+    manifestDigest, manifestSize: manifestBytes.length, manifestMediaType: mediaType, manifestBytes, config, layers,
+    descriptor: (platform) => ({ mediaType, digest: manifestDigest, size: manifestBytes.length, ...(platform ? { platform } : {}) }),
+  };
+}
+
+/** Push an index / manifest list of manifests already in the repository. */
+export async function pushIndex(
+  client: RegistryClient, host: string, repo: string, tag: string | undefined,
+  manifests: { digest: string; size: number; mediaType: string; platform?: Platform; annotations?: Record<string, string> }[],
+  opts: { format?: 'oci' | 'docker' } = {},
+): Promise<PushedIndex> {
+  const mediaType = opts.format === 'docker' ? MT.dockerManifestList : MT.ociIndex;
+  const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType, manifests }));
+  const digest = digestOf(bytes);
+  await client.putManifest(host, repo, tag ?? digest, bytes, mediaType);
+  return { digest, size: bytes.length, mediaType, bytes };
+}
