@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs what the tests and benchmarks need when it is missing; never skips.
-# Debian's docker-registry (CNCF distribution 2.8) and skopeo; openssl for the token-auth test server.
+# Debian's docker-registry (CNCF distribution 2.8) and skopeo; openssl for the token-auth test server;
+# apache2-utils (htpasswd) for the basic-auth registry.
 set -euo pipefail
 missing=()
-for cmd in docker-registry skopeo openssl zstd; do
+for cmd in docker-registry skopeo openssl zstd htpasswd; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("$cmd")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -14,6 +15,7 @@ if [ ${#missing[@]} -gt 0 ]; then
       skopeo) pkgs+=(skopeo) ;;
       openssl) pkgs+=(openssl) ;;
       zstd) pkgs+=(zstd) ;;
+      htpasswd) pkgs+=(apache2-utils) ;; # bcrypt htpasswd files for the basic-auth registry tests
     esac
   done
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
