@@ -17,9 +17,9 @@ const MIGRATIONS = resolve(dirname(fileURLToPath(import.meta.url)), '../../migra
 /** Open the database (embedded file by default, or a libsql server) and bring its schema up to date. */
 export async function openDatabase(cfg: Config): Promise<Database> {
   const url = cfg.database.url!;
-  if (url.startsWith('file:')) mkdirSync(dirname(resolve(url.slice('file:'.length))), { recursive: true });
   let client: Client;
   try {
+    if (url.startsWith('file:')) mkdirSync(dirname(resolve(url.slice('file:'.length))), { recursive: true });
     client = createClient({ url, ...(cfg.database.authToken ? { authToken: cfg.database.authToken } : {}) });
     if (url.startsWith('file:')) {
       // WAL lets several Customs processes on one host share the file; wait rather than fail on a lock.

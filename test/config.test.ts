@@ -1,0 +1,55 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config/load.ts';
+import { CustomsError } from '../src/errors.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'customs-config-'));
+
+describe('configuration', () => {
+  it('has embedded defaults: file database under the data dir, loopback server', () => {
+    const cfg = loadConfig({ env: {} });
+    expect(cfg.database.url).toMatch(/^file:.*\/data\/customs\.db$/);
+    expect(cfg.server).toEqual({ host: '127.0.0.1', port: 8080 });
+    expect(cfg.limits.maxCompressionRatio).toBe(200);
+  });
+
+  it('reads a YAML file and lets the environment override it', () => {
+    const f = join(dir, 'c.yaml');
+    writeFileSync(f, 'server:\n  port: 9000\nregistries:\n  r.example.com:\n    username: u\n    password: p\n');
+    const cfg = loadConfig({ file: f, env: { CUSTOMS_PORT: '9100', CUSTOMS_DATA: dir, CUSTOMS_INSECURE_REGISTRIES: 'a:5000, b' } });
+    expect(cfg.server.port).toBe(9100);
+    expect(cfg.dataDir).toBe(dir);
+    expect(cfg.database.url).toBe(`file:${join(dir, 'customs.db')}`);
+    expect(cfg.registries['r.example.com']).toMatchObject({ username: 'u', password: 'p', insecure: false });
+    expect(cfg.registries['a:5000']!.insecure).toBe(true);
+    expect(cfg.registries.b!.insecure).toBe(true);
+  });
+
+  it('names the field and the reason when a value is wrong', () => {
+    const f = join(dir, 'bad.json');
+    writeFileSync(f, JSON.stringify({ server: { port: 'eighty' }, limits: { maxCompressionRatio: 1 }, typo: true }));
+    let err: unknown;
+    try { loadConfig({ file: f, env: {} }); } catch (e) { err = e; }
+    expect(err).toBeInstanceOf(CustomsError);
+    const e = err as CustomsError;
+    expect(e.kind).toBe('config');
+    expect(e.exitCode).toBe(3);
+    expect(e.message).toMatch(/server\.port/);
+    expect(e.message).toMatch(/limits\.maxCompressionRatio/);
+    expect(e.message).toMatch(/typo/);
+  });
+
+  it('refuses a non-numeric port from the environment and a bad database URL', () => {
+    expect(() => loadConfig({ env: { CUSTOMS_PORT: 'x' } })).toThrow(/server\.port/);
+    expect(() => loadConfig({ env: { CUSTOMS_DB_URL: 'postgres://x' } })).toThrow(/database\.url/);
+  });
+
+  it('reports a missing or unparsable file clearly', () => {
+    expect(() => loadConfig({ file: join(dir, 'nope.yaml'), env: {} })).toThrow(/cannot read configuration file .*nope\.yaml: ENOENT/);
+    const f = join(dir, 'broken.yaml');
+    writeFileSync(f, 'server: [unclosed');
+    expect(() => loadConfig({ file: f, env: {} })).toThrow(/not valid YAML/);
+  });
+});
