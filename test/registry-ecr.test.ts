@@ -78,7 +78,8 @@ describe('ECR credentials', () => {
 
   it('is used by lookupCredentials for ECR hosts without other credentials', async () => {
     const creds = await lookupCredentials(HOST, { registries: {}, dockerConfig: '/nonexistent/config.json' });
-    expect(creds).toEqual({ username: 'AWS', password: 'ecr-password-123', source: 'Amazon ECR' });
+    expect(creds).toMatchObject({ username: 'AWS', password: 'ecr-password-123', source: 'Amazon ECR' });
+    expect(creds.expiresAt).toBeGreaterThan(Date.now());
     // the Customs config wins
     const own = await lookupCredentials(HOST, { registries: { [HOST]: { username: 'u', password: 'p', insecure: false } }, dockerConfig: '/nonexistent/config.json' });
     expect(own.source).toBe('customs config');

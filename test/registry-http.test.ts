@@ -81,6 +81,21 @@ describe('redirects', () => {
   });
 });
 
+describe('scheme policy', () => {
+  it('uses plain HTTP only for loopback and insecure registries; Docker Hub goes to registry-1', () => {
+    const c = client({ registries: { 'lab.internal:5000': { insecure: true } } });
+    expect(c.http.baseUrl('127.0.0.1:5000')).toBe('http://127.0.0.1:5000');
+    expect(c.http.baseUrl('127.5.6.7')).toBe('http://127.5.6.7');
+    expect(c.http.baseUrl('localhost:5000')).toBe('http://localhost:5000');
+    expect(c.http.baseUrl('[::1]:5000')).toBe('http://[::1]:5000');
+    expect(c.http.baseUrl('lab.internal:5000')).toBe('http://lab.internal:5000');
+    expect(c.http.baseUrl('localhost.example.com')).toBe('https://localhost.example.com');
+    expect(c.http.baseUrl('127.0.0.1.nip.io')).toBe('https://127.0.0.1.nip.io');
+    expect(c.http.baseUrl('ghcr.io')).toBe('https://ghcr.io');
+    expect(c.http.baseUrl('docker.io')).toBe('https://registry-1.docker.io');
+  });
+});
+
 describe('retries', () => {
   it('retries a 503 honouring Retry-After, then succeeds', async () => {
     let n = 0;

@@ -92,6 +92,23 @@ describe('anonymous pulls from a real registry', () => {
     });
   }
 
+  it('mounts across repositories, deletes manifests, and does not fetch foreign layers from their urls', async () => {
+    const data = randomBytes(2000);
+    const img = await pushImage(client, reg.host, 'lab/mnt-src', 'v1', { layers: [{ data }], config: config('amd64') });
+    expect(await client.blobExists(reg.host, 'lab/mnt-dst', img.layers[0]!.digest)).toBe(false);
+    expect(await client.mountBlob(reg.host, 'lab/mnt-dst', img.layers[0]!.digest, 'lab/mnt-src')).toBe(true);
+    expect(await client.blobExists(reg.host, 'lab/mnt-dst', img.layers[0]!.digest)).toBe(true);
+    expect(await client.mountBlob(reg.host, 'lab/mnt-dst', digestOf('absent'), 'lab/mnt-src')).toBe(false);
+
+    await client.deleteManifest(reg.host, 'lab/mnt-src', img.manifestDigest);
+    expect((await caught(client.getManifest(reg.host, 'lab/mnt-src', img.manifestDigest, 1 << 20))).kind).toBe('not-found');
+
+    const foreign = { mediaType: 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip', digest: digestOf('foreign'), size: 7, urls: ['http://127.0.0.1:9/never'] };
+    const e = await caught(source(`${reg.host}/lab/mnt-dst:x`).openBlob(foreign));
+    expect(e.kind).toBe('unsupported');
+    expect(e.message).toMatch(/external URLs/);
+  });
+
   it('detects a tampered blob in the registry storage (digest-mismatch) and a truncated one', async () => {
     const data = randomBytes(50_000);
     const img = await pushImage(client, reg.host, 'lab/tamper', 't', { layers: [{ data }], config: config('amd64') });

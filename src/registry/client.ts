@@ -20,6 +20,8 @@ export interface ManifestResult { bytes: Buffer; contentType?: string; digest: s
 const MAX_ERROR_BODY = 64 * 1024;
 const MAX_TAG_PAGE = 4 * 1024 * 1024;
 const MAX_TAG_PAGES = 1000;
+/** Credentials are looked up again after this long: helpers and ECR hand out short-lived secrets. */
+const CREDS_TTL_MS = 10 * 60_000;
 
 type Call = Omit<HttpRequest, 'registry' | 'url'> & { path?: string; url?: URL };
 
@@ -27,7 +29,7 @@ export class RegistryClient {
   readonly http: HttpClient;
   private readonly cfg: Config;
   private readonly env: NodeJS.ProcessEnv;
-  private readonly creds = new Map<string, Promise<Credentials>>();
+  private readonly creds = new Map<string, { p: Promise<Credentials>; until: number }>();
   private readonly challenges = new Map<string, Challenge>();
   private readonly tokens = new TokenCache();
   /** token fetches in flight, so parallel layer downloads share one token request */
@@ -228,13 +230,15 @@ export class RegistryClient {
   }
 
   private credentials(registry: string): Promise<Credentials> {
-    let p = this.creds.get(registry);
-    if (!p) {
-      p = lookupCredentials(registry, this.cfg, this.env);
-      p.catch(() => this.creds.delete(registry)); // a failed lookup may succeed later
-      this.creds.set(registry, p);
-    }
-    return p;
+    const hit = this.creds.get(registry);
+    if (hit && hit.until > Date.now()) return hit.p;
+    const entry = { p: lookupCredentials(registry, this.cfg, this.env), until: Date.now() + CREDS_TTL_MS };
+    entry.p.then(
+      (c) => { if (c.expiresAt !== undefined) entry.until = Math.min(entry.until, c.expiresAt - 60_000); },
+      () => { if (this.creds.get(registry) === entry) this.creds.delete(registry); }, // a failed lookup may succeed later
+    );
+    this.creds.set(registry, entry);
+    return entry.p;
   }
 
   /** Authorization for (registry, scope) from what we know; `fresh` skips the token cache. */

@@ -27,6 +27,8 @@ export interface Credentials {
   registryToken?: string;
   /** where these came from, for messages (never the secret itself) */
   source: string;
+  /** epoch ms after which these must be looked up again (ECR passwords expire) */
+  expiresAt?: number;
 }
 
 export const ANONYMOUS: Credentials = { source: 'anonymous' };
@@ -55,7 +57,7 @@ export async function lookupCredentials(host: string, cfg: Pick<Config, 'registr
 
   if (parseEcrHost(host)) {
     const ecr = await getEcrCredentials(host);
-    return { username: ecr.username, password: ecr.password, source: 'Amazon ECR' };
+    return { username: ecr.username, password: ecr.password, source: 'Amazon ECR', expiresAt: ecr.expiresAt };
   }
   return ANONYMOUS;
 }
