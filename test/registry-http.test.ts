@@ -1,5 +1,10 @@
 // Failure paths against small local servers that act as (misbehaving) registries.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CustomsError } from '../src/errors.ts';
 import { MT } from '../src/image/media-types.ts';
@@ -82,17 +87,33 @@ describe('redirects', () => {
 });
 
 describe('scheme policy', () => {
-  it('uses plain HTTP only for loopback and insecure registries; Docker Hub goes to registry-1', () => {
+  it('uses HTTPS, except that loopback/insecure registries fall back to plain HTTP; Docker Hub goes to registry-1', async () => {
     const c = client({ registries: { 'lab.internal:5000': { insecure: true } } });
-    expect(c.http.baseUrl('127.0.0.1:5000')).toBe('http://127.0.0.1:5000');
-    expect(c.http.baseUrl('127.5.6.7')).toBe('http://127.5.6.7');
-    expect(c.http.baseUrl('localhost:5000')).toBe('http://localhost:5000');
-    expect(c.http.baseUrl('[::1]:5000')).toBe('http://[::1]:5000');
-    expect(c.http.baseUrl('lab.internal:5000')).toBe('http://lab.internal:5000');
-    expect(c.http.baseUrl('localhost.example.com')).toBe('https://localhost.example.com');
-    expect(c.http.baseUrl('127.0.0.1.nip.io')).toBe('https://127.0.0.1.nip.io');
-    expect(c.http.baseUrl('ghcr.io')).toBe('https://ghcr.io');
+    for (const h of ['127.0.0.1:5000', 'localhost:5000', '[::1]:5000', 'lab.internal:5000', 'localhost.example.com', 'ghcr.io']) {
+      expect(c.http.baseUrl(h)).toBe(`https://${h}`);
+    }
     expect(c.http.baseUrl('docker.io')).toBe('https://registry-1.docker.io');
+    const plain = await serve((_req, res) => sendManifest(res));
+    const host = `127.0.0.1:${plain.port}`;
+    expect((await c.getManifest(host, 'lab/app', 'v1', 1 << 20)).digest).toBe(manifestDigest);
+    expect(c.http.baseUrl(host)).toBe(`http://${host}`);
+    expect(plain.requests).toHaveLength(1);
+  });
+
+  it('talks unverified TLS to a loopback registry with a self-signed certificate', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'customs-tls-'));
+    try {
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem'), '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
+      const srv = createHttpsServer({ key: readFileSync(join(dir, 'k.pem')), cert: readFileSync(join(dir, 'c.pem')) }, (_req, res) => sendManifest(res));
+      await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+      servers.push(srv);
+      const host = `127.0.0.1:${(srv.address() as { port: number }).port}`;
+      const c = client();
+      expect((await c.getManifest(host, 'lab/app', 'v1', 1 << 20)).digest).toBe(manifestDigest);
+      expect(c.http.baseUrl(host)).toBe(`https://${host}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -139,6 +139,12 @@ export async function readCapped(res: Pick<HttpResponse, 'body' | 'headers'>, ma
   return Buffer.concat(chunks, total);
 }
 
+function withProtocol(url: URL, protocol: 'http:' | 'https:'): URL {
+  const u = new URL(url.href);
+  u.protocol = protocol;
+  return u;
+}
+
 export class HttpClient {
   private readonly cfg: Config;
   private readonly pools = new Map<string, Pool>();
@@ -146,9 +152,21 @@ export class HttpClient {
 
   constructor(cfg: Config) { this.cfg = cfg; }
 
-  /** Scheme for a registry host: plain HTTP only for loopback and registries configured insecure. */
+  /** Registries (API hosts) found to speak plain HTTP, and those whose HTTPS worked. */
+  private readonly plainHosts = new Set<string>();
+  private readonly tlsHosts = new Set<string>();
+
+  /** Loopback hosts and registries configured insecure may use plain HTTP and unverified TLS. */
+  private isInsecure(host: string, registry?: string): boolean {
+    return isLoopback(host) || !!this.cfg.registries[host]?.insecure || (registry !== undefined && !!this.cfg.registries[registry]?.insecure);
+  }
+
+  /**
+   * Scheme for a registry. Like docker: HTTPS always; for loopback and insecure registries HTTPS
+   * without verification first, then plain HTTP once a TLS handshake has failed (remembered).
+   */
   schemeFor(registry: string): 'http' | 'https' {
-    return isLoopback(registry) || this.cfg.registries[registry]?.insecure ? 'http' : 'https';
+    return this.plainHosts.has(apiHost(registry)) ? 'http' : 'https';
   }
 
   baseUrl(registry: string): string {
@@ -157,7 +175,7 @@ export class HttpClient {
 
   private assertAllowed(url: URL, registry: string, what: string): void {
     if (url.protocol === 'https:') return;
-    if (url.protocol === 'http:' && (isLoopback(url.host) || this.cfg.registries[registry]?.insecure || this.cfg.registries[url.host]?.insecure)) return;
+    if (url.protocol === 'http:' && this.isInsecure(url.host, registry)) return;
     throw new CustomsError('unsupported', `${what}: refusing ${url.protocol}//${url.host} (plain HTTP is only used for loopback hosts and registries configured insecure: true)`);
   }
 
@@ -171,6 +189,8 @@ export class HttpClient {
         connectTimeout: h.timeoutMs,
         headersTimeout: h.timeoutMs,
         bodyTimeout: h.bodyTimeoutMs,
+        // unverified TLS only where plain HTTP would be allowed anyway
+        ...(this.isInsecure(new URL(origin).host, sameRegistry ? registry : undefined) ? { connect: { rejectUnauthorized: false } } : {}),
       });
       this.pools.set(origin, p);
     }
@@ -191,6 +211,7 @@ export class HttpClient {
     for (let redirects = 0; ; redirects++) {
       this.assertAllowed(url, req.registry, req.what);
       const res = await this.withRetries(url, method, headers, body, req);
+      url = res.url; // may have fallen back to plain HTTP
       const location = header(res, 'location');
       if (req.followRedirects === false || ![301, 302, 303, 307, 308].includes(res.status) || !location) return res;
       discard(res.body);
@@ -209,8 +230,10 @@ export class HttpClient {
     }
   }
 
-  private async withRetries(url: URL, method: HttpRequest['method'], headers: Record<string, string>, body: Buffer | string | undefined, req: HttpRequest): Promise<HttpResponse> {
+  private async withRetries(url0: URL, method: HttpRequest['method'], headers: Record<string, string>, body: Buffer | string | undefined, req: HttpRequest): Promise<HttpResponse> {
     const h = this.cfg.http;
+    let url = url0;
+    if (url.protocol === 'https:' && this.plainHosts.has(url.host) && url.host === apiHost(req.registry)) url = withProtocol(url, 'http:');
     for (let attempt = 0; ; attempt++) {
       const last = attempt >= h.retries;
       try {
@@ -218,12 +241,20 @@ export class HttpClient {
           origin: url.origin, path: url.pathname + url.search, method, headers, body,
         });
         const res: HttpResponse = { status: r.statusCode, headers: r.headers, body: r.body, url };
+        if (url.protocol === 'https:') this.tlsHosts.add(url.host);
         if (last || req.noRetry || !isRetryableStatus(res.status)) return res;
         discard(res.body);
         const wait = backoffDelay(attempt, h, parseRetryAfter(header(res, 'retry-after')));
         log.warn({ what: req.what, host: url.host, status: res.status, attempt: attempt + 1, waitMs: wait }, 'registry busy or failing; retrying');
         await sleep(wait);
       } catch (e) {
+        if (this.shouldFallBackToPlain(e, url, req.registry)) {
+          log.info({ registry: req.registry, host: url.host }, 'TLS handshake failed on an insecure/loopback registry; using plain HTTP');
+          this.plainHosts.add(url.host);
+          url = withProtocol(url, 'http:');
+          attempt--; // the probe is not a retry
+          continue;
+        }
         if (!isNetworkError(e)) throw e;
         if (last) throw networkError(e, req.what, url.host);
         const wait = backoffDelay(attempt, h);
@@ -231,6 +262,15 @@ export class HttpClient {
         await sleep(wait);
       }
     }
+  }
+
+  /** A failed TLS handshake with the registry's own host, where plain HTTP is allowed and HTTPS never worked. */
+  private shouldFallBackToPlain(e: unknown, url: URL, registry: string): boolean {
+    if (url.protocol !== 'https:' || url.host !== apiHost(registry) || this.tlsHosts.has(url.host) || !this.isInsecure(url.host, registry)) return false;
+    const err = e as { code?: string; cause?: { code?: string } };
+    const code = err?.code ?? '';
+    const cause = err?.cause?.code ?? '';
+    return [code, cause].some((c) => c === 'EPROTO' || c.startsWith('ERR_SSL_') || c === 'ECONNRESET' || c === 'UND_ERR_SOCKET');
   }
 
   async close(): Promise<void> {
