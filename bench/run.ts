@@ -68,7 +68,7 @@ async function makeBigLayerLayout(dir: string, bytes: number): Promise<void> {
   const gz = createGzip({ level: 1 });
   const done = pipeline(pack, gz, createWriteStream(tmp));
   pack.entry({ name: 'var/lib/dpkg/status' }, readFileSync('/var/lib/dpkg/status'));
-  const big = pack.entry({ name: 'opt/big.bin', size: bytes }, () => {});
+  const big: any = pack.entry({ name: 'opt/big.bin', size: bytes }, () => {}); // streamx writable; its typings lag
   const chunk = randomBytes(4 * 1024 * 1024);
   for (let written = 0; written < bytes; written += chunk.length) {
     const n = Math.min(chunk.length, bytes - written);

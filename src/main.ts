@@ -1,7 +1,5 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { scanCommand, sbomCommand } from './cli/commands.ts';
-import { serveCommand } from './cli/serve.ts';
 import { loadConfig } from './config/load.ts';
 import { CustomsError, isCustomsError } from './errors.ts';
 import { log, setLogLevel } from './log.ts';
@@ -42,7 +40,7 @@ async function main(argv: string[]): Promise<number> {
       },
     });
   } catch (e: any) {
-    throw new CustomsError('usage', `${e.message}\n\n${USAGE}`);
+    throw new CustomsError('usage', `${e.message}\nrun "customs help" for usage`);
   }
   const { values: v, positionals } = parsed;
   const [command, ...rest] = positionals;
@@ -53,15 +51,16 @@ async function main(argv: string[]): Promise<number> {
   setLogLevel(v['log-level'] ?? process.env.CUSTOMS_LOG_LEVEL ?? (command === 'serve' ? cfg.log.level : 'warn'));
 
   const needRef = () => {
-    if (rest.length !== 1) throw new CustomsError('usage', `customs ${command} takes exactly one image reference\n\n${USAGE}`);
+    if (rest.length !== 1) throw new CustomsError('usage', `customs ${command} takes exactly one image reference\nrun "customs help" for usage`);
     return rest[0]!;
   };
   const flags = { format: v.format, output: v.output, platform: v.platform, cache: !v['no-cache'] };
   switch (command) {
-    case 'serve': await serveCommand(cfg); return 0;
-    case 'scan': await scanCommand(needRef(), cfg, flags); return 0;
-    case 'sbom': await sbomCommand(needRef(), cfg, flags); return 0;
-    default: throw new CustomsError('usage', `unknown command "${command}"\n\n${USAGE}`);
+    // commands are imported on demand: `version`/`help` should not pay for the database and HTTP stacks
+    case 'serve': await (await import('./cli/serve.ts')).serveCommand(cfg); return 0;
+    case 'scan': await (await import('./cli/commands.ts')).scanCommand(needRef(), cfg, flags); return 0;
+    case 'sbom': await (await import('./cli/commands.ts')).sbomCommand(needRef(), cfg, flags); return 0;
+    default: throw new CustomsError('usage', `unknown command "${command}"\nrun "customs help" for usage`);
   }
 }
 
