@@ -6,7 +6,8 @@
 //   ... reg.host === '127.0.0.1:PORT'; reg.tokenRequests() counts token-server hits
 //   await reg.stop();                                                      // always, e.g. in afterAll
 //
-// The registry process is also killed when the test process exits, so a failed test never leaks it.
+// The registry process is also killed when the test process exits (and by a watchdog if the process
+// is killed outright), so a failed or aborted test never leaks it.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes, sign } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -105,6 +106,7 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<TestReg
       const child = spawn(REGISTRY_BIN, ['serve', cfgPath], { stdio: ['ignore', logFd, logFd] });
       closeSync(logFd);
       running.add(child);
+      watchdog(child, dir);
       let exited = false;
       child.once('exit', () => { exited = true; running.delete(child); });
       const up = await waitUp(port, () => exited);
@@ -151,6 +153,17 @@ async function waitUp(port: number, exited: () => boolean): Promise<boolean> {
     await sleep(100);
   }
   return false;
+}
+
+/** A detached shell that kills the registry once this process is gone, even after SIGKILL of the
+ *  test worker (where no 'exit' handler runs). It ends by itself when the registry exits. */
+function watchdog(child: ChildProcess, dir: string): void {
+  if (!child.pid) return;
+  // $1 test process, $2 registry, $3 its temp dir (removed only when the test process died)
+  const script = 'while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 1; done; '
+    + 'if ! kill -0 "$1" 2>/dev/null; then kill -9 "$2" 2>/dev/null; rm -rf -- "$3"; fi; exit 0';
+  const w = spawn('sh', ['-c', script, 'watchdog', String(process.pid), String(child.pid), dir], { stdio: 'ignore', detached: true });
+  w.unref();
 }
 
 async function killChild(child: ChildProcess): Promise<void> {
