@@ -112,6 +112,14 @@ describe('token auth', () => {
     expect(reg.tokenScopes().at(-1)).toBe('repository:lab/app:pull');
   });
 
+  it('shares one token request among parallel first requests', async () => {
+    const c = clientFor({ [reg.host]: { username: 'alice', password: 'alice-pw' } });
+    const before = reg.tokenRequests();
+    const all = await Promise.all(Array.from({ length: 6 }, () => c.getManifest(reg.host, 'lab/app', 'v1', 1 << 20)));
+    expect(new Set(all.map((m) => m.digest)).size).toBe(1);
+    expect(reg.tokenRequests() - before).toBe(1);
+  });
+
   it('refuses a user limited to team/* for another repository, naming the scope', async () => {
     const c = clientFor({ [reg.host]: { username: 'bob', password: 'bob-pw' } });
     const e = await caught(c.getManifest(reg.host, 'lab/app', 'v1', 1 << 20));
@@ -128,6 +136,23 @@ describe('token auth', () => {
     expect(e.kind).toBe('auth');
     expect(e.message).toContain('repository:lab/app:pull');
     expect(e.message).not.toContain('nope');
+  });
+
+  it('fetches a new token once the cached one has expired', async () => {
+    const short = await startRegistry({ auth: 'token', tokenTtl: 2, users: { alice: { password: 'pw' } } });
+    try {
+      const c = clientFor({ [short.host]: { username: 'alice', password: 'pw' } });
+      await pushImage(c, short.host, 'lab/ttl', 'v1', { layers: [{ data: randomBytes(10) }], config: cfgJson });
+      const n = short.tokenRequests();
+      await c.headManifest(short.host, 'lab/ttl', 'v1');
+      await c.headManifest(short.host, 'lab/ttl', 'v1');
+      expect(short.tokenRequests()).toBe(n); // pull token still cached
+      await new Promise((r) => setTimeout(r, 1600)); // ttl 2 s minus the margin (ttl/4)
+      await c.headManifest(short.host, 'lab/ttl', 'v1');
+      expect(short.tokenRequests()).toBe(n + 1);
+    } finally {
+      await short.stop();
+    }
   });
 
   it('uses a docker identitytoken as an OAuth2 refresh token', async () => {

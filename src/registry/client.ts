@@ -241,18 +241,17 @@ export class RegistryClient {
     return entry.p;
   }
 
-  /** Authorization for (registry, scope) from what we know; `fresh` skips the token cache. */
-  private async authorization(registry: string, scope: string, fresh: boolean): Promise<string | undefined> {
+  /** Authorization for (registry, scope) from what we know. `rejected` is a header the registry just
+   *  refused: a cached token equal to it is not reused (another request may have renewed it already). */
+  private async authorization(registry: string, scope: string, rejected?: string): Promise<string | undefined> {
     const creds = await this.credentials(registry);
     if (creds.registryToken) return `Bearer ${creds.registryToken}`;
     const ch = this.challenges.get(registry);
     if (!ch) return undefined;
     if (ch.scheme === 'basic') return basicAuthorization(creds);
     const key = TokenCache.key(ch.realm, ch.service, scope);
-    if (!fresh) {
-      const t = this.tokens.get(key);
-      if (t) return `Bearer ${t}`;
-    }
+    const cached = this.tokens.get(key);
+    if (cached && `Bearer ${cached}` !== rejected) return `Bearer ${cached}`;
     let p = this.pending.get(key);
     if (!p) {
       p = fetchToken(this.http, registry, ch, scope, creds).finally(() => this.pending.delete(key));
@@ -277,7 +276,7 @@ export class RegistryClient {
       if (authz && url.origin === base.origin) headers.authorization = authz;
       return this.http.request({ ...call, url, registry, headers });
     };
-    let authz = await this.authorization(registry, scope, false);
+    let authz = await this.authorization(registry, scope);
     let res = await attempt(authz);
     if (res.status === 401) {
       const chs = challengesOf(res);
@@ -291,7 +290,7 @@ export class RegistryClient {
       if (ch.scheme === 'basic' && !basicAuthorization(creds)) throw authError(registry, scope, creds, 'the registry requires credentials');
       // Basic credentials already sent and refused: sending them again cannot help.
       if (authz?.startsWith('Basic ') && ch.scheme === 'basic') throw authError(registry, scope, creds, 'HTTP 401');
-      authz = await this.authorization(registry, scope, true);
+      authz = await this.authorization(registry, scope, authz ?? '');
       res = await attempt(authz);
       if (res.status === 401 || res.status === 403) {
         discard(res.body);
