@@ -115,10 +115,18 @@ export async function decompressLayer(
   what: string,
 ): Promise<DecompressedLayer> {
   const src = toReadable(input);
+  // An error listener stays attached from here on: the input (e.g. a DigestVerifier) may fail at
+  // any tick, also between peeking and piping.
+  let earlyError: unknown;
+  const onEarlyError = (e: unknown) => { earlyError ??= e; };
+  src.on('error', onEarlyError);
   let head: Buffer;
   try {
     head = await peek(src, 4);
+    if (earlyError !== undefined) throw earlyError;
   } catch (e) {
+    src.off('error', onEarlyError);
+    src.on('error', () => { /* already reported */ });
     src.destroy();
     throw isCustomsError(e) ? e : new CustomsError('corrupt', `${what}: cannot read layer: ${(e as Error)?.message ?? e}`, { cause: e });
   }
@@ -148,6 +156,7 @@ export async function decompressLayer(
     guard.destroy(e as Error);
   };
   src.on('error', (e) => fail(e, 'input'));
+  src.off('error', onEarlyError);
   guard.on('error', () => { /* surfaced to the consumer through its own listener */ });
   if (dec) {
     dec.on('error', (e) => fail(e, 'decoder'));
@@ -160,5 +169,6 @@ export async function decompressLayer(
   guard.on('close', () => {
     if (!guard.writableFinished) { src.destroy(); dec?.destroy(); }
   });
+  if (earlyError !== undefined) fail(earlyError, 'input');
   return { stream: guard, stats };
 }
