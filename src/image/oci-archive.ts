@@ -11,6 +11,7 @@ export class TarLayoutFiles implements LayoutFiles {
   readonly archive: string;
   private index: Promise<TarFileIndex> | undefined;
   constructor(archive: string) { this.archive = archive; }
+  async open(): Promise<void> { await this.tar(); }
   tar(): Promise<TarFileIndex> {
     this.index ??= TarFileIndex.open(this.archive);
     return this.index;

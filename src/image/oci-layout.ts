@@ -17,6 +17,8 @@ const INDEX_JSON_REF = 'index.json';
 
 /** Files of a layout, relative to its root ("index.json", "blobs/sha256/<hex>"). */
 export interface LayoutFiles {
+  /** make sure the container of the files exists (an archive: 'not-found' "archive not found: PATH") */
+  open?(): Promise<void>;
   /** read a whole file; missing → 'not-found'; larger than maxBytes → 'limit' */
   readFile(rel: string, maxBytes: number, what: string): Promise<Buffer>;
   /** open a file as a stream; missing → 'not-found' (thrown, not emitted) */
@@ -101,6 +103,7 @@ export class OciLayoutSource implements ImageSource, ManifestStore {
 
   private async readIndex(): Promise<{ bytes: Buffer; doc: IndexJson }> {
     if (!this.indexBytes) {
+      await this.files.open?.();
       try {
         this.indexBytes = await this.files.readFile('index.json', this.limits.maxManifestBytes, this.name);
       } catch (e) {
