@@ -13,7 +13,7 @@ export interface HttpRequest {
   method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   url: string | URL;
   headers?: Record<string, string>;
-  /** always a Buffer so a retry can resend it */
+  /** a Buffer or string, never a stream, so a retry or a re-authenticated attempt can resend it */
   body?: Buffer | string;
   /** registry host the request is for (its settings pick connection limit / insecure policy) */
   registry: string;
@@ -21,7 +21,7 @@ export interface HttpRequest {
   what: string;
   /** follow 3xx redirects (default true) */
   followRedirects?: boolean;
-  /** statuses that are final answers, not worth a retry, even if 5xx (rare) */
+  /** hand 429/5xx back at once instead of retrying them */
   noRetry?: boolean;
 }
 
@@ -74,6 +74,17 @@ export function networkError(e: unknown, what: string, origin: string): CustomsE
   const err = e as { code?: string; message?: string; cause?: { code?: string } };
   const code = err?.code ?? err?.cause?.code ?? 'error';
   return new CustomsError('unreachable', `${what}: cannot reach ${origin} (${code}: ${err?.message ?? String(e)})`, { cause: e, transient: true });
+}
+
+/** Certificate problems: retrying cannot help, and the message must say what is wrong. */
+function isTlsTrustError(e: unknown): boolean {
+  const err = e as { code?: string; cause?: { code?: string } } | undefined;
+  return /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS_CERT/.test(`${err?.code ?? ''} ${err?.cause?.code ?? ''}`);
+}
+
+function tlsError(e: unknown, what: string, host: string): CustomsError {
+  const err = e as { code?: string; cause?: { code?: string } };
+  return new CustomsError('unreachable', `${what}: TLS certificate of ${host} is not trusted (${err.code ?? err.cause?.code}); for a test registry set registries["${host}"].insecure: true`, { cause: e });
 }
 
 /** Retry-After as a delay in ms (delta-seconds or HTTP date), undefined when absent/unparseable. */
@@ -255,6 +266,7 @@ export class HttpClient {
           attempt--; // the probe is not a retry
           continue;
         }
+        if (isTlsTrustError(e)) throw tlsError(e, req.what, url.host);
         if (!isNetworkError(e)) throw e;
         if (last) throw networkError(e, req.what, url.host);
         const wait = backoffDelay(attempt, h);
