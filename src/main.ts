@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { enableCompileCache } from 'node:module';
 import { parseArgs } from 'node:util';
 import { loadConfig } from './config/load.ts';
 import { CustomsError, isCustomsError } from './errors.ts';
@@ -27,6 +28,9 @@ Options:
 Exit codes: 0 ok, 2 usage, 3 config, 4 not found, 5 unreachable, 6 auth refused,
 7 digest mismatch, 8 unsupported, 9 corrupt, 10 limit exceeded, 11 registry error, 1 internal.
 `;
+
+// Start-up is dominated by compiling dependencies; Node's on-disk compile cache roughly halves it.
+enableCompileCache();
 
 async function main(argv: string[]): Promise<number> {
   let parsed;
