@@ -250,6 +250,26 @@ describe('hostile content', () => {
     expect(registry.requests.length).toBeLessThanOrEqual(2);
   });
 
+  it('resumes an interrupted blob download with Range', async () => {
+    const data = Buffer.alloc(200_000);
+    for (let i = 0; i < data.length; i++) data[i] = (i * 7) & 0xff;
+    const registry = await serve((req, res) => {
+      const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
+      if (!range) {
+        res.writeHead(200, { 'content-length': String(data.length) });
+        res.write(data.subarray(0, 70_000), () => setTimeout(() => res.socket?.destroy(), 20));
+        return;
+      }
+      const from = Number(range[1]);
+      res.writeHead(206, { 'content-length': String(data.length - from), 'content-range': `bytes ${from}-${data.length - 1}/${data.length}` }).end(data.subarray(from));
+    });
+    const s = await client().openBlob(`127.0.0.1:${registry.port}`, 'lab/app', { mediaType: 'x', digest: digestOf(data), size: data.length });
+    expect((await collect(s)).equals(data)).toBe(true);
+    expect(registry.requests).toHaveLength(2);
+    expect(registry.requests[1]!.headers.range).toMatch(/^bytes=\d+-$/);
+    expect(Number(/\d+/.exec(registry.requests[1]!.headers.range!)![0])).toBeGreaterThan(0);
+  });
+
   it('bounds a truncated blob body with an error', async () => {
     const data = Buffer.alloc(5000, 7);
     const registry = await serve((_req, res) => {

@@ -109,6 +109,17 @@ describe('anonymous pulls from a real registry', () => {
     expect(e.message).toMatch(/external URLs/);
   });
 
+  it('lets a reader stop early without leaks or stray errors', async () => {
+    const data = randomBytes(3 * 1024 * 1024);
+    const img = await pushImage(client, reg.host, 'lab/early', 'e', { layers: [{ data }], config: config('amd64') });
+    for (let i = 0; i < 3; i++) {
+      const s = await client.openBlob(reg.host, 'lab/early', img.layers[0]!);
+      for await (const chunk of s) { expect(chunk.length).toBeGreaterThan(0); break; }
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await collect(await client.openBlob(reg.host, 'lab/early', img.layers[0]!))).equals(data)).toBe(true);
+  });
+
   it('detects a tampered blob in the registry storage (digest-mismatch) and a truncated one', async () => {
     const data = randomBytes(50_000);
     const img = await pushImage(client, reg.host, 'lab/tamper', 't', { layers: [{ data }], config: config('amd64') });

@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { Config } from '../config/schema.ts';
 import { CustomsError } from '../errors.ts';
 import { isValidRepository, isValidTag } from '../image/reference.ts';
@@ -9,7 +9,7 @@ import { assertDigest, DigestVerifier, digestOf, isDigest, verifyBuffer } from '
 import { parseUntrustedJson } from '../util/json.ts';
 import { basicAuthorization, challengesOf, fetchToken, pullScope, pushScope, TokenCache, type Challenge, type Token } from './auth.ts';
 import { lookupCredentials, type Credentials } from './credentials.ts';
-import { abort, discard, header, HttpClient, readCapped, type HttpRequest, type HttpResponse } from './http.ts';
+import { abort, discard, header, HttpClient, isNetworkError, readCapped, type HttpRequest, type HttpResponse } from './http.ts';
 
 // The OCI distribution API, client side. One RegistryClient per Config: it owns the connection
 // pools, the credentials looked up per registry, the last auth challenge per registry and the
@@ -85,21 +85,29 @@ export class RegistryClient {
   async openBlob(registry: string, repo: string, desc: Descriptor): Promise<Readable & AsyncIterable<Buffer>> {
     checkRepoRef(repo, desc.digest);
     const what = `${registry}/${repo} blob ${desc.digest}`;
-    const res = await this.send(registry, pullScope(repo), { method: 'GET', path: `/v2/${repo}/blobs/${desc.digest}`, what });
+    const get = (headers: Record<string, string> = {}) =>
+      this.send(registry, pullScope(repo), { method: 'GET', path: `/v2/${repo}/blobs/${desc.digest}`, headers, what });
+    const res = await get();
     if (res.status !== 200) throw await failure(res, what);
     const declared = header(res, 'content-length');
     if (declared !== undefined && /^\d+$/.test(declared) && Number(declared) > desc.size) {
       abort(res.body);
       throw new CustomsError('digest-mismatch', `${what}: registry announces ${declared} bytes, the descriptor says ${desc.size}`);
     }
+    // A connection dropped mid-layer resumes with Range rather than starting a large download over.
+    const reopen = async (offset: number): Promise<HttpResponse> => {
+      const r = await get({ range: `bytes=${offset}-` });
+      if (r.status === 206 && (header(r, 'content-range') ?? '').startsWith(`bytes ${offset}-`)) return r;
+      discard(r.body);
+      if (r.status === 206 || r.status === 200) throw new CustomsError('unreachable', `${what}: connection dropped after ${offset} bytes and the registry cannot resume (no usable Range support)`, { transient: true });
+      throw await failure(r, what);
+    };
     const verifier = new DigestVerifier(desc.digest, desc.size, what);
-    res.body.on('error', (e) => {
-      verifier.destroy(e instanceof CustomsError ? e
-        : new CustomsError('unreachable', `${what}: connection failed while downloading (${(e as Error).message})`, { cause: e, transient: true }));
-    });
+    const source = Readable.from(resumableBody(res, reopen, this.cfg.http.retries, what), { objectMode: false });
+    source.on('error', (e) => verifier.destroy(e));
     // Whoever stops reading early must not leave the socket streaming into nowhere.
-    verifier.on('close', () => res.body.destroy());
-    res.body.pipe(verifier);
+    verifier.on('close', () => source.destroy());
+    source.pipe(verifier);
     return verifier;
   }
 
@@ -301,6 +309,29 @@ export class RegistryClient {
       throw authError(registry, scope, await this.credentials(registry), 'HTTP 403');
     }
     return res;
+  }
+}
+
+/** The body's bytes, reopening at the current offset (up to maxResumes times) when the connection drops. */
+async function* resumableBody(first: HttpResponse, reopen: (offset: number) => Promise<HttpResponse>, maxResumes: number, what: string): AsyncGenerator<Buffer> {
+  let res = first;
+  let offset = 0;
+  for (let resumes = 0; ; resumes++) {
+    res.body.on('error', () => undefined); // seen by the loop below; also after an early destroy
+    try {
+      for await (const chunk of res.body as AsyncIterable<Buffer>) {
+        offset += chunk.length;
+        yield chunk;
+      }
+      return;
+    } catch (e) {
+      if (e instanceof CustomsError) throw e;
+      if (!isNetworkError(e) || resumes >= maxResumes) {
+        throw new CustomsError('unreachable', `${what}: connection failed while downloading (${(e as Error).message})`, { cause: e, transient: true });
+      }
+      log.warn({ what, offset, attempt: resumes + 1 }, 'blob download interrupted; resuming');
+      res = await reopen(offset);
+    }
   }
 }
 
