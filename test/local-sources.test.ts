@@ -176,3 +176,38 @@ describe('local image sources', () => {
     expect((await caught(openLocalSource({ kind: 'docker-archive', path: bad, original: 'x' }, LIMITS).resolve())).kind).toBe('corrupt');
   });
 });
+
+describe('archive edge cases', () => {
+  it('a gzip-compressed archive is refused as unsupported, not misread', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'customs-gz-'));
+    try {
+      const f = join(d, 'x.tar.gz');
+      writeFileSync(f, gzip(await makeTar([{ path: 'index.json', content: '{}' }])));
+      expect((await caught(openLocalSource({ kind: 'oci-archive', path: f, original: 'x' }, LIMITS).resolve())).kind).toBe('unsupported');
+    } finally { rmSync(d, { recursive: true, force: true }); }
+  });
+
+  it('reads members with long (pax) names and follows in-archive symlinks', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'customs-pax-'));
+    try {
+      const { TarFileIndex } = await import('../src/image/tar-index.ts');
+      const long = `dir/${'x'.repeat(150)}/${'y'.repeat(120)}.tar`;
+      const f = join(d, 'a.tar');
+      writeFileSync(f, await makeTar([
+        { path: long, content: 'hello world' },
+        { path: 'abc/layer.tar', type: 'symlink', linkname: `../${long}` },
+        { path: 'hard', type: 'link', linkname: long },
+        { path: 'empty', content: '' },
+      ]));
+      const t = await TarFileIndex.open(f);
+      for (const n of [long, `./${long}`, 'abc/layer.tar', 'hard']) {
+        const m = t.get(n)!;
+        expect((await t.read(m, 100, n)).toString()).toBe('hello world');
+        expect((await readAll(t.open(m) as any)).toString()).toBe('hello world');
+      }
+      expect((await t.read(t.get('empty')!, 10, 'e')).length).toBe(0);
+      expect(t.get('missing')).toBeUndefined();
+      expect((await caught(t.read(t.get(long)!, 5, 'small cap'))).kind).toBe('limit');
+    } finally { rmSync(d, { recursive: true, force: true }); }
+  });
+});

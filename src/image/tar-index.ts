@@ -97,6 +97,12 @@ export class TarFileIndex {
         const { bytesRead } = await fh.read(buf, 0, len, at);
         if (bytesRead !== len) throw new CustomsError('corrupt', `${what}: truncated at byte ${at}`);
       };
+      if (size >= 4) {
+        await readAt(h, 4, 0);
+        if ((h[0] === 0x1f && h[1] === 0x8b) || (h[0] === 0x28 && h[1] === 0xb5 && h[2] === 0x2f && h[3] === 0xfd)) {
+          throw new CustomsError('unsupported', `${what}: compressed archives are not supported; decompress it first (gunzip / unzstd)`);
+        }
+      }
       for (let n = 0; ; n++) {
         if (n > MAX_MEMBERS * 2) throw new CustomsError('limit', `${what}: more than ${MAX_MEMBERS} members`);
         if (pos + BLOCK > size) {
