@@ -46,6 +46,11 @@ export function blobPath(digest: string): string {
 export class DirFiles implements LayoutFiles {
   readonly dir: string;
   constructor(dir: string) { this.dir = nodePath.resolve(dir); }
+  async open(): Promise<void> {
+    let st;
+    try { st = await fsp.stat(this.dir); } catch (e: any) { throw notFound(e, `OCI layout not found: ${this.dir}`); }
+    if (!st.isDirectory()) throw new CustomsError('usage', `oci:${this.dir} is not a directory (for a tar of a layout use oci-archive:)`);
+  }
   private abs(rel: string): string {
     const p = nodePath.resolve(this.dir, rel);
     if (p !== this.dir && !p.startsWith(this.dir + nodePath.sep)) throw new CustomsError('corrupt', `path ${JSON.stringify(rel.slice(0, 200))} escapes ${this.dir}`);
