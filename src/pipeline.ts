@@ -2,9 +2,7 @@ import PQueue from 'p-queue';
 import type { Analyzer } from './analyzers/analyzer.ts';
 import type { LayerCache } from './cache/layer-cache.ts';
 import type { Limits } from './config/schema.ts';
-import { CustomsError } from './errors.ts';
 import { analyzeLayer } from './image/layer-walker.ts';
-import { layerCompression } from './image/media-types.ts';
 import { mergeLayers } from './image/merge.ts';
 import { log } from './log.ts';
 import type { Descriptor, ImageInventory, ImageSource, LayerResult, Platform, ResolvedImage } from './types.ts';
@@ -63,13 +61,16 @@ export async function inventoryImage(source: ImageSource, opts: InventoryOptions
 }
 
 async function analyzeOne(source: ImageSource, desc: Descriptor, opts: InventoryOptions): Promise<LayerResult> {
-  if (desc.mediaType && layerCompression(desc.mediaType) === undefined) {
-    throw new CustomsError('unsupported', `${source.name}: layer ${desc.digest} has unsupported media type "${desc.mediaType.slice(0, 200)}"`);
-  }
   const t0 = Date.now();
   const blob = await source.openBlob(desc);
   const counted = opts.onBytes ? countBytes(blob, opts.onBytes) : blob;
-  const result = await analyzeLayer(counted, desc, opts.analyzers, opts.limits);
+  let result: LayerResult;
+  try {
+    result = await analyzeLayer(counted, desc, opts.analyzers, opts.limits);
+  } finally {
+    // release the connection whatever happened (a wrapping generator does not forward destroy)
+    if (!blob.destroyed) blob.destroy();
+  }
   log.debug({ layer: desc.digest, bytes: desc.size, entries: result.stats.entries, ms: Date.now() - t0 }, 'layer analysed');
   return result;
 }
@@ -98,6 +99,6 @@ function assemble(sourceName: string, img: ResolvedImage, results: Map<string, {
     })),
     ...(merged.os ? { os: merged.os } : {}),
     packages: merged.packages,
-    warnings: [...layerResults.flatMap((r) => r.warnings.map((w) => `${r.digest.slice(0, 19)}: ${w}`)), ...merged.warnings],
+    warnings: [...layerResults.flatMap((r) => r.warnings), ...merged.warnings],
   };
 }

@@ -1,3 +1,5 @@
+import type { Readable } from 'node:stream';
+
 // Plain data passed between stages. No classes, no behaviour: everything here is JSON-serialisable.
 
 /** An OCI content descriptor. */
@@ -61,7 +63,7 @@ export interface ImageSource {
   resolve(opts?: { platform?: Platform }): Promise<ResolvedImage[]>;
   /** Open a blob as a stream whose bytes are verified against desc.digest and desc.size; the stream
    *  errors with CustomsError('digest-mismatch' | 'corrupt') at the end if they do not match. */
-  openBlob(desc: Descriptor): Promise<NodeJS.ReadableStream & AsyncIterable<Buffer>>;
+  openBlob(desc: Descriptor): Promise<Readable>;
   close?(): Promise<void>;
 }
 

@@ -224,7 +224,7 @@ describe('customs command line errors', () => {
     });
     const r = await customs(['scan', `${reg.host}/e2e/weird:v1`, '--no-cache']);
     expect(r.code).toBe(8);
-    expect(r.stderr).toMatch(/unsupported media type "application\/vnd\.example\.layer\.v1\+rar"/);
+    expect(r.stderr).toMatch(/unsupported layer media type "application\/vnd\.example\.layer\.v1\+rar"/);
   });
 
   it('corrupt (truncated) layer → exit 9', async () => {

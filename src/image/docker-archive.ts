@@ -2,6 +2,7 @@
 // manifest.json [{Config, RepoTags, Layers}], config and layers as members (layers usually
 // uncompressed tars; skopeo names them <sha256>.tar, old docker <id>/layer.tar, docker 25+
 // blobs/sha256/<hex>). An OCI manifest is synthesised; layer digests are the sha256 of the members.
+import type { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
 import { CustomsError } from '../errors.ts';
 import type { Limits } from '../config/schema.ts';
@@ -119,7 +120,7 @@ export class DockerArchiveSource implements ImageSource, ManifestStore {
     return bytes;
   }
 
-  async openBlob(desc: Descriptor): Promise<NodeJS.ReadableStream & AsyncIterable<Buffer>> {
+  async openBlob(desc: Descriptor): Promise<Readable> {
     const l = await this.load();
     const what = `${this.name}: blob ${desc.digest}`;
     const m = l.blobs.get(desc.digest);

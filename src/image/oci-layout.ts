@@ -169,7 +169,7 @@ export class OciLayoutSource implements ImageSource, ManifestStore {
     return bytes;
   }
 
-  async openBlob(desc: Descriptor): Promise<NodeJS.ReadableStream & AsyncIterable<Buffer>> {
+  async openBlob(desc: Descriptor): Promise<Readable> {
     const what = `${this.name}: blob ${desc.digest}`;
     const src = await this.files.openFile(blobPath(desc.digest), what);
     return verifiedStream(src, desc, what);

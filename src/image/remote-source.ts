@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { Limits } from '../config/schema.ts';
 import { CustomsError } from '../errors.ts';
 import { log } from '../log.ts';
@@ -45,7 +46,7 @@ export class RemoteSource implements ImageSource, ManifestStore {
     return resolveImages(this, start, this.limits, opts.platform);
   }
 
-  async openBlob(desc: Descriptor): Promise<NodeJS.ReadableStream & AsyncIterable<Buffer>> {
+  async openBlob(desc: Descriptor): Promise<Readable> {
     try {
       return await this.client.openBlob(this.ref.registry, this.ref.repository, desc);
     } catch (e) {

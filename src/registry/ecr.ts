@@ -1,4 +1,3 @@
-import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
 import { CustomsError } from '../errors.ts';
 import { log } from '../log.ts';
 
@@ -28,6 +27,8 @@ export async function getEcrCredentials(host: string, opts: { endpoint?: string;
   const hit = cache.get(key);
   if (hit && hit.expiresAt - MARGIN_MS > now) return hit;
 
+  // loaded on first use: the AWS SDK is heavy and most registries are not ECR
+  const { ECRClient, GetAuthorizationTokenCommand } = await import('@aws-sdk/client-ecr');
   const client = new ECRClient({ region: parsed.region, ...(endpoint ? { endpoint } : {}), maxAttempts: 3 });
   try {
     const out = await client.send(new GetAuthorizationTokenCommand({ registryIds: [parsed.accountId] }));
