@@ -7,6 +7,8 @@ missing=()
 for cmd in docker-registry skopeo openssl zstd htpasswd; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("$cmd")
 done
+# the benchmark measures peak RSS with GNU time
+if [ "${1:-}" = bench ] && [ ! -x /usr/bin/time ]; then missing+=(time); fi
 if [ ${#missing[@]} -gt 0 ]; then
   pkgs=()
   for cmd in "${missing[@]}"; do
@@ -15,6 +17,7 @@ if [ ${#missing[@]} -gt 0 ]; then
       skopeo) pkgs+=(skopeo) ;;
       openssl) pkgs+=(openssl) ;;
       zstd) pkgs+=(zstd) ;;
+      time) pkgs+=(time) ;;
       htpasswd) pkgs+=(apache2-utils) ;; # bcrypt htpasswd files for the basic-auth registry tests
     esac
   done
