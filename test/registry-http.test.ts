@@ -6,13 +6,13 @@ import { createServer as createHttpsServer } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CustomsError } from '../src/errors.ts';
 import { MT } from '../src/image/media-types.ts';
 import { RemoteSource } from '../src/image/remote-source.ts';
 import { RegistryClient } from '../src/registry/client.ts';
 import { backoffDelay, parseRetryAfter } from '../src/registry/http.ts';
 import { digestOf } from '../src/util/digest.ts';
 import { freePort, testConfig } from './helpers/registry.ts';
+import { caught, collect } from './helpers/util.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 const servers: Server[] = [];
@@ -32,16 +32,6 @@ function client(overrides: Record<string, any> = {}): RegistryClient {
   return c;
 }
 
-async function caught(p: Promise<unknown>): Promise<CustomsError> {
-  try { await p; } catch (e) { if (e instanceof CustomsError) return e; throw e; }
-  throw new Error('expected a CustomsError');
-}
-
-async function collect(s: AsyncIterable<Buffer>): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const c of s) parts.push(c);
-  return Buffer.concat(parts);
-}
 
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.close()));

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CustomsError } from '../src/errors.ts';
 import { MT } from '../src/image/media-types.ts';
 import { parseReference } from '../src/image/reference.ts';
 import { RemoteSource } from '../src/image/remote-source.ts';
@@ -10,6 +9,7 @@ import type { ImageRef } from '../src/types.ts';
 import { digestOf } from '../src/util/digest.ts';
 import { pushImage, pushIndex } from './helpers/push.ts';
 import { startRegistry, testConfig, type TestRegistry } from './helpers/registry.ts';
+import { caught, collect } from './helpers/util.ts';
 
 const cfg = testConfig();
 let reg: TestRegistry;
@@ -19,16 +19,6 @@ function config(arch: string, variant?: string) {
   return { architecture: arch, os: 'linux', ...(variant ? { variant } : {}), rootfs: { type: 'layers', diff_ids: [] }, config: { Env: ['A=1'] } };
 }
 
-async function caught(p: Promise<unknown>): Promise<CustomsError> {
-  try { await p; } catch (e) { if (e instanceof CustomsError) return e; throw e; }
-  throw new Error('expected a CustomsError');
-}
-
-async function collect(s: AsyncIterable<Buffer>): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const c of s) parts.push(c);
-  return Buffer.concat(parts);
-}
 
 function source(ref: string): RemoteSource {
   return new RemoteSource(client, parseReference(ref) as Extract<ImageRef, { kind: 'registry' }>, cfg.limits);

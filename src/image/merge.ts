@@ -15,16 +15,9 @@ function pkgKey(p: Pkg): string {
   return `${p.type}\0${p.name}\0${p.arch ?? ''}`;
 }
 
-/** true when `p` or one of its ancestors is in `set` */
+/** true when `p` or one of its ancestors is in `set` (whiteouts delete a path and what is below it) */
 function hitByAncestor(p: string, set: Set<string>): boolean {
-  if (set.has(p)) return true;
-  let i = p.lastIndexOf('/');
-  while (i > 0) {
-    const anc = p.slice(0, i);
-    if (set.has(anc)) return true;
-    i = anc.lastIndexOf('/');
-  }
-  return false;
+  return set.has(p) || belowAny(p, set);
 }
 
 /** true when a strict ancestor of `p` is in `set` (opaque dirs hide what is below them) */

@@ -1,0 +1,14 @@
+import { CustomsError } from '../../src/errors.ts';
+
+/** The CustomsError a promise rejects with (fails the test if it resolves or throws something else). */
+export async function caught(p: Promise<unknown>): Promise<CustomsError> {
+  try { await p; } catch (e) { if (e instanceof CustomsError) return e; throw e; }
+  throw new Error('expected a CustomsError');
+}
+
+/** Read a stream to its end. */
+export async function collect(s: AsyncIterable<Buffer>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of s) parts.push(c);
+  return Buffer.concat(parts);
+}
