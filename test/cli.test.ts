@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from '../src/registry/client.ts';
 import { pushImage, pushIndex, type PushedImage } from './helpers/push.ts';
 import { freePort, startRegistry, testConfig, type TestRegistry } from './helpers/registry.ts';
-import { gzip, makeTar } from './helpers/tar.ts';
+import { gzip, makeTar, zeroTarGzipStream } from './helpers/tar.ts';
+import { collect } from './helpers/util.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const CUSTOMS = join(ROOT, 'bin/customs');
@@ -236,6 +237,17 @@ describe('customs command line errors', () => {
     const r = await customs(['scan', `${reg.host}/e2e/truncated:v1`, '--no-cache']);
     expect(r.code).toBe(9);
     expect(r.stderr).toMatch(/corrupt|truncated|unexpected end/i);
+  });
+
+  it('gzip bomb → exit 10, stopped early', async () => {
+    const bomb = await collect(zeroTarGzipStream(1024 ** 3)); // 1 GiB of zeros in about 1 MB
+    await pushImage(client, reg.host, 'e2e/bomb', 'v1', {
+      layers: [{ data: bomb }],
+      config: { architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } },
+    });
+    const r = await customs(['scan', `${reg.host}/e2e/bomb:v1`, '--no-cache']);
+    expect(r.code).toBe(10);
+    expect(r.stderr).toMatch(/decompression ratio above 200:1/);
   });
 
   it('auth refused → exit 6 naming registry and scope', async () => {
