@@ -1,0 +1,3 @@
+// Library entry point.
+export { compareVersions, hasComparator } from './versions/index.ts';
+export type { Ecosystem } from './versions/index.ts';
