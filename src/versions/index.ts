@@ -3,9 +3,14 @@
 // the comparator. To support another ecosystem add one line to COMPARATORS.
 import { CustomsError } from '../errors.ts';
 import { compareApk } from './apk.ts';
+import { compareComposer } from './composer.ts';
 import { compareDpkg } from './dpkg.ts';
 import { compareGo } from './go.ts';
+import { compareMaven } from './maven.ts';
+import { compareNuGet } from './nuget.ts';
+import { comparePep440 } from './pep440.ts';
 import { compareRpm } from './rpm.ts';
+import { compareRubyGems } from './rubygems.ts';
 import { compareSemver } from './semver.ts';
 
 /** An OSV ecosystem name, e.g. "Debian:12", "npm", "Go". */
@@ -26,6 +31,11 @@ export const COMPARATORS: Record<string, (a: string, b: string) => number> = {
   npm: compareSemver,
   'crates.io': compareSemver,
   Go: compareGo,
+  PyPI: comparePep440,
+  Maven: compareMaven,
+  RubyGems: compareRubyGems,
+  NuGet: compareNuGet,
+  Packagist: compareComposer,
 };
 
 function baseName(ecosystem: string): string {
