@@ -1,0 +1,224 @@
+import type { ImageInventory, OsInfo, PackageRecord } from '../types.ts';
+import { compareVersions, hasComparator } from '../versions/index.ts';
+import { ecosystemBase, normalizePackageName, type OsvAffected, type OsvRange } from './osv.ts';
+import { maxSeverity, severityOf } from './severity.ts';
+import type { VulnStore } from './store.ts';
+import type { Finding, Severity, StoredAdvisory } from './types.ts';
+
+/** One vulnerability of one package version: aliasing advisories merged. */
+export interface PackageMatch {
+  id: string;
+  aliases: string[];
+  advisories: string[];
+  ecosystem: string;
+  fixedVersions: string[];
+  severity: Severity;
+  summary?: string;
+}
+
+type Cmp = (a: string, b: string) => number;
+
+function comparatorFor(ecosystem: string, rangeType: string): Cmp | undefined {
+  if (hasComparator(ecosystem)) return (a, b) => compareVersions(ecosystem, a, b);
+  // SEMVER ranges follow SemVer 2 whatever the ecosystem
+  if (rangeType === 'SEMVER' && hasComparator('npm')) return (a, b) => compareVersions('npm', a, b);
+  return undefined;
+}
+
+/**
+ * Whether `version` is inside an OSV range; `fixed` gets the fixed versions above it. Events are
+ * sorted with the ecosystem's comparator first ("0" lowest), then walked as the OSV spec describes:
+ * introduced ≤ v turns it on, fixed ≤ v / last_affected < v / limit ≤ v turn it off.
+ * Unparseable versions make the range unusable (not affected).
+ */
+export function inRange(version: string, range: OsvRange, ecosystem: string, fixed: string[]): boolean {
+  if (range.type === 'GIT') return false;
+  const cmp = comparatorFor(ecosystem, range.type);
+  if (!cmp) return false;
+  try {
+    const val = (e: OsvRange['events'][number]) => (e.introduced ?? e.fixed ?? e.last_affected ?? e.limit)!;
+    const events = [...range.events].sort((a, b) => {
+      const za = a.introduced === '0', zb = b.introduced === '0';
+      if (za || zb) return za && zb ? 0 : za ? -1 : 1;
+      return cmp(val(a), val(b));
+    });
+    let affected = false;
+    let nextFix: string | undefined;
+    for (const e of events) {
+      if (e.introduced !== undefined) {
+        if (e.introduced === '0' || cmp(version, e.introduced) >= 0) affected = true;
+      } else if (e.fixed !== undefined) {
+        if (cmp(version, e.fixed) >= 0) affected = false;
+        else if (affected && nextFix === undefined) nextFix = e.fixed;
+      } else if (e.last_affected !== undefined) {
+        if (cmp(version, e.last_affected) > 0) affected = false;
+      } else if (e.limit !== undefined) {
+        if (e.limit !== '*' && cmp(version, e.limit) >= 0) affected = false;
+      }
+      // once past the version, later events cannot change the answer except to name the fix
+      if (nextFix !== undefined) break;
+    }
+    if (affected && nextFix !== undefined) fixed.push(nextFix);
+    return affected;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether one affected[] entry covers `version`. */
+export function affectedEntryCovers(aff: OsvAffected, ecosystem: string, version: string, fixed: string[]): boolean {
+  let hit = false;
+  if (aff.versions?.includes(version)) hit = true;
+  for (const r of aff.ranges ?? []) if (inRange(version, r, ecosystem, fixed)) hit = true;
+  return hit;
+}
+
+const idClass = (id: string) => id.startsWith('CVE-') ? 0 : id.startsWith('GHSA-') ? 1 : 2;
+/** Primary-id order: CVE ids first (oldest year, then lowest number), then GHSA, then any other id; ties by natural order. */
+export function compareIds(a: string, b: string): number {
+  const d = idClass(a) - idClass(b);
+  if (d) return d;
+  return a.localeCompare(b, 'en', { numeric: true });
+}
+
+/**
+ * Match advisories (already looked up by package) against one package version. `ecosystems` are the
+ * OSV ecosystem names accepted (e.g. ["Ubuntu:22.04:LTS", "Ubuntu:22.04"]); the first one is used
+ * for version comparison. Advisories that alias each other (id, aliases, a single upstream) are
+ * merged into one match.
+ */
+export function matchAdvisories(advisories: StoredAdvisory[], ecosystems: string[], name: string, version: string): PackageMatch[] {
+  const hits: { adv: StoredAdvisory; fixed: string[]; eco: string; aff: OsvAffected }[] = [];
+  const accepted = new Set(ecosystems);
+  for (const adv of advisories) {
+    const fixed: string[] = [];
+    let hit: { eco: string; aff: OsvAffected } | undefined;
+    for (const aff of adv.affected) {
+      if (!aff.package || !accepted.has(aff.package.ecosystem)) continue;
+      if (normalizePackageName(aff.package.ecosystem, aff.package.name) !== normalizePackageName(aff.package.ecosystem, name)) continue;
+      if (affectedEntryCovers(aff, aff.package.ecosystem, version, fixed)) hit ??= { eco: aff.package.ecosystem, aff };
+    }
+    if (hit) hits.push({ adv, fixed, ...hit });
+  }
+  if (!hits.length) return [];
+
+  // union-find over ids shared between advisories
+  const parent = hits.map((_, i) => i);
+  const find = (i: number): number => { while (parent[i] !== i) { parent[i] = parent[parent[i]!]!; i = parent[i]!; } return i; };
+  const owner = new Map<string, number>();
+  hits.forEach((h, i) => {
+    const keys = [h.adv.id, ...h.adv.aliases, ...(h.adv.upstream.length === 1 ? h.adv.upstream : [])];
+    for (const k of keys) {
+      const o = owner.get(k);
+      if (o === undefined) owner.set(k, i);
+      else parent[find(i)] = find(o);
+    }
+  });
+  const groups = new Map<number, typeof hits>();
+  hits.forEach((h, i) => { const r = find(i); const g = groups.get(r); if (g) g.push(h); else groups.set(r, [h]); });
+
+  const out: PackageMatch[] = [];
+  for (const g of groups.values()) {
+    const ids = new Set<string>();
+    for (const h of g) { ids.add(h.adv.id); for (const a of h.adv.aliases) ids.add(a); if (h.adv.upstream.length === 1) ids.add(h.adv.upstream[0]!); }
+    const sorted = [...ids].sort(compareIds);
+    const primary = sorted[0]!;
+    let severity: Severity = { rating: 'unknown', source: 'none' };
+    for (const h of g) {
+      const s = h.adv.severity.rating === 'unknown' ? severityOf({}, h.aff) : h.adv.severity;
+      severity = maxSeverity(severity, s);
+    }
+    const byPrimary = [...g].sort((a, b) => compareIds(a.adv.id, b.adv.id));
+    const summary = (byPrimary.find((h) => h.adv.id === primary || h.adv.aliases.includes(primary)) ?? byPrimary[0]!).adv.summary
+      ?? byPrimary.find((h) => h.adv.summary)?.adv.summary;
+    const cmp = comparatorFor(g[0]!.eco, 'ECOSYSTEM');
+    const fixedVersions = [...new Set(g.flatMap((h) => h.fixed))];
+    if (cmp) { try { fixedVersions.sort(cmp); } catch { fixedVersions.sort(); } }
+    out.push({
+      id: primary,
+      aliases: sorted.slice(1),
+      advisories: g.map((h) => h.adv.id).sort(compareIds),
+      ecosystem: g[0]!.eco,
+      fixedVersions,
+      severity,
+      ...(summary ? { summary } : {}),
+    });
+  }
+  return out.sort((a, b) => compareIds(a.id, b.id));
+}
+
+/** Vulnerabilities of one package in one OSV ecosystem ("Go", "PyPI", "npm", "Debian:12"…). */
+export async function matchPackage(store: VulnStore, ecosystem: string | string[], name: string, version: string): Promise<PackageMatch[]> {
+  const ecos = Array.isArray(ecosystem) ? ecosystem : [ecosystem];
+  const found = await store.lookup(ecos[0]!, [name]);
+  return matchAdvisories(found.get(normalizePackageName(ecos[0]!, name)) ?? [], ecos, name, version);
+}
+
+/**
+ * OSV ecosystems of an image's OS packages: Debian → "Debian:<major>", Ubuntu → "Ubuntu:<ver>:LTS"
+ * and "Ubuntu:<ver>", Alpine → "Alpine:v<major.minor>", Wolfi, Chainguard. Undefined when unknown.
+ */
+export function osEcosystems(os: OsInfo | undefined): { type: 'deb' | 'apk'; ecosystems: string[] } | undefined {
+  if (!os) return undefined;
+  const v = os.versionId?.trim();
+  switch (os.id) {
+    case 'debian': {
+      const major = v && /^(\d+)/.exec(v)?.[1];
+      return major ? { type: 'deb', ecosystems: [`Debian:${major}`] } : undefined;
+    }
+    case 'ubuntu':
+      return v && /^\d+\.\d+$/.test(v) ? { type: 'deb', ecosystems: [`Ubuntu:${v}:LTS`, `Ubuntu:${v}`] } : undefined;
+    case 'alpine': {
+      const mm = v && /^(\d+\.\d+)/.exec(v)?.[1];
+      return mm ? { type: 'apk', ecosystems: [`Alpine:v${mm}`] } : undefined;
+    }
+    case 'wolfi': return { type: 'apk', ecosystems: ['Wolfi'] };
+    case 'chainguard': return { type: 'apk', ecosystems: ['Chainguard'] };
+    default: return undefined;
+  }
+}
+
+/** The name and version an OS package is known by in OSV: the source package (deb) or origin (apk). */
+function osvIdentity(p: PackageRecord): { name: string; version: string } {
+  if (p.type === 'deb') return { name: p.sourceName || p.name, version: p.sourceVersion || p.version };
+  return { name: p.sourceName || p.name, version: p.version };
+}
+
+/** Vulnerabilities of an image's OS packages, one finding per (package, vulnerability). */
+export async function matchInventory(store: VulnStore, inv: ImageInventory): Promise<Finding[]> {
+  const os = osEcosystems(inv.os);
+  if (!os) return [];
+  const pkgs = inv.packages.filter((p) => p.type === os.type);
+  if (!pkgs.length) return [];
+  const [byName] = await store.lookupMany([{ ecosystem: os.ecosystems[0]!, names: pkgs.map((p) => osvIdentity(p).name) }]);
+  const findings: Finding[] = [];
+  for (const p of pkgs) {
+    const { name, version } = osvIdentity(p);
+    const advs = byName!.get(normalizePackageName(os.ecosystems[0]!, name));
+    if (!advs) continue;
+    for (const m of matchAdvisories(advs, os.ecosystems, name, version)) {
+      findings.push({
+        id: m.id,
+        aliases: m.aliases,
+        advisories: m.advisories,
+        package: {
+          name: p.name, version: p.version, type: p.type,
+          ...(p.sourceName ? { sourceName: p.sourceName } : {}),
+          ...(p.sourceVersion ? { sourceVersion: p.sourceVersion } : {}),
+        },
+        ecosystem: m.ecosystem,
+        matchedName: name,
+        matchedVersion: version,
+        fixedVersions: m.fixedVersions,
+        severity: m.severity,
+        ...(m.summary ? { summary: m.summary } : {}),
+        ...(p.layer ? { layer: p.layer } : {}),
+        ...(p.layerIndex !== undefined ? { layerIndex: p.layerIndex } : {}),
+        foundIn: p.foundIn,
+      });
+    }
+  }
+  return findings.sort((a, b) => a.package.name.localeCompare(b.package.name) || compareIds(a.id, b.id));
+}
+
+export { ecosystemBase };
