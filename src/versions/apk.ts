@@ -1,117 +1,141 @@
-// Alpine apk version order: a port of apk-tools 2.x src/version.c (apk_version_compare).
-// Gentoo-style: {digit}{.digit}...{letter}{_suffix{#}}...{-r#}; pre-release suffixes
-// _alpha _beta _pre _rc < no suffix < post-release _cvs _svn _git _hg _p; "-rN" revisions.
-// Components after '.' with leading zeros compare as decimal fractions (apk's TOKEN_DIGIT_OR_ZERO).
-// Like apk-tools, malformed versions are not rejected: comparison proceeds token by token and an
-// invalid token ends the version (e.g. "1.0bc" > "1.0"). Numbers use BigInt (apk-tools uses a C
-// int; values above 2^31 would overflow there, e.g. _pre20191002222144 timestamps).
+// Alpine/Wolfi/Chainguard apk version order: a port of the comparator in current apk-tools
+// (src/version.c since apk-tools 2.14 / 3.x; see gitlab.alpinelinux.org/alpine/apk-tools).
+// Grammar: digit{.digit}...{letter}{_suffix{#}}...{~hash}{-r#}
+//  - the first number and "-rN" revisions compare numerically;
+//  - a dotted component where either side has a leading zero compares as a string ("1.01" < "1.1");
+//  - one lowercase letter may follow a number ("1.2a");
+//  - suffixes: _alpha < _beta < _pre < _rc < (none) < _cvs < _svn < _git < _hg < _p, each with an
+//    optional number;
+//  - "~hash" (lowercase hex) compares as a string.
+// Like apk-tools, malformed versions are not rejected: tokens are compared until one side turns
+// invalid, and an invalid token sorts after the end of a version ("1.0" < "1.0bc"). Only the empty
+// string throws CustomsError('usage'). Numbers are BigInt (apk-tools uses uint64).
 import { CustomsError } from '../errors.ts';
 
-const INVALID = -1, DIGIT_OR_ZERO = 0, DIGIT = 1, LETTER = 2, SUFFIX = 3, SUFFIX_NO = 4,
-  REVISION_NO = 5, END = 6;
+const INITIAL_DIGIT = 0, DIGIT = 1, LETTER = 2, SUFFIX = 3, SUFFIX_NO = 4, COMMIT_HASH = 5,
+  REVISION_NO = 6, END = 7, INVALID = 8;
 
-const PRE = ['alpha', 'beta', 'pre', 'rc'];
-const POST = ['cvs', 'svn', 'git', 'hg', 'p'];
+const SUFFIX_INVALID = 0, SUFFIX_NONE = 5;
+const SUFFIXES: Record<string, number> = { alpha: 1, beta: 2, pre: 3, rc: 4, cvs: 6, svn: 7, git: 8, hg: 9, p: 10 };
+
+interface Token { token: number; suffix: number; number: bigint; value: string }
+interface Cursor { s: string; p: number }
 
 const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9';
 const isLower = (c: string | undefined): boolean => c !== undefined && c >= 'a' && c <= 'z';
+const isHex = (c: string | undefined): boolean => isDigit(c) || (c !== undefined && c >= 'a' && c <= 'f');
 
-interface Cursor { s: string; p: number; type: number }
-
-function nextToken(t: Cursor): void {
-  let n = INVALID;
-  const c = t.s[t.p];
-  if (t.p >= t.s.length || c === '\0') {
-    n = END;
-  } else if ((t.type === DIGIT || t.type === DIGIT_OR_ZERO) && isLower(c)) {
-    n = LETTER;
-  } else if (t.type === LETTER && isDigit(c)) {
-    n = DIGIT;
-  } else if (t.type === SUFFIX && isDigit(c)) {
-    n = SUFFIX_NO;
-  } else {
-    switch (c) {
-      case '.': n = DIGIT_OR_ZERO; break;
-      case '_': n = SUFFIX; break;
-      case '-':
-        if (t.s.length - t.p > 1 && t.s[t.p + 1] === 'r') { n = REVISION_NO; t.p++; } else n = INVALID;
-        break;
-    }
-    t.p++;
-  }
-  if (n < t.type) {
-    if (!((n === DIGIT_OR_ZERO && t.type === DIGIT) ||
-          (n === SUFFIX && t.type === SUFFIX_NO) ||
-          (n === DIGIT && t.type === LETTER))) n = INVALID;
-  }
-  t.type = n;
+function span(b: Cursor, pred: (c: string | undefined) => boolean): string {
+  const start = b.p;
+  while (b.p < b.s.length && pred(b.s[b.p])) b.p++;
+  return b.s.slice(start, b.p);
 }
 
-function getToken(t: Cursor): bigint {
-  const len = t.s.length - t.p;
-  if (len <= 0) { t.type = END; return 0n; }
-  let v = 0n, i = 0, nt = INVALID;
-  const at = (k: number): string | undefined => t.s[t.p + k];
-  let done = false;
-  if (t.type === DIGIT_OR_ZERO && at(0) === '0') {
-    while (i < len && at(i) === '0') i++;
-    nt = DIGIT;
-    v = BigInt(-i);
-    done = true;
-  }
-  if (!done) {
-    switch (t.type) {
-      case DIGIT_OR_ZERO: case DIGIT: case SUFFIX_NO: case REVISION_NO: {
-        while (i < len && isDigit(at(i))) i++;
-        v = i > 0 ? BigInt(t.s.slice(t.p, t.p + i)) : 0n;
-        break;
-      }
-      case LETTER:
-        v = BigInt(t.s.charCodeAt(t.p)); i = 1;
-        break;
-      case SUFFIX: {
-        const rest = t.s.slice(t.p);
-        const pre = PRE.findIndex((x) => rest.startsWith(x));
-        if (pre >= 0) { v = BigInt(pre - PRE.length); i = PRE[pre]!.length; break; }
-        const post = POST.findIndex((x) => rest.startsWith(x));
-        if (post >= 0) { v = BigInt(post); i = POST[post]!.length; break; }
-        t.type = INVALID;
-        return -1n;
-      }
-      default:
-        t.type = INVALID;
-        return -1n;
-    }
-  }
-  t.p += i;
-  if (t.p >= t.s.length) t.type = END;
-  else if (nt !== INVALID) t.type = nt;
-  else nextToken(t);
-  return v;
+function parseDigits(t: Token, b: Cursor): void {
+  t.value = span(b, isDigit);
+  t.number = t.value === '' ? 0n : BigInt(t.value);
+  if (t.value === '') t.token = INVALID;
 }
 
-/** True when apk-tools would accept the version as valid (apk_version_validate). */
+function first(b: Cursor): Token {
+  const t: Token = { token: INITIAL_DIGIT, suffix: SUFFIX_INVALID, number: 0n, value: '' };
+  parseDigits(t, b);
+  return t;
+}
+
+function next(t: Token, b: Cursor): void {
+  if (b.p >= b.s.length) { t.token = END; return; }
+  const c = b.s[b.p]!;
+  if (isLower(c)) {
+    if (t.token > DIGIT) { t.token = INVALID; return; }
+    t.value = c; t.token = LETTER; b.p++;
+    return;
+  }
+  if (c === '.' || isDigit(c)) {
+    if (c === '.') {
+      if (t.token > DIGIT) { t.token = INVALID; return; }
+      b.p++;
+    }
+    if (t.token === INITIAL_DIGIT || t.token === DIGIT) t.token = DIGIT;
+    else if (t.token === SUFFIX) t.token = SUFFIX_NO;
+    else { t.token = INVALID; return; }
+    parseDigits(t, b);
+    return;
+  }
+  if (c === '_') {
+    if (t.token > SUFFIX_NO) { t.token = INVALID; return; }
+    b.p++;
+    t.value = span(b, isLower);
+    t.suffix = Object.hasOwn(SUFFIXES, t.value) ? SUFFIXES[t.value]! : SUFFIX_INVALID;
+    t.token = t.suffix === SUFFIX_INVALID ? INVALID : SUFFIX;
+    return;
+  }
+  if (c === '~') {
+    if (t.token >= COMMIT_HASH) { t.token = INVALID; return; }
+    b.p++;
+    t.value = span(b, isHex);
+    t.token = t.value === '' ? INVALID : COMMIT_HASH;
+    return;
+  }
+  if (c === '-') {
+    if (t.token >= REVISION_NO || b.s[b.p + 1] !== 'r') { t.token = INVALID; return; }
+    b.p += 2;
+    t.token = REVISION_NO;
+    parseDigits(t, b);
+    return;
+  }
+  t.token = INVALID;
+}
+
+/** apk_blob_sort: bytewise, then shorter first. */
+function blobSort(a: string, b: string): -1 | 0 | 1 {
+  return a === b ? 0 : a < b ? -1 : 1; // ASCII-only values: code-unit order equals memcmp order
+}
+
+function tokenCmp(ta: Token, tb: Token): -1 | 0 | 1 {
+  let a: bigint, b: bigint;
+  switch (ta.token) {
+    case DIGIT:
+      if (ta.value[0] === '0' || tb.value[0] === '0') return blobSort(ta.value, tb.value);
+      a = ta.number; b = tb.number;
+      break;
+    case INITIAL_DIGIT: case SUFFIX_NO: case REVISION_NO:
+      a = ta.number; b = tb.number;
+      break;
+    case LETTER:
+      a = BigInt(ta.value.charCodeAt(0)); b = BigInt(tb.value.charCodeAt(0));
+      break;
+    case SUFFIX:
+      a = BigInt(ta.suffix); b = BigInt(tb.suffix);
+      break;
+    default:
+      return blobSort(ta.value, tb.value);
+  }
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** True when apk-tools would accept the version (apk_version_validate). */
 export function isValidApk(v: string): boolean {
-  const t: Cursor = { s: v, p: 0, type: DIGIT };
-  while (t.type !== END && t.type !== INVALID) getToken(t);
-  return t.type === END;
+  const b: Cursor = { s: v, p: 0 };
+  const t = first(b);
+  while (t.token < END) next(t, b);
+  return t.token === END;
 }
 
 export function compareApk(a: string, b: string): -1 | 0 | 1 {
   if (a === '' || b === '') throw new CustomsError('usage', 'apk version string is empty');
-  const ta: Cursor = { s: a, p: 0, type: DIGIT };
-  const tb: Cursor = { s: b, p: 0, type: DIGIT };
-  let av = 0n, bv = 0n;
-  while (ta.type === tb.type && ta.type !== END && ta.type !== INVALID && av === bv) {
-    av = getToken(ta);
-    bv = getToken(tb);
+  const ca: Cursor = { s: a, p: 0 }, cb: Cursor = { s: b, p: 0 };
+  const ta = first(ca), tb = first(cb);
+  while (ta.token === tb.token && ta.token < END) {
+    const r = tokenCmp(ta, tb);
+    if (r !== 0) return r;
+    next(ta, ca);
+    next(tb, cb);
   }
-  if (av < bv) return -1;
-  if (av > bv) return 1;
-  if (ta.type === tb.type) return 0;
-  if (ta.type === SUFFIX && getToken({ ...ta }) < 0n) return -1;
-  if (tb.type === SUFFIX && getToken({ ...tb }) < 0n) return 1;
-  if (ta.type > tb.type) return -1;
-  if (tb.type > ta.type) return 1;
+  if (ta.token === tb.token) return 0;
+  if (ta.token === SUFFIX && ta.suffix < SUFFIX_NONE) return -1;
+  if (tb.token === SUFFIX && tb.suffix < SUFFIX_NONE) return 1;
+  if (ta.token > tb.token) return -1;
+  if (tb.token > ta.token) return 1;
   return 0;
 }

@@ -1,7 +1,8 @@
 // RPM version order: a port of rpm's rpmio/rpmvercmp.c (rpmvercmp, with `~` and `^`) and of
 // lib/rpmver.c (rpmverParse/rpmverCmp) for [epoch:]version[-release]. Reference: rpm 4.18's
-// `rpm.vercmp()` (lua), which compares epochs (missing = 0), then versions, then releases only
-// when both sides have one ("1.0" equals "1.0-5").
+// `rpm.vercmp()` (lua), which compares epochs (missing = 0), then versions, then releases; a
+// version without a release sorts before the same version with any release ("1.0" < "1.0-0").
+// Only the empty string is rejected (CustomsError('usage')), as rpm rejects it.
 import { CustomsError } from '../errors.ts';
 
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
@@ -64,7 +65,7 @@ export interface Evr { epoch: string | undefined; version: string; release: stri
 
 /** rpm's parseEVR: leading digits followed by ':' are the epoch; the release follows the last '-'. */
 export function parseEvr(input: string): Evr {
-  const s = input.trim();
+  const s = input;
   if (s === '') throw new CustomsError('usage', 'rpm version string is empty');
   let k = 0;
   while (k < s.length && isDigit(s.charCodeAt(k))) k++;
@@ -87,5 +88,7 @@ export function compareRpm(a: string, b: string): -1 | 0 | 1 {
   const rv = rpmvercmp(va.version, vb.version);
   if (rv) return rv;
   if (va.release !== undefined && vb.release !== undefined) return rpmvercmp(va.release, vb.release);
+  if (va.release !== undefined) return 1;
+  if (vb.release !== undefined) return -1;
   return 0;
 }
