@@ -142,6 +142,35 @@ describe('matching an image inventory (Debian)', () => {
     db.close();
   });
 
+  it('matches Alpine packages by origin in Alpine:v<major.minor> and Ubuntu packages in Ubuntu:<release>:LTS', async () => {
+    const { store, db, dataDir } = await freshStore();
+    const alpine = {
+      id: 'ALPINE-CVE-2024-0727', modified: '2024-02-01T00:00:00Z', upstream: ['CVE-2024-0727'],
+      affected: [{ package: { ecosystem: 'Alpine:v3.19', name: 'openssl' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '3.1.4-r5' }] }] }],
+    };
+    const ubuntu = {
+      id: 'UBUNTU-CVE-2024-0727', modified: '2024-02-01T00:00:00Z', upstream: ['CVE-2024-0727'], severity: [{ type: 'Ubuntu', score: 'low' }],
+      affected: [{ package: { ecosystem: 'Ubuntu:22.04:LTS', name: 'openssl' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '3.0.2-0ubuntu1.14' }] }] }],
+    };
+    const file = join(dataDir, 'os.json');
+    writeFileSync(file, JSON.stringify([alpine, ubuntu]));
+    await store.importFrom([file]);
+    const apk = (version: string): PackageRecord => ({ type: 'apk', name: 'libcrypto3', version, sourceName: 'openssl', foundIn: '/lib/apk/db/installed' });
+    const a = { id: 'alpine', versionId: '3.19.1', foundIn: '/etc/os-release' };
+    expect((await matchInventory(store, inventory(a, [apk('3.1.4-r4')]))).map((f) => [f.id, f.ecosystem, f.matchedName, f.fixedVersions]))
+      .toEqual([['CVE-2024-0727', 'Alpine:v3.19', 'openssl', ['3.1.4-r5']]]);
+    expect(await matchInventory(store, inventory(a, [apk('3.1.4-r5')]))).toEqual([]);
+    expect(await matchInventory(store, inventory({ ...a, versionId: '3.18.6' }, [apk('3.1.4-r4')]))).toEqual([]);
+    // deb packages in an Alpine image are not matched against Alpine data
+    expect(await matchInventory(store, inventory(a, [deb('openssl', '3.1.4-r4')]))).toEqual([]);
+
+    const u = { id: 'ubuntu', versionId: '22.04', foundIn: '/etc/os-release' };
+    const found = await matchInventory(store, inventory(u, [deb('libssl3', '3.0.2-0ubuntu1.13', 'openssl', '3.0.2-0ubuntu1.13')]));
+    expect(found.map((f) => [f.id, f.ecosystem, f.severity.rating, f.fixedVersions])).toEqual([['CVE-2024-0727', 'Ubuntu:22.04:LTS', 'low', ['3.0.2-0ubuntu1.14']]]);
+    expect(await matchInventory(store, inventory(u, [deb('libssl3', '3.0.2-0ubuntu1.14', 'openssl', '3.0.2-0ubuntu1.14')]))).toEqual([]);
+    db.close();
+  });
+
   it('maps OS releases to OSV ecosystems', () => {
     expect(osEcosystems({ id: 'debian', versionId: '12', foundIn: '' })).toEqual({ type: 'deb', ecosystems: ['Debian:12'] });
     expect(osEcosystems({ id: 'debian', foundIn: '' })).toBeUndefined(); // sid/testing: no release

@@ -155,6 +155,15 @@ describe('advisory import into libsql', () => {
     expect(e2.kind).toBe('limit');
     expect(e2.message).toMatch(/huge\.json of 67108864 bytes is over the 16777216-byte cap/);
 
+    // a directory holding one advisory file over the per-file cap
+    const capped = join(dataDir, 'capped');
+    mkdirSync(capped);
+    for (const f of files.slice(0, 40)) writeFileSync(join(capped, f), readFileSync(join(GO_DIR, f)));
+    writeFileSync(join(capped, 'GO-2020-0020.json'), ' '.repeat(5000) + readFileSync(join(GO_DIR, 'GO-2020-0001.json'), 'utf8'));
+    const e3 = await caught(store.importFrom([capped], { batchSize: 5, maxFileBytes: 4096 }));
+    expect(e3.kind).toBe('limit');
+    expect(e3.message).toMatch(/GO-2020-0020\.json: advisory file of \d+ bytes is over the 4096-byte cap/);
+
     // not a zip at all / missing
     writeFileSync(join(dataDir, 'trunc.zip'), zip.subarray(0, zip.length / 2));
     expect((await caught(store.importFrom([join(dataDir, 'trunc.zip')]))).kind).toBe('corrupt');
@@ -165,7 +174,7 @@ describe('advisory import into libsql', () => {
     expect(ids(await matchPackage(store, 'Go', 'github.com/gin-gonic/gin', '1.5.0'))).toContain('GO-2020-0001');
     // failed imports leave no rows behind and are recorded as failed
     expect(await rowCount(db, `SELECT count(*) AS n FROM vuln_advisory WHERE import_id <> ${first.importId}`)).toBe(0);
-    expect(await rowCount(db, `SELECT count(*) AS n FROM vuln_import WHERE status = 'failed'`)).toBe(4);
+    expect(await rowCount(db, `SELECT count(*) AS n FROM vuln_import WHERE status = 'failed'`)).toBe(5);
     db.close();
   });
 

@@ -1,4 +1,4 @@
-import { lstat, open, readdir, readFile } from 'node:fs/promises';
+import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { InStatement, Transaction } from '@libsql/client';
@@ -77,7 +77,7 @@ export class VulnStore {
     };
     const flush = async () => {
       if (!pending.size && !replaced.length) return;
-      await client.batch(['PRAGMA busy_timeout=10000', ...this.insertStatements(importId, [...pending.values()], replaced)], 'write');
+      await client.batch([...this.pragmas(), ...this.insertStatements(importId, [...pending.values()], replaced)], 'write');
       pending = new Map();
       replaced = [];
       batches++;
@@ -124,7 +124,7 @@ export class VulnStore {
       await flush();
       res.ms = Math.round(performance.now() - t0);
       await client.batch([
-        'PRAGMA busy_timeout=10000',
+        ...this.pragmas(),
         {
           sql: `UPDATE vuln_import SET status = 'complete', finished_at = ?, advisories = ?, withdrawn = ?, skipped = ?,
                 skip_reasons = ?, ecosystems = ?, max_modified = ? WHERE id = ?`,
@@ -149,6 +149,11 @@ export class VulnStore {
     await this.cleanup();
     log.info({ importId, imported: res.imported, withdrawn: res.withdrawn, skipped: res.skipped, ms: res.ms }, 'advisories imported');
     return res;
+  }
+
+  /** Pool connections other than the first lack openDatabase's busy_timeout; writes set it (embedded files only). */
+  private pragmas(): InStatement[] {
+    return this.database.url.startsWith('file:') ? ['PRAGMA busy_timeout=10000'] : [];
   }
 
   private insertStatements(importId: number, advs: OsvAdvisory[], replaced: string[]): InStatement[] {
@@ -190,7 +195,7 @@ export class VulnStore {
     for (const row of stale.rows) {
       const id = Number(row.id);
       await client.batch([
-        'PRAGMA busy_timeout=10000',
+        ...this.pragmas(),
         { sql: 'DELETE FROM vuln_affected WHERE import_id = ?', args: [id] },
         { sql: 'DELETE FROM vuln_advisory WHERE import_id = ?', args: [id] },
         { sql: `UPDATE vuln_import SET status = CASE status WHEN 'running' THEN 'failed' ELSE status END WHERE id = ?`, args: [id] },
@@ -200,17 +205,32 @@ export class VulnStore {
 
   private async *documents(src: string, o: typeof DEFAULTS): AsyncGenerator<Doc> {
     let st;
-    try { st = await lstat(src); } catch (e: any) {
+    try { st = await stat(src); } catch (e: any) {
       throw new CustomsError('not-found', `advisory source ${src}: ${e.code === 'ENOENT' ? 'does not exist' : e.message}`);
     }
     if (st.isDirectory()) {
       const entries = await readdir(src, { recursive: true, withFileTypes: true });
       const files = entries.filter((e) => e.isFile() && isAdvisoryFile(e.name))
         .map((e) => join(e.parentPath, e.name)).sort();
-      for (const f of files) {
-        const fst = await lstat(f);
-        if (fst.size > o.maxFileBytes) throw new CustomsError('limit', `${f}: advisory file of ${fst.size} bytes is over the ${o.maxFileBytes}-byte cap`);
-        yield { what: relative(src, f), data: await readFile(f), yaml: /\.ya?ml$/i.test(f), array: false };
+      // read ahead a few files at once: one at a time, the import waits on the file system
+      const queue: Promise<Buffer>[] = [];
+      let next = 0;
+      const fill = () => {
+        while (queue.length < 32 && next < files.length) {
+          const p = readCapped(files[next++]!, o.maxFileBytes);
+          p.catch(() => {}); // observed when its turn comes; never an unhandled rejection meanwhile
+          queue.push(p);
+        }
+      };
+      try {
+        for (const f of files) {
+          fill();
+          const data = await queue.shift()!;
+          yield { what: relative(src, f), data, yaml: /\.ya?ml$/i.test(f), array: false };
+        }
+      } finally {
+        // settle what was started so no rejection goes unhandled
+        await Promise.allSettled(queue);
       }
       return;
     }
@@ -331,6 +351,17 @@ function pushMultiRow(stmts: InStatement[], prefix: string, rows: (string | numb
     const chunk = rows.slice(i, i + per);
     const ph = '(' + chunk[0]!.map(() => '?').join(',') + ')';
     stmts.push({ sql: `${prefix} ${chunk.map(() => ph).join(',')}`, args: chunk.flat() });
+  }
+}
+
+async function readCapped(path: string, max: number): Promise<Buffer> {
+  const fh = await open(path, 'r');
+  try {
+    const { size } = await fh.stat();
+    if (size > max) throw new CustomsError('limit', `${path}: advisory file of ${size} bytes is over the ${max}-byte cap`);
+    return await fh.readFile();
+  } finally {
+    await fh.close();
   }
 }
 
