@@ -168,13 +168,19 @@ describe('advisory import into libsql', () => {
     writeFileSync(join(dataDir, 'trunc.zip'), zip.subarray(0, zip.length / 2));
     expect((await caught(store.importFrom([join(dataDir, 'trunc.zip')]))).kind).toBe('corrupt');
     expect((await caught(store.importFrom([join(dataDir, 'nope')]))).kind).toBe('not-found');
+    // an empty source (wrong directory, emptied mirror) does not wipe the data
+    mkdirSync(join(dataDir, 'empty'));
+    writeFileSync(join(dataDir, 'empty', 'GO-2022-0617.json'), readFileSync(join(GO_DIR, 'GO-2022-0617.json'))); // withdrawn
+    const e4 = await caught(store.importFrom([join(dataDir, 'empty')]));
+    expect(e4.kind).toBe('not-found');
+    expect(e4.message).toMatch(/no advisories found .*\(0 skipped, 1 withdrawn\)/);
 
     expect(await dbStatus(store)).toEqual(before);
     expect(before.importId).toBe(first.importId);
     expect(ids(await matchPackage(store, 'Go', 'github.com/gin-gonic/gin', '1.5.0'))).toContain('GO-2020-0001');
     // failed imports leave no rows behind and are recorded as failed
     expect(await rowCount(db, `SELECT count(*) AS n FROM vuln_advisory WHERE import_id <> ${first.importId}`)).toBe(0);
-    expect(await rowCount(db, `SELECT count(*) AS n FROM vuln_import WHERE status = 'failed'`)).toBe(5);
+    expect(await rowCount(db, `SELECT count(*) AS n FROM vuln_import WHERE status = 'failed'`)).toBe(6);
     db.close();
   });
 

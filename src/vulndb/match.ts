@@ -1,6 +1,6 @@
 import type { ImageInventory, OsInfo, PackageRecord } from '../types.ts';
 import { compareVersions, hasComparator } from '../versions/index.ts';
-import { ecosystemBase, normalizePackageName, type OsvAffected, type OsvRange } from './osv.ts';
+import { normalizePackageName, type OsvAffected, type OsvRange } from './osv.ts';
 import { maxSeverity, severityOf } from './severity.ts';
 import type { VulnStore } from './store.ts';
 import type { Finding, Severity, StoredAdvisory } from './types.ts';
@@ -221,4 +221,3 @@ export async function matchInventory(store: VulnStore, inv: ImageInventory): Pro
   return findings.sort((a, b) => a.package.name.localeCompare(b.package.name) || compareIds(a.id, b.id));
 }
 
-export { ecosystemBase };

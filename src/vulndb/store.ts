@@ -23,11 +23,14 @@ export interface ImportOptions {
   maxZipEntries?: number;
   /** total uncompressed bytes read from one zip */
   maxZipBytes?: number;
+  /** accept an import with no advisories (otherwise it fails and the previous data stays current) */
+  allowEmpty?: boolean;
   /** called after each committed batch (progress; tests use it to read mid-import) */
   onBatch?: (p: { importId: number; imported: number; batches: number }) => void | Promise<void>;
 }
 
 const DEFAULTS = {
+  allowEmpty: false,
   batchSize: 1000,
   maxFileBytes: 16 * 1024 * 1024,
   maxDocumentBytes: 512 * 1024 * 1024,
@@ -122,6 +125,10 @@ export class VulnStore {
         }
       }
       await flush();
+      // a wrong path or an emptied mirror must not wipe the database readers rely on
+      if (res.imported === 0 && !o.allowEmpty) {
+        throw new CustomsError('not-found', `no advisories found in ${sources.join(', ')} (${res.skipped} skipped, ${res.withdrawn} withdrawn); the previous data stays current`);
+      }
       res.ms = Math.round(performance.now() - t0);
       await client.batch([
         ...this.pragmas(),
