@@ -60,9 +60,11 @@ export function parseDpkg(input: string): DpkgVersion {
   let rest = s;
   const colon = s.indexOf(':');
   if (colon >= 0) {
+    // dpkg reads the epoch with strtol: an optional sign, then decimal digits
     const e = s.slice(0, colon);
-    if (!/^\d+$/.test(e)) throw new CustomsError('usage', `dpkg version '${input}': epoch is not a number`);
-    epoch = Number(e);
+    if (!/^[+-]?\d+$/.test(e)) throw new CustomsError('usage', `dpkg version '${input}': epoch is not a number`);
+    epoch = Math.abs(Number(e));
+    if (e.startsWith('-') && epoch !== 0) throw new CustomsError('usage', `dpkg version '${input}': epoch is negative`);
     if (epoch > INT_MAX) throw new CustomsError('usage', `dpkg version '${input}': epoch is too big`);
     rest = s.slice(colon + 1);
     if (rest === '') throw new CustomsError('usage', `dpkg version '${input}': nothing after colon`);

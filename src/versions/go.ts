@@ -3,7 +3,7 @@
 // v1 and v1.2 meaning v1.0.0 and v1.2.0, build metadata (including "+incompatible") ignored,
 // pseudo-versions ordered as the prereleases they are. As in x/mod, an invalid version sorts
 // before every valid one and invalid versions are equal to each other.
-// Go toolchain/stdlib names are mapped as the Go vulnerability database does:
+// Go toolchain/stdlib names are mapped as the Go vulnerability database (golang.org/x/vuln) does:
 // "go1.21.3" -> 1.21.3, "go1.21" -> 1.21.0, "go1.21rc1" -> 1.21.0-rc.1, "go1.21beta2" -> 1.21.0-beta.2.
 
 interface Parsed { major: string; minor: string; patch: string; prerelease: string }
@@ -58,15 +58,22 @@ function comparePrerelease(x: string, y: string): -1 | 0 | 1 {
   return xs.length === ys.length ? 0 : xs.length < ys.length ? -1 : 1;
 }
 
-/** Normalise OSV/Go spellings to x/mod's "vX.Y.Z..." form. */
+/**
+ * Normalise OSV/Go spellings to x/mod's "vX.Y.Z..." form, as golang.org/x/vuln does: Go release tags
+ * by GoTagToSemver ("go1" = v1.0.0, "go1.21" = v1.21.0, "go1.21rc1" = v1.21.0-rc.1,
+ * "go1.20-pre4" = v1.20.0-pre.4), anything else by canonicalizeSemverPrefix (drop "v"/"go", add "v").
+ */
 export function canonicalGo(input: string): string {
-  const s = input.trim();
-  const tool = /^go(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:(alpha|beta|rc)(\d+))?$/.exec(s);
-  if (tool) {
-    const [, maj, min, pat, kind, n] = tool;
-    return `v${maj}.${min ?? '0'}.${pat ?? '0'}${kind ? `-${kind}.${n}` : ''}`;
+  const s = input;
+  if (s === 'go1') return 'v1.0.0';
+  const tag = /^go(\d+\.\d+)(\.\d+|)((beta|rc|-pre)(\d+))?$/.exec(s);
+  if (tag && s !== 'go1.0') {
+    const [, majorMinor, patch, pre, kind, n] = tag;
+    return `v${majorMinor}${patch || '.0'}${pre ? `${kind!.startsWith('-') ? '' : '-'}${kind}.${n}` : ''}`;
   }
-  return s.startsWith('v') ? s : 'v' + s;
+  let t = s.startsWith('v') ? s.slice(1) : s;
+  if (t.startsWith('go')) t = t.slice(2);
+  return 'v' + t;
 }
 
 export function compareGo(a: string, b: string): -1 | 0 | 1 {
