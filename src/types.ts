@@ -78,7 +78,9 @@ export interface OsInfo {
   layer?: string;           // digest of the layer that provided it
 }
 
-export type PackageType = 'deb' | 'apk';
+/** Kind of package. OS: deb, apk, rpm. Language: the rest (OSV ecosystems npm, PyPI, Maven, Go,
+ *  crates.io, RubyGems, Packagist, NuGet). */
+export type PackageType = 'deb' | 'apk' | 'rpm' | 'npm' | 'pypi' | 'maven' | 'golang' | 'cargo' | 'gem' | 'composer' | 'nuget';
 
 export interface PackageRecord {
   type: PackageType;
@@ -90,6 +92,17 @@ export interface PackageRecord {
   sourceVersion?: string;
   license?: string;
   maintainer?: string;
+  /** package URL; when absent it is derived from type/name/version (src/sbom/purl.ts) */
+  purl?: string;
+  /** rpm: epoch and release (version then holds the upstream version only) */
+  epoch?: number;
+  release?: string;
+  vendor?: string;
+  /** rpm modularity label */
+  modularityLabel?: string;
+  /** language package whose files belong to an OS package (dpkg/rpm file lists, or distro paths
+   *  such as /usr/lib/python3/dist-packages): judged by the distribution's data only */
+  osOwned?: boolean;
   /** file the package was found in, absolute path inside the image, e.g. /var/lib/dpkg/status */
   foundIn: string;
   /** digest of the layer that added this package (set during the merge) */
