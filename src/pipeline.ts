@@ -99,6 +99,8 @@ function assemble(sourceName: string, img: ResolvedImage, results: Map<string, {
     })),
     ...(merged.os ? { os: merged.os } : {}),
     packages: merged.packages,
+    secrets: merged.secrets,
+    facts: merged.facts,
     warnings: [...layerResults.flatMap((r) => r.warnings), ...merged.warnings],
   };
 }

@@ -111,11 +111,67 @@ export interface PackageRecord {
   layerIndex?: number;
 }
 
+/** Metadata of one tar entry, as analyzers see it. */
+export interface EntryInfo {
+  /** absolute, normalised path inside the image */
+  path: string;
+  size: number;
+  /** permission bits incl. setuid 0o4000 / setgid 0o2000 / sticky 0o1000 */
+  mode: number;
+  uid: number;
+  gid: number;
+  type: 'file' | 'link' | 'symlink' | 'directory' | 'other';
+  /** symlink / hard link target as written in the layer */
+  linkname?: string;
+}
+
+/** A secret found in a file or in the image config. The value itself is never kept. */
+export interface SecretHit {
+  rule: string;
+  severity: 'low' | 'medium' | 'high' | 'critical';
+  title: string;
+  /** 1-based line of the match in the file, when it came from a file */
+  line?: number;
+  /** e.g. "AKIA************MPLE": enough to recognise, not enough to use */
+  masked: string;
+  /** hash of the value, so one leak is recognised across files and images */
+  fingerprint: string;
+}
+
+/** A fact about a file: setuid binary, world-writable file, shell, package manager, compiler... */
+export interface FileFact {
+  id: string;
+  detail?: string;
+}
+
 /** What one analyzer said about one file. */
 export interface FileFinding {
   analyzer: string;
   os?: Omit<OsInfo, 'layer'>;
   packages?: Omit<PackageRecord, 'layer' | 'layerIndex'>[];
+  /** secrets stay in the image even when a later layer deletes or replaces the file */
+  secrets?: SecretHit[];
+  /** facts hold only while the file is visible in the final image */
+  facts?: FileFact[];
+  /** files an OS package database says its packages installed (only paths language analyzers
+   *  look at, to keep the cache small): language packages found there are marked osOwned */
+  ownedFiles?: string[];
+}
+
+/** A secret with where it sits in the image. */
+export interface LocatedSecret extends SecretHit {
+  /** file path, or "config:Env", "history[3]"... for the image config */
+  path: string;
+  layer?: string;
+  layerIndex?: number;
+  /** false when a later layer deleted or replaced the file (the bytes are still in the image) */
+  visible: boolean;
+}
+
+export interface LocatedFact extends FileFact {
+  path: string;
+  layer?: string;
+  layerIndex?: number;
 }
 
 /** Everything learnt from one layer, cacheable by layer digest + analyzer versions. */
@@ -146,5 +202,9 @@ export interface ImageInventory {
   layers: { digest: string; size: number; mediaType: string; diffId?: string; cached: boolean }[];
   os?: OsInfo;
   packages: PackageRecord[];
+  /** secrets in files of any layer (set by the pipeline; absent in hand-built inventories) */
+  secrets?: LocatedSecret[];
+  /** facts about files visible in the final image */
+  facts?: LocatedFact[];
   warnings: string[];
 }

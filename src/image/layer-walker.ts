@@ -6,8 +6,8 @@ import type { Readable } from 'node:stream';
 import * as tar from 'tar-stream';
 import { CustomsError, isCustomsError } from '../errors.ts';
 import type { Limits } from '../config/schema.ts';
-import type { Analyzer } from '../analyzers/analyzer.ts';
-import type { Descriptor, FileFinding, LayerResult } from '../types.ts';
+import type { Analyzer, FileSink } from '../analyzers/analyzer.ts';
+import type { Descriptor, EntryInfo, FileFinding, LayerResult } from '../types.ts';
 import { decompressLayer } from './decompress.ts';
 import { layerCompression } from './media-types.ts';
 import { basename, dirname, normalizeEntryPath, resolveLinkTarget } from './paths.ts';
@@ -55,28 +55,64 @@ export async function analyzeLayer(
   let capturedBytes = 0;
   const capturedBudget = Math.max(limits.maxFileBytes * 4, 16 * 1024 * 1024);
 
-  const wantedBy = (path: string, size: number): Analyzer[] => {
+  const sinkAnalyzers = analyzers.filter((a) => typeof a.openSink === 'function');
+  const inspectors = analyzers.filter((a) => typeof a.inspect === 'function');
+  const failed = (a: Analyzer, what: string, e: unknown) => warn(`analyzer ${a.name} failed on ${what}: ${(e as Error)?.message ?? e}`);
+
+  const wantedBy = (path: string, size: number, entry: EntryInfo): Analyzer[] => {
     let out: Analyzer[] | undefined;
     for (const a of analyzers) {
       let w = false;
-      try { w = a.wants(path, size); } catch (e) { warn(`analyzer ${a.name} failed on wants(${path}): ${(e as Error)?.message ?? e}`); }
+      try { w = a.wants(path, size, entry); } catch (e) { failed(a, `wants(${path})`, e); }
       if (w) (out ??= []).push(a);
     }
     return out ?? [];
   };
 
-  const runAnalyzers = async (path: string, content: Buffer, which: Analyzer[]) => {
-    const findings: FileFinding[] = [];
-    for (const a of which) {
+  const openSinks = (entry: EntryInfo): { a: Analyzer; sink: FileSink; done: boolean }[] => {
+    const out: { a: Analyzer; sink: FileSink; done: boolean }[] = [];
+    for (const a of sinkAnalyzers) {
       try {
-        const f = await a.analyze(path, content);
-        if (f && (f.os || (f.packages && f.packages.length > 0))) findings.push({ analyzer: a.name, ...f });
-      } catch (e) {
-        warn(`analyzer ${a.name} failed on ${path}: ${(e as Error)?.message ?? e}`);
-      }
+        const sink = a.openSink!(entry);
+        if (sink) out.push({ a, sink, done: false });
+      } catch (e) { failed(a, `openSink(${entry.path})`, e); }
     }
+    return out;
+  };
+
+  const inspect = (entry: EntryInfo): FileFinding[] => {
+    const out: FileFinding[] = [];
+    for (const a of inspectors) {
+      try {
+        const f = a.inspect!(entry);
+        if (f && hasContent(f)) out.push({ analyzer: a.name, ...f });
+      } catch (e) { failed(a, `inspect(${entry.path})`, e); }
+    }
+    return out;
+  };
+
+  /** Record what this layer says about a path; an empty list still replaces lower layers' view. */
+  const record = (path: string, findings: FileFinding[]) => {
     delete result.symlinks[path];
     result.files[path] = findings;
+  };
+
+  const runAnalyzers = async (path: string, content: Buffer | null, which: Analyzer[], entry: EntryInfo, sinks: { a: Analyzer; sink: FileSink; done: boolean }[], found: FileFinding[]) => {
+    if (content) {
+      for (const a of which) {
+        try {
+          const f = await a.analyze(path, content, entry);
+          if (f && hasContent(f)) found.push({ analyzer: a.name, ...f });
+        } catch (e) { failed(a, path, e); }
+      }
+    }
+    for (const s of sinks) {
+      try {
+        const f = await s.sink.end();
+        if (f && hasContent(f)) found.push({ analyzer: s.a.name, ...f });
+      } catch (e) { failed(s.a, path, e); }
+    }
+    return found;
   };
 
   const drain = (stream: EntryStream) => new Promise<void>((resolve, reject) => {
@@ -85,15 +121,23 @@ export async function analyzeLayer(
     stream.resume();
   });
 
-  const readAll = (stream: EntryStream, size: number) => new Promise<Buffer>((resolve, reject) => {
+  /** Read an entry once: keep its bytes when `keep`, feed them to sinks as they pass. */
+  const consume = (stream: EntryStream, path: string, size: number, keep: boolean, sinks: { a: Analyzer; sink: FileSink; done: boolean }[]) => new Promise<Buffer | null>((resolve, reject) => {
     const parts: Buffer[] = [];
     let got = 0;
     stream.on('data', (c: Buffer) => {
       got += c.length;
       if (got > size) { reject(new CustomsError('corrupt', `${what}: tar entry longer than its header says`)); return; }
-      parts.push(c);
+      if (keep) parts.push(c);
+      for (const s of sinks) {
+        if (s.done) continue;
+        try { if (s.sink.write(c) === false) s.done = true; } catch (e) { s.done = true; failed(s.a, path, e); }
+      }
     });
-    stream.on('end', () => resolve(parts.length === 1 ? parts[0]! : Buffer.concat(parts, got)));
+    stream.on('end', () => {
+      if (got !== size) { reject(new CustomsError('corrupt', `${what}: tar entry truncated`)); return; }
+      resolve(keep ? (parts.length === 1 ? parts[0]! : Buffer.concat(parts, got)) : null);
+    });
     stream.on('error', reject);
   });
 
@@ -120,29 +164,43 @@ export async function analyzeLayer(
     }
     const type = header.type ?? 'file';
     const size = header.size ?? 0;
+    const entry: EntryInfo = {
+      path, size, mode: header.mode ?? 0, uid: header.uid ?? 0, gid: header.gid ?? 0,
+      type: type === 'file' || type === 'contiguous-file' ? 'file' : type === 'symlink' || type === 'link' || type === 'directory' ? type : 'other',
+      ...(header.linkname ? { linkname: header.linkname } : {}),
+    };
+    const inspected = inspectors.length ? inspect(entry) : [];
 
-    if (type === 'file' || type === 'contiguous-file') {
-      const which = wantedBy(path, size);
-      if (which.length === 0) return drain(stream);
-      if (size > limits.maxFileBytes) {
-        warn(`${path} is ${size} bytes, above maxFileBytes ${limits.maxFileBytes}: not analysed`);
-        delete result.symlinks[path];
-        result.files[path] = [];
-        captured.delete(path);
+    if (entry.type === 'file') {
+      let which = wantedBy(path, size, entry);
+      const wanted = which.length > 0;
+      const sinks = sinkAnalyzers.length ? openSinks(entry) : [];
+      if (which.length === 0 && sinks.length === 0) {
+        if (inspected.length) record(path, inspected);
         return drain(stream);
       }
-      const content = await readAll(stream, size);
-      if (content.length !== size) throw new CustomsError('corrupt', `${what}: tar entry ${path} truncated`);
-      const prev = captured.get(path);
-      if (prev) { capturedBytes -= prev.length; captured.delete(path); }
-      if (capturedBytes + content.length <= capturedBudget) { captured.set(path, content); capturedBytes += content.length; }
-      await runAnalyzers(path, content, which);
+      if (which.length > 0 && size > limits.maxFileBytes) {
+        warn(`${path} is ${size} bytes, above maxFileBytes ${limits.maxFileBytes}: not analysed`);
+        which = [];
+        captured.delete(path);
+      }
+      const content = await consume(stream, path, size, which.length > 0, sinks);
+      if (content) {
+        const prev = captured.get(path);
+        if (prev) { capturedBytes -= prev.length; captured.delete(path); }
+        if (capturedBytes + content.length <= capturedBudget) { captured.set(path, content); capturedBytes += content.length; }
+      }
+      const found = await runAnalyzers(path, content, which, entry, sinks, inspected);
+      // a wanted path always records (an empty list replaces what lower layers said about it); a
+      // sink-only file records only findings, else every executable would be stored
+      if (found.length || wanted) record(path, found);
       return;
     }
 
-    if (type === 'symlink') {
+    if (entry.type === 'symlink') {
       await drain(stream);
-      if (wantedBy(path, 0).length === 0) return;
+      if (inspected.length) record(path, inspected);
+      if (wantedBy(path, 0, entry).length === 0) return;
       const target = header.linkname ?? '';
       if (!target) { warn(`symlink ${path} has an empty target`); return; }
       delete result.files[path];
@@ -150,24 +208,32 @@ export async function analyzeLayer(
       return;
     }
 
-    if (type === 'link') {
+    if (entry.type === 'link') {
       await drain(stream);
-      const which = wantedBy(path, 0);
-      if (which.length === 0) return;
+      const which = wantedBy(path, 0, entry);
       const target = normalizeEntryPath(header.linkname ?? '');
+      const content = target === null ? undefined : captured.get(target);
+      const sinks = content && sinkAnalyzers.length ? openSinks({ ...entry, type: 'file', size: content.length }) : [];
+      if (which.length === 0 && sinks.length === 0) {
+        if (inspected.length) record(path, inspected);
+        return;
+      }
       if (target === null) { warn(`hard link ${path} points outside the image (${JSON.stringify((header.linkname ?? '').slice(0, 300))}): ignored`); return; }
-      const content = captured.get(target);
       if (!content) { warn(`hard link ${path} → ${target}: target content not captured earlier in this layer; not analysed`); return; }
-      const real = wantedBy(path, content.length);
-      await runAnalyzers(path, content, real.length ? real : which);
+      for (const s of sinks) {
+        try { s.sink.write(content); } catch (e) { failed(s.a, path, e); }
+      }
+      const real = wantedBy(path, content.length, { ...entry, type: 'file', size: content.length });
+      record(path, await runAnalyzers(path, content, real.length ? real : which, entry, sinks, inspected));
       return;
     }
 
     // directories, devices, fifos, ...: a non-file at a wanted path replaces what was there
-    if (type === 'directory' && (result.files[path] || result.symlinks[path])) {
+    if (entry.type === 'directory' && (result.files[path] || result.symlinks[path])) {
       delete result.files[path];
       delete result.symlinks[path];
     }
+    if (inspected.length) record(path, inspected);
     return drain(stream);
   };
 
@@ -227,4 +293,9 @@ function destroyInput(blob: NodeJS.ReadableStream | AsyncIterable<Buffer>): void
   if (typeof d === 'function') {
     try { d.call(blob); } catch { /* ignore */ }
   }
+}
+
+/** true when a finding says anything (an empty finding is not stored) */
+export function hasContent(f: Omit<FileFinding, 'analyzer'>): boolean {
+  return !!(f.os || f.packages?.length || f.secrets?.length || f.facts?.length || f.ownedFiles?.length);
 }

@@ -1,9 +1,10 @@
 // Merge per-layer results into one view of the image: later layers replace files, whiteouts
 // delete, opaque directories clear; then resolve wanted symlinks, pick the OS and collect packages.
-import type { Descriptor, FileFinding, LayerResult, OsInfo, PackageRecord } from '../types.ts';
+import type { Descriptor, FileFinding, LayerResult, LocatedFact, LocatedSecret, OsInfo, PackageRecord } from '../types.ts';
 
 const MAX_LINK_HOPS = 40;
 const OS_RELEASE_PATHS = ['/etc/os-release', '/usr/lib/os-release'];
+const OS_PACKAGE_TYPES = new Set(['deb', 'apk', 'rpm']);
 
 type Pkg = Omit<PackageRecord, 'layer' | 'layerIndex'>;
 
@@ -39,7 +40,15 @@ function belowAny(p: string, set: Set<string>): boolean {
  * layer, a package (type+name+arch) present with the same version in that same file below keeps
  * its original layer.
  */
-export function mergeLayers(results: LayerResult[], layers: Descriptor[]): { os?: OsInfo; packages: PackageRecord[]; warnings: string[] } {
+export interface MergedImage {
+  os?: OsInfo;
+  packages: PackageRecord[];
+  secrets: LocatedSecret[];
+  facts: LocatedFact[];
+  warnings: string[];
+}
+
+export function mergeLayers(results: LayerResult[], layers: Descriptor[]): MergedImage {
   const warnings: string[] = [];
   const view = new Map<string, Node>();
 
@@ -108,22 +117,52 @@ export function mergeLayers(results: LayerResult[], layers: Descriptor[]): { os?
 
   // packages: union over surviving files; identical records from two files are reported once
   const byIdentity = new Map<string, PackageRecord>();
+  const facts: LocatedFact[] = [];
+  const owned = new Set<string>();
   const paths = [...view.keys()].sort();
   for (const p of paths) {
     const n = view.get(p)!;
     if (n.kind !== 'file') continue;
-    n.findings.forEach((f, fi) => (f.packages ?? []).forEach((pkg, pi) => {
-      const li = n.origins[fi]?.[pi] ?? n.layerIndex;
-      const rec: PackageRecord = { ...pkg, foundIn: pkg.foundIn ?? p, layerIndex: li };
-      const d = layerDigest(li);
-      if (d) rec.layer = d;
-      const id = `${pkg.type}\0${pkg.name}\0${pkg.version}\0${pkg.arch ?? ''}`;
-      const have = byIdentity.get(id);
-      if (!have || (have.layerIndex ?? 0) > li) byIdentity.set(id, rec);
-    }));
+    n.findings.forEach((f, fi) => {
+      (f.packages ?? []).forEach((pkg, pi) => {
+        const li = n.origins[fi]?.[pi] ?? n.layerIndex;
+        const rec: PackageRecord = { ...pkg, foundIn: pkg.foundIn ?? p, layerIndex: li };
+        const d = layerDigest(li);
+        if (d) rec.layer = d;
+        const id = `${pkg.type}\0${pkg.name}\0${pkg.version}\0${pkg.arch ?? ''}\0${OS_PACKAGE_TYPES.has(pkg.type) ? '' : rec.foundIn}`;
+        const have = byIdentity.get(id);
+        if (!have || (have.layerIndex ?? 0) > li) byIdentity.set(id, rec);
+      });
+      for (const fact of f.facts ?? []) {
+        const d = layerDigest(n.layerIndex);
+        facts.push({ ...fact, path: p, layerIndex: n.layerIndex, ...(d ? { layer: d } : {}) });
+      }
+      for (const o of f.ownedFiles ?? []) owned.add(o);
+    });
   }
   const packages = [...byIdentity.values()].sort(comparePackages);
-  return { ...(os ? { os } : {}), packages, warnings };
+  if (owned.size > 0) {
+    for (const p of packages) if (!OS_PACKAGE_TYPES.has(p.type) && owned.has(p.foundIn)) p.osOwned = true;
+  }
+
+  // secrets: every layer's, visible or not — deleting a file in a later layer leaves its bytes in the image
+  const secrets: LocatedSecret[] = [];
+  const seenSecret = new Set<string>();
+  results.forEach((r, i) => {
+    for (const [p, findings] of Object.entries(r.files)) {
+      const n = view.get(p);
+      const visible = n?.kind === 'file' && n.layerIndex === i;
+      for (const f of findings) for (const sec of f.secrets ?? []) {
+        const key = `${i}\0${p}\0${sec.rule}\0${sec.fingerprint}\0${sec.line ?? ''}`;
+        if (seenSecret.has(key)) continue;
+        seenSecret.add(key);
+        const d = layerDigest(i);
+        secrets.push({ ...sec, path: p, layerIndex: i, visible, ...(d ? { layer: d } : {}) });
+      }
+    }
+  });
+
+  return { ...(os ? { os } : {}), packages, secrets, facts, warnings };
 }
 
 function cmp(a: string | undefined, b: string | undefined): number {
