@@ -1,7 +1,7 @@
 import { defaultAnalyzers, analyzersKey } from '../analyzers/index.ts';
 import { LayerCache } from '../cache/layer-cache.ts';
 import type { Config } from '../config/schema.ts';
-import { openDatabase } from '../db/client.ts';
+import { openDatabase, type Database } from '../db/client.ts';
 import { parsePlatform } from '../image/manifest.ts';
 import { parseReference } from '../image/reference.ts';
 import { openImageSource } from '../image/sources.ts';
@@ -13,10 +13,12 @@ import { createProgress } from './progress.ts';
 export interface InventoryRun { ref: ImageRef; inventories: ImageInventory[]; startedAt: string; finishedAt: string }
 
 /** What `scan` and `sbom` share: parse the reference, open the source and the cache, take the inventory. */
-export async function takeInventory(refText: string, cfg: Config, opts: { platform?: string; cache: boolean }): Promise<InventoryRun> {
+export async function takeInventory(refText: string, cfg: Config, opts: { platform?: string; cache: boolean; database?: Database }): Promise<InventoryRun> {
   const ref = parseReference(refText);
   const platform = opts.platform ? parsePlatform(opts.platform) : undefined;
-  const database = opts.cache ? await openDatabase(cfg) : undefined;
+  // a database handed in (the service's, or a scan's) stays open; one opened here is closed here
+  const ownDb = opts.cache && !opts.database ? await openDatabase(cfg) : undefined;
+  const database = opts.cache ? opts.database ?? ownDb : undefined;
   const client = new RegistryClient(cfg);
   const source = openImageSource(ref, cfg, client);
   const progress = createProgress(ref.original);
@@ -35,6 +37,6 @@ export async function takeInventory(refText: string, cfg: Config, opts: { platfo
     progress?.done();
     await source.close?.();
     await client.close();
-    database?.close();
+    ownDb?.close();
   }
 }

@@ -1,0 +1,59 @@
+import type { Config } from '../config/schema.ts';
+import { openDatabase, type Database } from '../db/client.ts';
+import type { Platform } from '../types.ts';
+import { takeInventory } from '../cli/inventory.ts';
+import { formatPlatform } from '../image/manifest.ts';
+import { matchInventory } from '../vulndb/match.ts';
+import { VulnStore } from '../vulndb/store.ts';
+import type { DbVersion, ScanReport } from './types.ts';
+
+export interface ScanDeps {
+  cfg: Config;
+  /** the service's open database (layer cache, and advisories unless `store` is given); opened from cfg otherwise */
+  database?: Database;
+  /** advisories from another database (`--db`) */
+  store?: VulnStore;
+  /** one platform of a multi-arch image ("linux/amd64" or a Platform) */
+  platform?: string | Platform;
+  /** read/write the per-layer cache (default true) */
+  cache?: boolean;
+}
+
+export const EMPTY_DB_WARNING = 'the vulnerability database is empty: no vulnerabilities can be reported (run "customs db update" or "customs db import <path>")';
+
+/**
+ * The one scanning entry point of the CLI and the service: inventory of every platform, then
+ * vulnerability matching against the current advisory import, recorded in the report as dbVersion.
+ */
+export async function scanImage(refText: string, deps: ScanDeps): Promise<ScanReport> {
+  const ownDb = deps.database ? undefined : await openDatabase(deps.cfg);
+  const database = deps.database ?? ownDb!;
+  try {
+    const store = deps.store ?? new VulnStore(database);
+    const platform = typeof deps.platform === 'object' ? formatPlatform(deps.platform) : deps.platform;
+    const run = await takeInventory(refText, deps.cfg, {
+      cache: deps.cache ?? true, database,
+      ...(platform ? { platform } : {}),
+    });
+    const status = await store.status();
+    const dbVersion: DbVersion | null = status.importId === undefined ? null : {
+      importId: status.importId, importedAt: status.updatedAt!, sources: status.sources,
+      version: status.version!, advisories: status.advisories,
+    };
+    const platforms = [];
+    for (const inventory of run.inventories) {
+      platforms.push({ inventory, findings: dbVersion ? await matchInventory(store, inventory) : [] });
+    }
+    return {
+      ref: run.ref.original,
+      rootDigest: run.inventories[0]?.rootDigest ?? '',
+      startedAt: run.startedAt,
+      finishedAt: new Date().toISOString(),
+      dbVersion,
+      platforms,
+      warnings: dbVersion ? [] : [EMPTY_DB_WARNING],
+    };
+  } finally {
+    ownDb?.close();
+  }
+}
