@@ -69,3 +69,4 @@ export const vulnAffected = sqliteTable('vuln_affected', {
   name: text('name').notNull(),
   advisoryId: text('advisory_id').notNull(),
 }, (t) => [primaryKey({ columns: [t.importId, t.ecosystem, t.name, t.advisoryId] })]);
+export * from './tables-jobs.ts';
