@@ -1,9 +1,9 @@
-import type { ImageInventory, OsInfo, PackageRecord } from '../types.ts';
+import type { ImageInventory, OsInfo, PackageRecord, PackageType } from '../types.ts';
 import { compareVersions, hasComparator } from '../versions/index.ts';
 import { normalizePackageName, type OsvAffected, type OsvRange } from './osv.ts';
 import { maxSeverity, severityOf } from './severity.ts';
 import type { VulnStore } from './store.ts';
-import type { Finding, Severity, StoredAdvisory } from './types.ts';
+import type { Finding, FindingStatus, Severity, StoredAdvisory } from './types.ts';
 
 /** One vulnerability of one package version: aliasing advisories merged. */
 export interface PackageMatch {
@@ -14,6 +14,8 @@ export interface PackageMatch {
   fixedVersions: string[];
   severity: Severity;
   summary?: string;
+  /** the distribution says it will not fix this (only meaningful when fixedVersions is empty) */
+  wontFix?: boolean;
 }
 
 type Cmp = (a: string, b: string) => number;
@@ -65,6 +67,29 @@ export function inRange(version: string, range: OsvRange, ecosystem: string, fix
   }
 }
 
+/** Accepts exact ecosystem names, or prefixes written with a trailing "*" (Red Hat's "Red Hat:enterprise_linux:9*"). */
+function ecosystemFilter(ecosystems: string[]): (eco: string) => boolean {
+  const exact = new Set(ecosystems.filter((e) => !e.endsWith('*')));
+  const prefixes = ecosystems.filter((e) => e.endsWith('*')).map((e) => e.slice(0, -1));
+  return (eco) => exact.has(eco) || prefixes.some((p) => eco.startsWith(p));
+}
+
+// Words distributions use for "known, and not going to be fixed here": Debian's tracker urgency
+// "unimportant" (OSV ecosystem_specific.urgency), and status fields of other feeds.
+const WONT_FIX = /^(unimportant|will[ _-]?not[ _-]?fix|won'?t[ _-]?fix|ignored|end[ _-]?of[ _-]?life|deferred|not[ _-]?planned)$/i;
+
+/** Whether an affected entry's vendor data says no fix will come. */
+export function saysWontFix(aff: OsvAffected): boolean {
+  for (const bag of [aff.ecosystem_specific, aff.database_specific]) {
+    if (!bag) continue;
+    for (const key of ['urgency', 'status', 'fix_state', 'resolution']) {
+      const v = bag[key];
+      if (typeof v === 'string' && WONT_FIX.test(v.trim())) return true;
+    }
+  }
+  return false;
+}
+
 /** Whether one affected[] entry covers `version`. */
 export function affectedEntryCovers(aff: OsvAffected, ecosystem: string, version: string, fixed: string[]): boolean {
   let hit = false;
@@ -89,12 +114,12 @@ export function compareIds(a: string, b: string): number {
  */
 export function matchAdvisories(advisories: StoredAdvisory[], ecosystems: string[], name: string, version: string): PackageMatch[] {
   const hits: { adv: StoredAdvisory; fixed: string[]; eco: string; aff: OsvAffected }[] = [];
-  const accepted = new Set(ecosystems);
+  const accepted = ecosystemFilter(ecosystems);
   for (const adv of advisories) {
     const fixed: string[] = [];
     let hit: { eco: string; aff: OsvAffected } | undefined;
     for (const aff of adv.affected) {
-      if (!aff.package || !accepted.has(aff.package.ecosystem)) continue;
+      if (!aff.package || !accepted(aff.package.ecosystem)) continue;
       if (normalizePackageName(aff.package.ecosystem, aff.package.name) !== normalizePackageName(aff.package.ecosystem, name)) continue;
       if (affectedEntryCovers(aff, aff.package.ecosystem, version, fixed)) hit ??= { eco: aff.package.ecosystem, aff };
     }
@@ -134,6 +159,7 @@ export function matchAdvisories(advisories: StoredAdvisory[], ecosystems: string
     const cmp = comparatorFor(g[0]!.eco, 'ECOSYSTEM');
     const fixedVersions = [...new Set(g.flatMap((h) => h.fixed))];
     if (cmp) { try { fixedVersions.sort(cmp); } catch { fixedVersions.sort(); } }
+    const wontFix = !fixedVersions.length && g.some((h) => saysWontFix(h.aff));
     out.push({
       id: primary,
       aliases: sorted.slice(1),
@@ -142,6 +168,7 @@ export function matchAdvisories(advisories: StoredAdvisory[], ecosystems: string
       fixedVersions,
       severity,
       ...(summary ? { summary } : {}),
+      ...(wontFix ? { wontFix } : {}),
     });
   }
   return out.sort((a, b) => compareIds(a.id, b.id));
@@ -156,16 +183,17 @@ export async function matchPackage(store: VulnStore, ecosystem: string | string[
 
 /**
  * OSV ecosystems of an image's OS packages: Debian → "Debian:<major>", Ubuntu → "Ubuntu:<ver>:LTS"
- * and "Ubuntu:<ver>", Alpine → "Alpine:v<major.minor>", Wolfi, Chainguard. Undefined when unknown.
+ * and "Ubuntu:<ver>", Alpine → "Alpine:v<major.minor>", Wolfi, Chainguard; rpm distributions:
+ * Rocky Linux:<major>, AlmaLinux:<major>, Red Hat (enterprise_linux:<major> streams), SUSE and
+ * openSUSE Leap. The first name is the one looked up. Undefined when unknown.
  */
-export function osEcosystems(os: OsInfo | undefined): { type: 'deb' | 'apk'; ecosystems: string[] } | undefined {
+export function osEcosystems(os: OsInfo | undefined): { type: 'deb' | 'apk' | 'rpm'; ecosystems: string[] } | undefined {
   if (!os) return undefined;
   const v = os.versionId?.trim();
+  const major = v && /^(\d+)/.exec(v)?.[1];
   switch (os.id) {
-    case 'debian': {
-      const major = v && /^(\d+)/.exec(v)?.[1];
+    case 'debian':
       return major ? { type: 'deb', ecosystems: [`Debian:${major}`] } : undefined;
-    }
     case 'ubuntu':
       return v && /^\d+\.\d+$/.test(v) ? { type: 'deb', ecosystems: [`Ubuntu:${v}:LTS`, `Ubuntu:${v}`] } : undefined;
     case 'alpine': {
@@ -174,50 +202,102 @@ export function osEcosystems(os: OsInfo | undefined): { type: 'deb' | 'apk'; eco
     }
     case 'wolfi': return { type: 'apk', ecosystems: ['Wolfi'] };
     case 'chainguard': return { type: 'apk', ecosystems: ['Chainguard'] };
+    case 'rocky': return major ? { type: 'rpm', ecosystems: [`Rocky Linux:${major}`] } : undefined;
+    case 'almalinux': return major ? { type: 'rpm', ecosystems: [`AlmaLinux:${major}`] } : undefined;
+    // Red Hat's OSV ecosystems name product streams: "Red Hat:enterprise_linux:9::appstream"
+    case 'rhel': return major ? { type: 'rpm', ecosystems: [`Red Hat:enterprise_linux:${major}*`] } : undefined;
+    case 'sles': {
+      const m = v && /^(\d+)(?:\.(\d+))?/.exec(v);
+      if (!m) return undefined;
+      return { type: 'rpm', ecosystems: [`SUSE:Linux Enterprise Server ${m[1]}${m[2] && m[2] !== '0' ? ` SP${m[2]}` : ''}`] };
+    }
+    case 'opensuse-leap': return v ? { type: 'rpm', ecosystems: [`openSUSE:Leap ${v}`] } : undefined;
     default: return undefined;
   }
 }
 
-/** The name and version an OS package is known by in OSV: the source package (deb) or origin (apk). */
-function osvIdentity(p: PackageRecord): { name: string; version: string } {
+/** OSV ecosystem of each language package type. */
+export const LANGUAGE_ECOSYSTEMS: Partial<Record<PackageType, string>> = {
+  npm: 'npm', pypi: 'PyPI', maven: 'Maven', golang: 'Go', cargo: 'crates.io', gem: 'RubyGems', composer: 'Packagist', nuget: 'NuGet',
+};
+
+/** The name and version a package is known by in OSV: the source package (deb), origin (apk),
+ *  epoch:version-release (rpm), the package itself for language ecosystems. */
+export function osvIdentity(p: PackageRecord): { name: string; version: string } {
   if (p.type === 'deb') return { name: p.sourceName || p.name, version: p.sourceVersion || p.version };
-  return { name: p.sourceName || p.name, version: p.version };
+  if (p.type === 'apk') return { name: p.sourceName || p.name, version: p.version };
+  if (p.type === 'rpm') {
+    // advisories name source rpms; a missing epoch is 0 on both sides of the comparison
+    const version = `${p.epoch ? `${p.epoch}:` : ''}${p.version}${p.release ? `-${p.release}` : ''}`;
+    return { name: p.sourceName || p.name, version };
+  }
+  return { name: p.name, version: p.version };
 }
 
-/** Vulnerabilities of an image's OS packages, one finding per (package, vulnerability). */
+/** Which ecosystems judge a package: its distribution's for OS packages and for language packages
+ *  owned by an OS package (those are covered by the distribution's advisories), its language's otherwise. */
+function ecosystemsOf(p: PackageRecord, os: ReturnType<typeof osEcosystems>): string[] | undefined {
+  const lang = LANGUAGE_ECOSYSTEMS[p.type];
+  if (lang) return p.osOwned ? undefined : [lang];
+  return os && os.type === p.type ? os.ecosystems : undefined;
+}
+
+/** Vulnerabilities of an image's packages, one finding per (package, vulnerability). */
 export async function matchInventory(store: VulnStore, inv: ImageInventory): Promise<Finding[]> {
   const os = osEcosystems(inv.os);
-  if (!os) return [];
-  const pkgs = inv.packages.filter((p) => p.type === os.type);
-  if (!pkgs.length) return [];
-  const [byName] = await store.lookupMany([{ ecosystem: os.ecosystems[0]!, names: pkgs.map((p) => osvIdentity(p).name) }]);
-  const findings: Finding[] = [];
-  for (const p of pkgs) {
-    const { name, version } = osvIdentity(p);
-    const advs = byName!.get(normalizePackageName(os.ecosystems[0]!, name));
-    if (!advs) continue;
-    for (const m of matchAdvisories(advs, os.ecosystems, name, version)) {
-      findings.push({
-        id: m.id,
-        aliases: m.aliases,
-        advisories: m.advisories,
-        package: {
-          name: p.name, version: p.version, type: p.type,
-          ...(p.sourceName ? { sourceName: p.sourceName } : {}),
-          ...(p.sourceVersion ? { sourceVersion: p.sourceVersion } : {}),
-        },
-        ecosystem: m.ecosystem,
-        matchedName: name,
-        matchedVersion: version,
-        fixedVersions: m.fixedVersions,
-        severity: m.severity,
-        ...(m.summary ? { summary: m.summary } : {}),
-        ...(p.layer ? { layer: p.layer } : {}),
-        ...(p.layerIndex !== undefined ? { layerIndex: p.layerIndex } : {}),
-        foundIn: p.foundIn,
-      });
-    }
+  // group packages by the ecosystem list that judges them; one snapshot read for all groups
+  const groups = new Map<string, { ecosystems: string[]; pkgs: PackageRecord[] }>();
+  for (const p of inv.packages) {
+    const ecos = ecosystemsOf(p, os);
+    if (!ecos) continue;
+    const key = ecos.join('\n');
+    const g = groups.get(key);
+    if (g) g.pkgs.push(p); else groups.set(key, { ecosystems: ecos, pkgs: [p] });
   }
-  return findings.sort((a, b) => a.package.name.localeCompare(b.package.name) || compareIds(a.id, b.id));
+  if (!groups.size) return [];
+  const list = [...groups.values()];
+  const lookupEco = (ecos: string[]) => ecos[0]!.replace(/\*$/, '');
+  const found = await store.lookupMany(list.map((g) => ({ ecosystem: lookupEco(g.ecosystems), names: g.pkgs.map((p) => osvIdentity(p).name) })));
+  const findings: Finding[] = [];
+  list.forEach((g, gi) => {
+    for (const p of g.pkgs) {
+      const { name, version } = osvIdentity(p);
+      const advs = found[gi]!.get(normalizePackageName(lookupEco(g.ecosystems), name));
+      if (!advs) continue;
+      for (const m of matchAdvisories(advs, g.ecosystems, name, version)) findings.push(toFinding(p, name, version, m));
+    }
+  });
+  return findings.sort((a, b) => a.package.name.localeCompare(b.package.name) || a.package.version.localeCompare(b.package.version) || compareIds(a.id, b.id));
 }
 
+function toFinding(p: PackageRecord, name: string, version: string, m: PackageMatch): Finding {
+  const fixedVersion = m.fixedVersions[0];
+  const status: FindingStatus = fixedVersion ? 'fixed-available' : m.wontFix ? 'will-not-fix' : 'no-fix';
+  // deb/apk/rpm fixes are versions of the source package; say which binary package to upgrade
+  const target = name !== p.name ? `${p.name} (source ${name})` : p.name;
+  const guidance = fixedVersion ? `upgrade ${target} to ${fixedVersion}`
+    : status === 'will-not-fix' ? `the distribution will not fix ${name}: mitigate or accept` : 'no fix yet';
+  return {
+    id: m.id,
+    aliases: m.aliases,
+    advisories: m.advisories,
+    package: {
+      name: p.name, version: p.version, type: p.type,
+      ...(p.sourceName ? { sourceName: p.sourceName } : {}),
+      ...(p.sourceVersion ? { sourceVersion: p.sourceVersion } : {}),
+      ...(p.purl ? { purl: p.purl } : {}),
+    },
+    ecosystem: m.ecosystem,
+    matchedName: name,
+    matchedVersion: version,
+    fixedVersions: m.fixedVersions,
+    ...(fixedVersion ? { fixedVersion } : {}),
+    status,
+    guidance,
+    severity: m.severity,
+    ...(m.summary ? { summary: m.summary } : {}),
+    ...(p.layer ? { layer: p.layer } : {}),
+    ...(p.layerIndex !== undefined ? { layerIndex: p.layerIndex } : {}),
+    foundIn: p.foundIn,
+  };
+}

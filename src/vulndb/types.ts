@@ -16,6 +16,14 @@ export interface Severity {
   label?: string;
 }
 
+/** fixed-available: a fixed version exists; no-fix: none yet; will-not-fix: the distribution says none will come. */
+export type FindingStatus = 'fixed-available' | 'no-fix' | 'will-not-fix';
+
+/** EPSS (FIRST) exploit prediction for the finding's CVE. */
+export interface Epss { cve: string; score: number; percentile: number; date?: string }
+/** CISA Known Exploited Vulnerabilities catalog entry. */
+export interface Kev { cve: string; dateAdded: string; dueDate?: string; knownRansomwareCampaignUse?: string; vendorProject?: string; product?: string; vulnerabilityName?: string; requiredAction?: string }
+
 /** One vulnerability of one package (several aliasing advisories merged into one). */
 export interface Finding {
   /** primary id: the lowest CVE among the merged ids, else GHSA, else the advisory's own id */
@@ -31,6 +39,7 @@ export interface Finding {
     /** source package / origin, for OS packages */
     sourceName?: string;
     sourceVersion?: string;
+    purl?: string;
   };
   /** OSV ecosystem matched, e.g. "Debian:12", "Go" */
   ecosystem: string;
@@ -39,6 +48,14 @@ export interface Finding {
   matchedVersion: string;
   /** versions that fix it (fixed events above the installed version in the matching ranges); empty when unfixed */
   fixedVersions: string[];
+  /** the lowest fixed version above the installed one */
+  fixedVersion?: string;
+  status: FindingStatus;
+  /** what to do: "upgrade libssl3 (source openssl) to 3.0.9-1", "no fix yet" */
+  guidance: string;
+  /** enrichment, when the EPSS / KEV feeds were imported and list one of the finding's CVEs */
+  epss?: Epss;
+  kev?: Kev;
   severity: Severity;
   summary?: string;
   /** digest and index of the layer that added the package */
