@@ -1,0 +1,69 @@
+// Which paths the language analyzers read. Shared by the analyzers themselves (their `wants`) and by
+// OS package databases (dpkg .list files, RPM headers), which report only these paths as
+// `ownedFiles`, so the layer cache stays small while OS-installed language packages are recognised.
+import { basename } from '../image/paths.ts';
+
+/** `/…/node_modules/<name>/package.json` or `/…/node_modules/@scope/<name>/package.json`: a package
+ *  root. Files deeper inside a package (test fixtures, bundler hints such as `lib/package.json`) are not. */
+export function isNpmPackageJson(path: string): boolean {
+  if (!path.endsWith('/package.json')) return false;
+  const segs = path.split('/');
+  const n = segs.length; // ['', ..., 'node_modules', (scope,) name, 'package.json']
+  if (n >= 4 && segs[n - 3] === 'node_modules') return isNpmName(segs[n - 2]!) && !segs[n - 2]!.startsWith('@');
+  if (n >= 5 && segs[n - 4] === 'node_modules') return segs[n - 3]!.startsWith('@') && segs[n - 3]!.length > 1 && isNpmName(segs[n - 2]!);
+  return false;
+}
+
+// npm names never start with "." (".bin", ".cache", ".package-lock.json" live beside packages)
+function isNpmName(s: string): boolean {
+  return s.length > 0 && !s.startsWith('.');
+}
+
+/** npm's hidden lockfile (npm ≥ 7) or a project lockfile: recorded as a fact about the install. */
+export function isNpmLockfile(path: string): boolean {
+  return path.endsWith('/node_modules/.package-lock.json') || basename(path) === 'package-lock.json';
+}
+
+/** Python distribution metadata: `x.dist-info/METADATA`, `x.egg-info/PKG-INFO`, a `x.egg-info`
+ *  file (distutils), `x.egg/EGG-INFO/PKG-INFO` (unzipped egg) or a zipped `x.egg`. */
+export function isPythonMetadataPath(path: string): boolean {
+  const segs = path.split('/');
+  const n = segs.length;
+  const name = segs[n - 1]!;
+  const parent = segs[n - 2] ?? '';
+  if (name === 'METADATA') return parent.endsWith('.dist-info');
+  if (name === 'PKG-INFO') return parent.endsWith('.egg-info') || (parent === 'EGG-INFO' && (segs[n - 3] ?? '').endsWith('.egg'));
+  return (name.endsWith('.egg-info') || name.endsWith('.egg')) && name.length > 4;
+}
+
+/** Installed gem specs: `…/specifications/x-1.0.gemspec` and default gems in `…/specifications/default/`. */
+export function isGemspecPath(path: string): boolean {
+  if (!path.endsWith('.gemspec')) return false;
+  const segs = path.split('/');
+  const n = segs.length;
+  return segs[n - 2] === 'specifications' || (segs[n - 2] === 'default' && segs[n - 3] === 'specifications');
+}
+
+/** Composer's record of what it installed. */
+export function isComposerInstalledPath(path: string): boolean {
+  return path.endsWith('/vendor/composer/installed.json');
+}
+
+/** .NET dependency manifests written next to an application (`App.deps.json`). */
+export function isDotnetDepsPath(path: string): boolean {
+  return path.endsWith('.deps.json') && basename(path).length > '.deps.json'.length;
+}
+
+/** Java archives (read by the Java analyzer); listed so OS-installed jars (/usr/share/java) count as owned. */
+export function isJavaArchivePath(path: string): boolean {
+  return /\.(jar|war|ear|par)$/i.test(path);
+}
+
+/**
+ * Every path a language analyzer may report a package from (its `foundIn`). OS package databases
+ * filter their file lists with this, so only these paths reach the cache as `ownedFiles`.
+ */
+export function isLanguageMetadataPath(path: string): boolean {
+  return isNpmPackageJson(path) || isPythonMetadataPath(path) || isGemspecPath(path)
+    || isComposerInstalledPath(path) || isDotnetDepsPath(path) || isJavaArchivePath(path);
+}
