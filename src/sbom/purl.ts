@@ -1,8 +1,17 @@
 import { PackageURL } from 'packageurl-js';
 import type { ImageInventory, OsInfo, PackageRecord } from '../types.ts';
+import { rpmPurl } from './rpm-purl.ts';
 
 /** purl of an OS package: pkg:deb/debian/libc6@2.36-9?arch=amd64&distro=debian-12 (as Syft and Trivy write them). */
 export function packagePurl(p: PackageRecord, os: OsInfo | undefined): string {
+  if (p.purl) return p.purl;
+  switch (p.type) {
+    case 'npm': case 'composer': return scopedPurl(p.type, p.name, p.version);
+    case 'pypi': return new PackageURL('pypi', undefined, pep503Name(p.name), p.version, undefined, undefined).toString();
+    case 'gem': case 'nuget': return new PackageURL(p.type, undefined, p.name, p.version, undefined, undefined).toString();
+    case 'rpm': return rpmPurl(p, os);
+    default: break;
+  }
   const namespace = os?.id ?? (p.type === 'apk' ? 'alpine' : 'debian');
   const qualifiers: Record<string, string> = {};
   if (p.arch) qualifiers.arch = p.arch;
@@ -20,4 +29,16 @@ export function imagePurl(inv: ImageInventory, repositoryUrl: string | undefined
   if (inv.platform.variant) qualifiers.variant = inv.platform.variant;
   if (repositoryUrl) qualifiers.repository_url = repositoryUrl;
   return new PackageURL('oci', undefined, name, inv.manifestDigest, qualifiers, undefined).toString();
+}
+
+/** npm "@scope/name" and composer "vendor/name": the part before "/" is the purl namespace. */
+function scopedPurl(type: 'npm' | 'composer', fullName: string, version: string): string {
+  const i = fullName.indexOf('/');
+  const [ns, name] = i > 0 ? [fullName.slice(0, i), fullName.slice(i + 1)] : [undefined, fullName];
+  return new PackageURL(type, ns, name, version, undefined, undefined).toString();
+}
+
+/** PEP 503 normalised Python project name ("Zope.Interface" → "zope-interface"), as the pypi purl type requires. */
+export function pep503Name(name: string): string {
+  return name.replace(/[-_.]+/g, '-').toLowerCase();
 }
