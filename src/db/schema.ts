@@ -70,3 +70,4 @@ export const vulnAffected = sqliteTable('vuln_affected', {
   advisoryId: text('advisory_id').notNull(),
 }, (t) => [primaryKey({ columns: [t.importId, t.ecosystem, t.name, t.advisoryId] })]);
 export * from './tables-jobs.ts';
+export * from './tables-policy.ts';
