@@ -34,3 +34,13 @@ describe('language metadata paths', () => {
     for (const p of ['/usr/bin/python3', '/app/.deps.json', '/app/composer.json', '/etc/passwd']) expect(isLanguageMetadataPath(p)).toBe(false);
   });
 });
+
+describe('npm package roots vs files inside packages', () => {
+  it('skips test fixtures and nested non-root node_modules', () => {
+    expect(isNpmPackageJson('/app/node_modules/x/test/fixtures/node_modules/y/package.json')).toBe(false);
+    expect(isNpmPackageJson('/app/node_modules/x/node_modules/@s/y/node_modules/z/package.json')).toBe(true);
+    expect(isNpmPackageJson('/app/node_modules/node_modules/package.json')).toBe(false);
+    expect(isNpmPackageJson('/app/node_modules/@s/node_modules/package.json')).toBe(false);
+    expect(isNpmPackageJson('/app/node_modules/x/node_modules/package.json')).toBe(false);
+  });
+});

@@ -3,20 +3,35 @@
 // `ownedFiles`, so the layer cache stays small while OS-installed language packages are recognised.
 import { basename } from '../image/paths.ts';
 
-/** `/…/node_modules/<name>/package.json` or `/…/node_modules/@scope/<name>/package.json`: a package
- *  root. Files deeper inside a package (test fixtures, bundler hints such as `lib/package.json`) are not. */
+/**
+ * A package root's package.json as npm lays packages out: after the first `node_modules`, segments
+ * alternate `node_modules/(@scope/)name` up to `package.json`
+ * (`/app/node_modules/a/node_modules/@s/b/package.json`). A package.json anywhere else inside a
+ * package — bundler hints (`lib/package.json`), test fixtures
+ * (`node_modules/x/test/fixtures/node_modules/y/package.json`) — is not an installed package.
+ */
 export function isNpmPackageJson(path: string): boolean {
   if (!path.endsWith('/package.json')) return false;
   const segs = path.split('/');
-  const n = segs.length; // ['', ..., 'node_modules', (scope,) name, 'package.json']
-  if (n >= 4 && segs[n - 3] === 'node_modules') return isNpmName(segs[n - 2]!) && !segs[n - 2]!.startsWith('@');
-  if (n >= 5 && segs[n - 4] === 'node_modules') return segs[n - 3]!.startsWith('@') && segs[n - 3]!.length > 1 && isNpmName(segs[n - 2]!);
-  return false;
+  let i = segs.indexOf('node_modules');
+  if (i < 0) return false;
+  const last = segs.length - 1; // index of 'package.json'
+  while (i < last) {
+    if (segs[i] !== 'node_modules') return false;
+    let j = i + 1;
+    if (segs[j]?.startsWith('@')) {
+      if (segs[j]!.length < 2) return false;
+      j++;
+    }
+    if (j >= last || !isNpmName(segs[j]!)) return false;
+    i = j + 1;
+  }
+  return i === last;
 }
 
-// npm names never start with "." (".bin", ".cache", ".package-lock.json" live beside packages)
+// npm names never start with "." or "@" here (".bin", ".cache", ".package-lock.json" live beside packages)
 function isNpmName(s: string): boolean {
-  return s.length > 0 && !s.startsWith('.');
+  return s.length > 0 && !s.startsWith('.') && !s.startsWith('@') && s !== 'node_modules';
 }
 
 /** npm's hidden lockfile (npm ≥ 7) or a project lockfile: recorded as a fact about the install. */
