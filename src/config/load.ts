@@ -68,6 +68,12 @@ function envInt(name: string, v: string): number | string {
   return /^\d+$/.test(v) ? Number(v) : `${name}=${v} is not a number`;
 }
 
+/** One line per problem, naming the field: "  - spec.rules[2].maxSeverity: Invalid option: ..." */
 export function formatIssues(err: z.ZodError): string {
-  return err.issues.map((i) => `  - ${i.path.length ? i.path.join('.') : '(top level)'}: ${i.message}`).join('\n');
+  return err.issues.map((i) => `  - ${fieldPath(i.path)}: ${i.message}`).join('\n');
+}
+
+function fieldPath(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return '(top level)';
+  return path.map((k, n) => (typeof k === 'number' ? `[${k}]` : `${n ? '.' : ''}${String(k)}`)).join('');
 }

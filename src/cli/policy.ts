@@ -1,0 +1,150 @@
+// `customs policy apply|list|show|delete|test|vex`: manage policies in the database the service uses.
+import { readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { desc } from 'drizzle-orm';
+import { stringify as toYaml } from 'yaml';
+import type { Config } from '../config/schema.ts';
+import { openDatabase, type Database } from '../db/client.ts';
+import { scans } from '../db/schema.ts';
+import { CustomsError } from '../errors.ts';
+import { parsePolicy } from '../policy/parse.ts';
+import type { Policy } from '../policy/schema.ts';
+import type { ScopedPolicy } from '../policy/scope.ts';
+import { governingPolicy, PolicyStore } from '../policy/store.ts';
+import { evaluateReport } from '../policy/verdicts.ts';
+import type { ScanReport } from '../scan/types.ts';
+import { renderTable } from './table.ts';
+
+export interface PolicyFlags { file?: string; format?: string; version?: string; reason?: string; limit?: string }
+
+const SUBCOMMANDS = 'apply -f FILE | list | show NAME [--version N] | delete NAME [--reason TEXT] | test -f FILE';
+
+export async function policyCommand(args: string[], cfg: Config, flags: PolicyFlags, out: (s: string) => void = (s) => process.stdout.write(s)): Promise<number> {
+  const [sub, ...rest] = args;
+  if (!sub) throw new CustomsError('usage', `customs policy needs a subcommand: ${SUBCOMMANDS}`);
+  const json = flags.format === 'json';
+  if (flags.format && !['json', 'table', 'yaml'].includes(flags.format)) throw new CustomsError('usage', `unknown --format "${flags.format}" for policy: use table, json or yaml`);
+  const database = await openDatabase(cfg);
+  try {
+    const store = new PolicyStore(database);
+    const actor = `cli:${safeUser()}`;
+    switch (sub) {
+      case 'apply': {
+        const { text, file } = readPolicyFile(flags.file, rest);
+        const policy = parsePolicy(text, file);
+        const stored = await store.apply(policy, { actor, source: text });
+        out(json ? JSON.stringify({ name: policy.metadata.name, version: stored.version }) + '\n' : `policy ${policy.metadata.name} applied as version ${stored.version} (${policy.spec.mode})\n`);
+        return 0;
+      }
+      case 'list': {
+        noArgs(sub, rest);
+        const all = await store.current();
+        if (json) { out(JSON.stringify(all.map((p) => summary(p)), null, 2) + '\n'); return 0; }
+        const rows = all.map((p) => [p.policy.metadata.name, String(p.version), p.policy.spec.mode, p.policy.spec.scope.registries.join(','), p.policy.spec.scope.repositories.join(','), String(p.policy.spec.rules.length), String(p.policy.spec.exceptions.length), p.createdAt]);
+        out(rows.length ? renderTable(['NAME', 'VERSION', 'MODE', 'REGISTRIES', 'REPOSITORIES', 'RULES', 'EXCEPTIONS', 'APPLIED'], rows) : 'no policies applied: the built-in default policy governs every image (customs policy show default)\n');
+        return 0;
+      }
+      case 'show': {
+        const name = oneArg(sub, rest, 'NAME');
+        const version = flags.version === undefined ? undefined : positiveInt(flags.version, '--version');
+        const stored = name === 'default' && version === undefined && !(await store.get('default'))
+          ? { ...governingPolicy([], '', ''), createdAt: '', createdBy: 'built-in' }
+          : await store.get(name, version);
+        if (!stored) throw new CustomsError('not-found', `no policy named ${name}${version ? ` with version ${version}` : ''} (customs policy list)`);
+        if (json) out(JSON.stringify({ ...summary(stored), document: stored.policy }, null, 2) + '\n');
+        else out(`# ${stored.policy.metadata.name} version ${stored.version}${stored.createdBy ? `, applied by ${stored.createdBy}` : ''}${stored.createdAt ? ` at ${stored.createdAt}` : ''}\n${toYaml(stored.policy)}`);
+        return 0;
+      }
+      case 'delete': {
+        const name = oneArg(sub, rest, 'NAME');
+        const v = await store.delete(name, { actor, ...(flags.reason ? { reason: flags.reason } : {}) });
+        out(json ? JSON.stringify({ name, deletedAsVersion: v }) + '\n' : `policy ${name} deleted (version ${v} records the deletion)\n`);
+        return 0;
+      }
+      case 'test': {
+        const { text, file } = readPolicyFile(flags.file, rest);
+        const draft = parsePolicy(text, file);
+        const changes = await testDraft(database, await store.current(), draft, flags.limit ? positiveInt(flags.limit, '--limit') : 10_000);
+        if (json) { out(JSON.stringify(changes, null, 2) + '\n'); return 0; }
+        const changed = changes.images.filter((c) => c.before !== c.after);
+        out(`${changes.evaluated} stored ${changes.evaluated === 1 ? 'image' : 'images'} evaluated; ${changed.length} would change under ${draft.metadata.name}\n`);
+        if (changed.length) {
+          out(renderTable(['IMAGE', 'NOW', 'WITH DRAFT', 'GOVERNED BY', 'REASONS'], changed.map((c) => [c.image, c.before, c.after, c.policyAfter, c.reasons.join('; ').slice(0, 200)])));
+        }
+        return 0;
+      }
+      default:
+        throw new CustomsError('usage', `unknown policy subcommand "${sub}": ${SUBCOMMANDS}`);
+    }
+  } finally {
+    database.close();
+  }
+}
+
+export interface DraftChange {
+  image: string;
+  before: string;
+  after: string;
+  policyBefore: string;
+  policyAfter: string;
+  reasons: string[];
+}
+
+/** Evaluate a draft against the latest stored scan of every image: what would newly fail or pass. */
+export async function testDraft(database: Database, current: ScopedPolicy[], draft: Policy, limit: number): Promise<{ evaluated: number; images: DraftChange[] }> {
+  const rows = await database.db.select().from(scans).orderBy(desc(scans.finishedAt)).limit(limit * 4);
+  const seen = new Set<string>();
+  const withDraft: ScopedPolicy[] = [...current.filter((p) => p.policy.metadata.name !== draft.metadata.name), { policy: draft, version: -1 }];
+  const images: DraftChange[] = [];
+  const now = new Date();
+  for (const r of rows) {
+    const key = `${r.registry}/${r.repository}@${r.digest}`;
+    if (seen.has(key) || seen.size >= limit) continue;
+    seen.add(key);
+    let report: ScanReport;
+    try { report = JSON.parse(r.report) as ScanReport; } catch { continue; }
+    const image = { registry: r.registry, repository: r.repository, digest: r.digest };
+    const before = evaluateReport(report, image, governingPolicy(current, r.registry, r.repository), { now });
+    const gAfter = governingPolicy(withDraft, r.registry, r.repository);
+    const after = evaluateReport(report, image, gAfter, { now });
+    images.push({
+      image: key, before: before.verdict, after: after.verdict,
+      policyBefore: `${before.policy.name}@${before.policy.version}`,
+      policyAfter: gAfter.version === -1 ? `${draft.metadata.name} (draft)` : `${after.policy.name}@${after.policy.version}`,
+      reasons: [...new Set(after.platforms.flatMap((p) => p.reasons.map((x) => `${x.outcome}: ${x.message}`)))],
+    });
+  }
+  return { evaluated: images.length, images };
+}
+
+function summary(p: ScopedPolicy & { createdAt?: string; createdBy?: string }) {
+  return { name: p.policy.metadata.name, version: p.version, mode: p.policy.spec.mode, scope: p.policy.spec.scope, rules: p.policy.spec.rules.length, exceptions: p.policy.spec.exceptions.length, createdAt: p.createdAt, createdBy: p.createdBy };
+}
+
+function readPolicyFile(flag: string | undefined, rest: string[]): { text: string; file: string } {
+  if (rest.length > 0) throw new CustomsError('usage', `unexpected argument "${rest[0]}": give the policy file with -f FILE`);
+  if (!flag) throw new CustomsError('usage', 'give the policy file with -f FILE (YAML or JSON; - for standard input)');
+  try {
+    return { text: readFileSync(flag === '-' ? 0 : flag, 'utf8'), file: flag === '-' ? 'standard input' : flag };
+  } catch (e: any) {
+    throw new CustomsError('usage', `cannot read ${flag}: ${e.code ?? e.message}`);
+  }
+}
+
+function noArgs(sub: string, rest: string[]): void {
+  if (rest.length) throw new CustomsError('usage', `customs policy ${sub} takes no arguments`);
+}
+
+function oneArg(sub: string, rest: string[], what: string): string {
+  if (rest.length !== 1) throw new CustomsError('usage', `customs policy ${sub} takes one ${what}`);
+  return rest[0]!;
+}
+
+function positiveInt(v: string, flag: string): number {
+  if (!/^\d+$/.test(v) || Number(v) < 1) throw new CustomsError('usage', `${flag} must be a positive whole number, not "${v}"`);
+  return Number(v);
+}
+
+function safeUser(): string {
+  try { return userInfo().username; } catch { return String(process.getuid?.() ?? 'unknown'); }
+}
