@@ -28,6 +28,7 @@ export const COMPARATORS: Record<string, (a: string, b: string) => number> = {
   SUSE: compareRpm,
   openSUSE: compareRpm,
   Mageia: compareRpm,
+  'Azure Linux': compareRpm,
   npm: compareSemver,
   'crates.io': compareSemver,
   Go: compareGo,

@@ -1,6 +1,7 @@
 import type { ImageInventory, OsInfo, PackageRecord, PackageType } from '../types.ts';
 import { compareVersions, hasComparator } from '../versions/index.ts';
 import { normalizePackageName, type OsvAffected, type OsvRange } from './osv.ts';
+import { rpmOsEcosystems } from './os-ecosystems.ts';
 import { maxSeverity, severityOf } from './severity.ts';
 import type { VulnStore } from './store.ts';
 import type { Finding, FindingStatus, Severity, StoredAdvisory } from './types.ts';
@@ -212,7 +213,7 @@ export function osEcosystems(os: OsInfo | undefined): { type: 'deb' | 'apk' | 'r
       return { type: 'rpm', ecosystems: [`SUSE:Linux Enterprise Server ${m[1]}${m[2] && m[2] !== '0' ? ` SP${m[2]}` : ''}`] };
     }
     case 'opensuse-leap': return v ? { type: 'rpm', ecosystems: [`openSUSE:Leap ${v}`] } : undefined;
-    default: return undefined;
+    default: return rpmOsEcosystems(os); // Azure Linux / CBL-Mariner, SLE Micro, Tumbleweed
   }
 }
 

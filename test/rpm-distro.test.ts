@@ -1,0 +1,52 @@
+// RPM distributions: purls as Trivy writes them, and OSV ecosystems for matching.
+import { describe, expect, it } from 'vitest';
+import { packagePurl } from '../src/sbom/purl.ts';
+import { rpmNamespace } from '../src/vulndb/os-ecosystems.ts';
+import { osEcosystems } from '../src/vulndb/match.ts';
+import { compareVersions } from '../src/versions/index.ts';
+import type { OsInfo, PackageRecord } from '../src/types.ts';
+
+const os = (id: string, versionId?: string): OsInfo => ({ id, ...(versionId ? { versionId } : {}), foundIn: '/etc/os-release' });
+const openssl: PackageRecord = {
+  type: 'rpm', name: 'openssl-libs', version: '3.0.7', release: '27.el9', epoch: 1, arch: 'x86_64',
+  sourceName: 'openssl', sourceVersion: '3.0.7-27.el9', foundIn: '/var/lib/rpm/rpmdb.sqlite',
+};
+
+describe('rpm purls', () => {
+  it('version-release as version, epoch and arch qualifiers, vendor namespace, distro and source rpm', () => {
+    expect(packagePurl(openssl, os('rhel', '9.4'))).toBe(
+      'pkg:rpm/redhat/openssl-libs@3.0.7-27.el9?arch=x86_64&distro=redhat-9.4&epoch=1&upstream=openssl-3.0.7-27.el9.src.rpm');
+    const noEpoch = { ...openssl, epoch: undefined, name: 'bash', sourceName: 'bash', sourceVersion: '5.1.8-9.el9', version: '5.1.8', release: '9.el9' };
+    expect(packagePurl(noEpoch, os('rocky', '9.3'))).toBe('pkg:rpm/rocky/bash@5.1.8-9.el9?arch=x86_64&distro=rocky-9.3&upstream=bash-5.1.8-9.el9.src.rpm');
+    // epoch 0 is no epoch
+    expect(packagePurl({ ...noEpoch, epoch: 0 }, os('almalinux', '8.10'))).not.toMatch(/epoch=/);
+  });
+
+  it('names each distribution by its vendor', () => {
+    const ns = (id: string) => rpmNamespace(os(id, '1'));
+    expect(['rhel', 'rocky', 'almalinux', 'sles', 'opensuse-leap', 'opensuse-tumbleweed', 'amzn', 'fedora', 'mariner', 'azurelinux', 'ol', 'centos'].map(ns))
+      .toEqual(['redhat', 'rocky', 'almalinux', 'suse', 'opensuse', 'opensuse', 'amazon', 'fedora', 'mariner', 'azurelinux', 'oracle', 'centos']);
+    expect(packagePurl(openssl, os('amzn', '2023'))).toMatch(/^pkg:rpm\/amazon\/openssl-libs@3\.0\.7-27\.el9\?.*distro=amazon-2023/);
+    expect(packagePurl(openssl, undefined)).toBe('pkg:rpm/openssl-libs@3.0.7-27.el9?arch=x86_64&epoch=1&upstream=openssl-3.0.7-27.el9.src.rpm');
+  });
+});
+
+describe('rpm distributions in OSV', () => {
+  it('CBL-Mariner and Azure Linux share OSV\'s "Azure Linux:<major>"; SLE Micro and Tumbleweed too', () => {
+    expect(osEcosystems(os('mariner', '2.0'))).toEqual({ type: 'rpm', ecosystems: ['Azure Linux:2'] });
+    expect(osEcosystems(os('azurelinux', '3.0'))).toEqual({ type: 'rpm', ecosystems: ['Azure Linux:3'] });
+    expect(osEcosystems(os('sle-micro', '5.5'))).toEqual({ type: 'rpm', ecosystems: ['SUSE:Linux Enterprise Micro 5.5'] });
+    expect(osEcosystems(os('opensuse-tumbleweed', '20240801'))).toEqual({ type: 'rpm', ecosystems: ['openSUSE:Tumbleweed'] });
+  });
+
+  it('distributions without OSV data are recognised but not matched', () => {
+    for (const id of ['amzn', 'fedora', 'ol', 'centos']) expect(osEcosystems(os(id, '2'))).toBeUndefined();
+    expect(osEcosystems(os('mariner'))).toBeUndefined();
+  });
+
+  it('Azure Linux versions compare in rpm order (rpm 4.18 rpmvercmp)', () => {
+    expect(compareVersions('Azure Linux:3', '1.3.1-1.azl3', '1.3.1-2')).toBe(-1);
+    expect(compareVersions('Azure Linux:3', '0:1.3.1-1', '1.3.1-1')).toBe(0);
+    expect(compareVersions('Azure Linux:3', '1:1.0-1', '2.0-1')).toBe(1);
+  });
+});
