@@ -7,10 +7,6 @@ missing=()
 for cmd in docker-registry skopeo openssl zstd htpasswd rpm; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("$cmd")
 done
-# Go test binaries are built with Debian's Go from its golang-*-dev sources (test/fixtures/go/build.sh)
-if ! command -v go >/dev/null 2>&1 || [ ! -d /usr/share/gocode/src/github.com/google/uuid ] || [ ! -d /usr/share/gocode/src/github.com/pkg/errors ]; then
-  missing+=(go)
-fi
 # the benchmark measures peak RSS with GNU time
 if [ "${1:-}" = bench ] && [ ! -x /usr/bin/time ]; then missing+=(time); fi
 if [ ${#missing[@]} -gt 0 ]; then
@@ -23,7 +19,6 @@ if [ ${#missing[@]} -gt 0 ]; then
       zstd) pkgs+=(zstd) ;;
       time) pkgs+=(time) ;;
       htpasswd) pkgs+=(apache2-utils) ;; # bcrypt htpasswd files for the basic-auth registry tests
-      go) pkgs+=(golang-go golang-github-google-uuid-dev golang-github-pkg-errors-dev) ;;
       rpm) pkgs+=(rpm) ;; # rpm -qa is the ground truth of the RPM database tests
     esac
   done
