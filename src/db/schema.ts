@@ -71,3 +71,4 @@ export const vulnAffected = sqliteTable('vuln_affected', {
 }, (t) => [primaryKey({ columns: [t.importId, t.ecosystem, t.name, t.advisoryId] })]);
 export * from './tables-jobs.ts';
 export * from './tables-policy.ts';
+export * from './tables-verdicts.ts';
