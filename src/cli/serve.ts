@@ -1,27 +1,25 @@
-import { serve } from '@hono/node-server';
 import type { Config } from '../config/schema.ts';
-import { openDatabase, redactUrl } from '../db/client.ts';
-import { CustomsError } from '../errors.ts';
+import { redactUrl } from '../db/client.ts';
 import { log } from '../log.ts';
-import { createApp } from '../server/app.ts';
+import { startService } from '../server/service.ts';
 import { VERSION } from '../version.ts';
 
-/** `customs serve`: the service with embedded defaults. Resolves when the server has stopped. */
+/**
+ * `customs serve`: webhook intake and REST API, plus the scan workers. Resolves when stopped.
+ * SIGTERM/SIGINT: stop accepting requests, stop claiming jobs, let running scans finish within
+ * workers.shutdownMs and release the leases of the rest (another replica or the next start takes them).
+ */
 export async function serveCommand(cfg: Config): Promise<void> {
-  const database = await openDatabase(cfg);
-  const app = createApp({ database });
-  await new Promise<void>((resolvePromise, reject) => {
-    const server = serve({ fetch: app.fetch, hostname: cfg.server.host, port: cfg.server.port }, (info) => {
-      log.info({ version: VERSION, address: `http://${cfg.server.host}:${info.port}`, db: redactUrl(database.url), dataDir: cfg.dataDir }, 'customs listening');
-    });
-    server.on('error', (e: any) => {
-      database.close();
-      reject(new CustomsError('config', `cannot listen on ${cfg.server.host}:${cfg.server.port}: ${e.code ?? e.message}`));
-    });
+  const service = await startService(cfg);
+  log.info({
+    version: VERSION, address: `http://${cfg.server.host}:${service.port}`, db: redactUrl(service.database.url),
+    dataDir: cfg.dataDir, workers: cfg.workers.concurrency, owner: service.workers.owner,
+  }, 'customs listening');
+  await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       log.info({ signal }, 'shutting down');
-      server.close(() => { database.close(); resolvePromise(); });
-      setTimeout(() => process.exit(0), 10_000).unref(); // don't hang on open keep-alive connections
+      setTimeout(() => process.exit(0), cfg.workers.shutdownMs + 10_000).unref(); // never hang
+      void service.stop().finally(resolve);
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));

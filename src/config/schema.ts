@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { apiSchema, webhooksSchema, workersSchema } from './service-schema.ts';
 
 const registryCreds = z.object({
   username: z.string().optional(),
@@ -69,6 +70,12 @@ export const configSchema = z.object({
     /** layers downloaded and analysed at once for one image */
     layerConcurrency: z.number().int().min(1).max(16).default(3),
   }).strict().default({ layerConcurrency: 3 }),
+  /** REST API bearer tokens and roles (src/config/service-schema.ts) */
+  api: apiSchema,
+  /** webhook sources, their secrets and allow-lists */
+  webhooks: webhooksSchema,
+  /** scan workers of `customs serve`: concurrency, leases, retries */
+  workers: workersSchema,
 }).strict();
 
 export type Config = z.infer<typeof configSchema>;

@@ -1,10 +1,53 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
+import { configSchema, type Config } from '../config/schema.ts';
 import type { Database } from '../db/client.ts';
+import { IntakeWriter } from '../jobs/intake.ts';
+import { JobStore } from '../jobs/job-store.ts';
+import { log } from '../log.ts';
+import type { SnsOptions } from '../webhooks/sns.ts';
 import { VERSION } from '../version.ts';
+import { requireRole } from './api-auth.ts';
+import { mountApi } from './api-routes.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
+import { problem } from './problem.ts';
+import { mountWebhooks } from './webhook-routes.ts';
+
+export interface AppDeps {
+  database: Database;
+  cfg?: Config;
+  jobs?: JobStore;
+  metrics?: Metrics;
+  /** called when a delivery or API call queued a new job (wakes the workers) */
+  onQueued?: () => void;
+  /** GET used for SNS certificates and subscription confirmation (tests) */
+  snsFetch?: SnsOptions['fetch'];
+}
+
+const JOURNAL = resolve(dirname(fileURLToPath(import.meta.url)), '../../migrations/meta/_journal.json');
 
 /** The HTTP API. Routes parse, authenticate and hand over; no business logic here. */
-export function createApp(deps: { database: Database }): Hono {
+export function createApp(deps: AppDeps): Hono {
+  const cfg = deps.cfg ?? configSchema.parse({});
+  const jobs = deps.jobs ?? new JobStore(deps.database);
+  const metrics = deps.metrics ?? createMetrics(() => jobs.countByState());
+  const intake = new IntakeWriter(deps.database, cfg.workers.maxAttempts);
+  const migrations = (JSON.parse(readFileSync(JOURNAL, 'utf8')) as { entries: unknown[] }).entries.length;
   const app = new Hono();
+
+  // A request id in every log line of the request (taken from X-Request-Id when sent).
+  app.use('*', async (c, next) => {
+    const id = c.req.header('x-request-id')?.slice(0, 100) ?? crypto.randomUUID();
+    c.header('x-request-id', id);
+    const started = performance.now();
+    await next();
+    if (c.res.status >= 400 || log.isLevelEnabled('debug')) {
+      log[c.res.status >= 500 ? 'warn' : 'debug']({ requestId: id, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) }, 'request');
+    }
+  });
+
   app.get('/healthz', async (c) => {
     try {
       await deps.database.client.execute('SELECT 1');
@@ -13,7 +56,26 @@ export function createApp(deps: { database: Database }): Hono {
       return c.json({ status: 'unhealthy', reason: 'database unavailable' }, 503);
     }
   });
-  app.notFound((c) => c.json({ error: 'not found', path: c.req.path }, 404));
-  app.onError((err, c) => c.json({ error: 'internal error', message: err.message }, 500));
+  app.get('/readyz', async (c) => {
+    try {
+      const rs = await deps.database.client.execute('SELECT COUNT(*) AS n FROM __drizzle_migrations');
+      const applied = Number(rs.rows[0]!.n);
+      if (applied < migrations) return c.json({ status: 'not ready', reason: `${applied} of ${migrations} migrations applied` }, 503);
+      return c.json({ status: 'ready', migrations: applied });
+    } catch {
+      return c.json({ status: 'not ready', reason: 'database unavailable' }, 503);
+    }
+  });
+  app.get('/metrics', requireRole(cfg.api, 'reader'), async (c) =>
+    c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }));
+
+  mountWebhooks(app, { cfg, intake, metrics, ...(deps.onQueued ? { onQueued: deps.onQueued } : {}), ...(deps.snsFetch ? { snsFetch: deps.snsFetch } : {}) });
+  mountApi(app, { cfg, database: deps.database, jobs, ...(deps.onQueued ? { onQueued: deps.onQueued } : {}) });
+
+  app.notFound((c) => problem(c, 404, 'Not Found', `no route ${c.req.method} ${c.req.path}`));
+  app.onError((err, c) => {
+    log.error({ err: err.message, path: c.req.path }, 'unhandled error in a route');
+    return problem(c, 500, 'Internal Server Error', 'internal error');
+  });
   return app;
 }

@@ -35,6 +35,8 @@ export interface RegistryOptions {
   anonymous?: Record<string, string[]>;
   /** token auth: token lifetime in seconds (default 300) */
   tokenTtl?: number;
+  /** notify this endpoint of events (distribution `notifications`, with includereferences) */
+  notifications?: { url: string; headers?: Record<string, string[]> };
 }
 
 export interface TestRegistry {
@@ -98,6 +100,12 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<TestReg
         storage: { filesystem: { rootdirectory: storageDir }, delete: { enabled: true }, maintenance: { uploadpurging: { enabled: false } } },
         http: { addr: `127.0.0.1:${port}`, secret: randomBytes(16).toString('hex') },
         ...(auth === 'none' ? {} : { auth: authConfig }),
+        ...(opts.notifications ? {
+          notifications: {
+            events: { includereferences: true },
+            endpoints: [{ name: 'customs', url: opts.notifications.url, headers: opts.notifications.headers ?? {}, timeout: '2s', threshold: 3, backoff: '200ms' }],
+          },
+        } : {}),
       };
       const cfgPath = join(dir, 'config.yml');
       writeFileSync(cfgPath, JSON.stringify(config, null, 2)); // JSON is YAML

@@ -1,0 +1,64 @@
+import { z } from 'zod';
+
+// Configuration of the service (`customs serve`): API tokens, webhook sources, workers, write-back.
+// Kept here and mounted under top-level keys of configSchema so the shared schema file stays small.
+
+export const WEBHOOK_SOURCES = ['distribution', 'harbor', 'ecr', 'github', 'dockerhub', 'quay', 'acr', 'gar', 'zot'] as const;
+export type WebhookSource = typeof WEBHOOK_SOURCES[number];
+
+const webhookSource = z.object({
+  /** shared secret: accepted as `Authorization: Bearer <secret>`, the verbatim Authorization value,
+   *  the `header` below, or `?token=` (for senders that cannot set headers); GitHub: the HMAC key */
+  secret: z.string().min(8).optional(),
+  /** another header carrying the secret (e.g. x-customs-token) */
+  header: z.string().optional(),
+  /** source addresses allowed (IPs or CIDRs); empty = any */
+  allowIps: z.array(z.string()).default([]),
+  /** registry host to scan from when the payload's own host is not reachable as-is (e.g. behind a proxy) */
+  registry: z.string().optional(),
+  /** SNS (ECR): PEM certificate used instead of fetching SigningCertURL (tests, air-gapped) */
+  snsCertificatePem: z.string().optional(),
+}).strict();
+
+export const webhooksSchema = z.object({
+  /** largest webhook body accepted */
+  maxBodyBytes: z.number().int().min(1024).default(1024 * 1024),
+  /** enabled sources; a source not listed answers 404 */
+  sources: z.partialRecord(z.enum(WEBHOOK_SOURCES), webhookSource).default({}),
+}).strict().default({ maxBodyBytes: 1024 * 1024, sources: {} });
+
+export const apiSchema = z.object({
+  /** bearer tokens of the REST API; with none configured the API is open (loopback setups) */
+  tokens: z.array(z.object({
+    name: z.string().min(1),
+    token: z.string().min(16),
+    role: z.enum(['reader', 'operator', 'admin']),
+  }).strict()).default([]),
+}).strict().default({ tokens: [] });
+
+export const workersSchema = z.object({
+  /** images scanned at once by this process */
+  concurrency: z.number().int().min(0).max(64).default(2),
+  /** images scanned at once from one registry by this process */
+  perRegistry: z.number().int().min(1).max(64).default(2),
+  /** a claimed job's lease; renewed every leaseMs/3 while scanning */
+  leaseMs: z.number().int().min(1000).default(60_000),
+  /** how often idle workers look for due jobs */
+  pollMs: z.number().int().min(10).default(1000),
+  maxAttempts: z.number().int().min(1).max(100).default(6),
+  /** first retry delay; doubles per attempt with jitter */
+  backoffMs: z.number().int().min(1).default(5_000),
+  maxBackoffMs: z.number().int().min(1).default(600_000),
+  /** on SIGTERM: wait this long for running scans, then release their leases */
+  shutdownMs: z.number().int().min(0).default(20_000),
+  /** write `sha256-<hex>.scan` status tags back to the registry */
+  statusTags: z.boolean().default(false),
+}).strict().default({
+  concurrency: 2, perRegistry: 2, leaseMs: 60_000, pollMs: 1000, maxAttempts: 6, backoffMs: 5_000,
+  maxBackoffMs: 600_000, shutdownMs: 20_000, statusTags: false,
+});
+
+export type WebhookSourceConfig = z.infer<typeof webhookSource>;
+export type WebhooksConfig = z.infer<typeof webhooksSchema>;
+export type ApiConfig = z.infer<typeof apiSchema>;
+export type WorkersConfig = z.infer<typeof workersSchema>;

@@ -1,0 +1,41 @@
+import type { Config } from '../config/schema.ts';
+import type { Database } from '../db/client.ts';
+import { RegistryClient } from '../registry/client.ts';
+import { scanImage } from '../scan/scan-image.ts';
+import type { ScanReport } from '../scan/types.ts';
+import type { Job, JobStore } from './job-store.ts';
+import { bytesPulled, toScanRecord } from './scan-record.ts';
+import type { JobRunner } from './worker.ts';
+
+/** Origin of explicit re-scans: they scan even when the digest already has a scan. */
+export const RESCAN_ORIGIN = 'rescan';
+
+export interface RunnerDeps {
+  cfg: Config;
+  database: Database;
+  store: JobStore;
+  /** after a scan was stored (status tag write-back) */
+  afterScan?: (job: Job, report: ScanReport) => Promise<void>;
+}
+
+/**
+ * The job runner of `customs serve`: resolve a tag-only job to its digest, reuse an existing scan of
+ * that digest (no duplicate work), else scan by digest and store the report with the job's lease.
+ */
+export function createJobRunner(deps: RunnerDeps): JobRunner {
+  return async (job, owner) => {
+    let digest = job.digest;
+    if (!digest) {
+      const client = new RegistryClient(deps.cfg);
+      try { digest = await client.headManifest(job.registry, job.repository, job.tag ?? 'latest'); } finally { await client.close(); }
+    }
+    if (job.origin !== RESCAN_ORIGIN) {
+      const existing = await deps.store.latestScanId(job.registry, job.repository, digest);
+      if (existing) return { stored: await deps.store.linkExisting(job, owner, existing, digest), scanId: existing };
+    }
+    const report = await scanImage(`${job.registry}/${job.repository}@${digest}`, { cfg: deps.cfg, database: deps.database });
+    const stored = await deps.store.succeed(job, owner, toScanRecord(report));
+    if (stored) await deps.afterScan?.(job, report);
+    return { stored, scanId: job.id, bytes: bytesPulled(report) };
+  };
+}

@@ -1,0 +1,180 @@
+import type { Context, Hono } from 'hono';
+import type { Config } from '../config/schema.ts';
+import type { Database } from '../db/client.ts';
+import { isCustomsError } from '../errors.ts';
+import { parseReference } from '../image/reference.ts';
+import { JOB_STATES, type Job, type JobState, type JobStore } from '../jobs/job-store.ts';
+import { RESCAN_ORIGIN } from '../jobs/run-job.ts';
+import type { ScanReport } from '../scan/types.ts';
+import { toCycloneDx } from '../sbom/cyclonedx.ts';
+import { toSpdx } from '../sbom/spdx.ts';
+import { isDigest } from '../util/digest.ts';
+import { VERSION } from '../version.ts';
+import { requireRole } from './api-auth.ts';
+import { OPENAPI } from './openapi.ts';
+import { problem } from './problem.ts';
+import { readBodyCapped } from './read-body.ts';
+
+// The REST API under /api/v1: ask for scans, read jobs, scans, images, findings, SBOMs, repositories
+// and tags. Handlers only read the database or hand a job to the JobStore.
+
+interface Page { limit: number; offset: number }
+
+function page(c: Context): Page | Response {
+  const limit = Number(c.req.query('limit') ?? 50);
+  const cursor = c.req.query('cursor');
+  const offset = cursor ? Number(Buffer.from(cursor, 'base64url').toString('utf8')) : 0;
+  if (!Number.isInteger(limit) || limit < 1 || limit > 500) return problem(c, 400, 'Bad Request', 'limit must be 1..500');
+  if (!Number.isInteger(offset) || offset < 0) return problem(c, 400, 'Bad Request', 'invalid cursor');
+  return { limit, offset };
+}
+
+function paged<T>(items: T[], p: Page): { items: T[]; nextCursor: string | null } {
+  return { items, nextCursor: items.length === p.limit ? Buffer.from(String(p.offset + p.limit)).toString('base64url') : null };
+}
+
+function jobView(j: Job) {
+  return {
+    id: j.id, state: j.state, registry: j.registry, repository: j.repository, digest: j.digest, tag: j.tag, origin: j.origin,
+    attempts: j.attempts, maxAttempts: j.maxAttempts, nextRunAt: iso(j.nextRunAt), lastError: j.lastError, lastErrorKind: j.lastErrorKind,
+    scanId: j.scanId, createdAt: iso(j.createdAt), finishedAt: iso(j.finishedAt),
+  };
+}
+
+function iso(ms: number | null | undefined): string | null {
+  return ms === null || ms === undefined ? null : new Date(Number(ms)).toISOString();
+}
+
+function scanSummary(r: Record<string, unknown>) {
+  return {
+    id: String(r.id), registry: r.registry, repository: r.repository, digest: r.digest, ref: r.ref, dbVersion: r.db_version,
+    startedAt: iso(r.started_at as number), finishedAt: iso(r.finished_at as number), jobId: r.job_id,
+    summary: { platforms: Number(r.platforms), packages: Number(r.packages), findings: Number(r.findings), critical: Number(r.critical), high: Number(r.high), medium: Number(r.medium), low: Number(r.low) },
+  };
+}
+
+export function mountApi(app: Hono, deps: { cfg: Config; database: Database; jobs: JobStore; onQueued?: () => void }): void {
+  const { cfg, database, jobs } = deps;
+  const reader = requireRole(cfg.api, 'reader');
+  const operator = requireRole(cfg.api, 'operator');
+  const sqlc = database.client;
+
+  const latestScan = async (digest: string) => (await sqlc.execute({ sql: 'SELECT * FROM scans WHERE digest = ? ORDER BY finished_at DESC LIMIT 1', args: [digest] })).rows[0];
+  const scanById = async (id: string) => (await sqlc.execute({ sql: 'SELECT * FROM scans WHERE id = ?', args: [id] })).rows[0];
+
+  /** The newest scan of a digest with its report, or a problem response. */
+  const withReport = async (c: Context): Promise<{ row: Record<string, unknown>; report: ScanReport } | Response> => {
+    const digest = c.req.param('digest')!;
+    if (!isDigest(digest)) return problem(c, 400, 'Bad Request', 'not a digest (sha256:<64 hex>)');
+    const row = await latestScan(digest);
+    if (!row) return problem(c, 404, 'Not Found', 'no scan of this digest');
+    return { row: row as Record<string, unknown>, report: JSON.parse(String(row.report)) as ScanReport };
+  };
+
+  app.get('/api/v1/openapi.json', (c) => c.json(OPENAPI));
+
+  app.post('/api/v1/scans', operator, async (c) => {
+    let body: { image?: unknown; force?: unknown };
+    try { body = JSON.parse((await readBodyCapped(c.req.raw, 64 * 1024)).toString('utf8')); } catch { return problem(c, 400, 'Bad Request', 'expected JSON {"image": "registry/repo:tag"}'); }
+    if (typeof body?.image !== 'string') return problem(c, 400, 'Bad Request', 'expected JSON {"image": "registry/repo:tag"}');
+    let ref;
+    try { ref = parseReference(body.image); } catch (e) { return problem(c, 400, 'Bad Request', isCustomsError(e) ? e.message : 'invalid reference'); }
+    if (ref.kind !== 'registry') return problem(c, 400, 'Bad Request', 'only registry references can be scanned by the service');
+    const force = body.force === true;
+    const { job, fresh } = await jobs.enqueue({
+      registry: ref.registry, repository: ref.repository, digest: ref.digest, tag: ref.digest ? undefined : ref.tag ?? 'latest',
+      origin: force ? RESCAN_ORIGIN : 'api', force,
+    }, cfg.workers.maxAttempts);
+    if (fresh) deps.onQueued?.();
+    c.header('location', `/api/v1/scans/${job.scanId ?? job.id}`);
+    return c.json({ scanId: job.scanId ?? job.id, jobId: job.id, state: job.state, duplicate: !fresh }, 202);
+  });
+
+  app.get('/api/v1/scans/:id', reader, async (c) => {
+    const id = c.req.param('id');
+    let row = await scanById(id);
+    if (!row) {
+      const job = await jobs.get(id);
+      if (!job) return problem(c, 404, 'Not Found', 'no such scan or job');
+      if (job.scanId) row = await scanById(job.scanId);
+      if (!row) return c.json({ id, state: job.state, job: jobView(job) }, job.state === 'failed' ? 200 : 202);
+    }
+    return c.json({ ...scanSummary(row as Record<string, unknown>), state: 'succeeded', report: JSON.parse(String(row.report)) });
+  });
+
+  app.get('/api/v1/jobs', reader, async (c) => {
+    const p = page(c);
+    if (p instanceof Response) return p;
+    const state = c.req.query('state');
+    if (state && !JOB_STATES.includes(state as JobState)) return problem(c, 400, 'Bad Request', `state must be one of ${JOB_STATES.join(', ')}`);
+    const list = await jobs.list({ ...(state ? { state: state as JobState } : {}), ...p });
+    return c.json(paged(list.map(jobView), p));
+  });
+
+  app.get('/api/v1/jobs/:id', reader, async (c) => {
+    const job = await jobs.get(c.req.param('id'));
+    return job ? c.json(jobView(job)) : problem(c, 404, 'Not Found', 'no such job');
+  });
+
+  app.get('/api/v1/images/:digest', reader, async (c) => {
+    const r = await withReport(c);
+    if (r instanceof Response) return r;
+    const seen = await sqlc.execute({
+      sql: `SELECT i.registry, i.repository, i.deleted_at, (SELECT json_group_array(t.tag) FROM tags t WHERE t.registry = i.registry AND t.repository = i.repository AND t.digest = i.digest AND t.deleted_at IS NULL) AS tags
+            FROM images i WHERE i.digest = ? ORDER BY i.registry, i.repository LIMIT 100`,
+      args: [c.req.param('digest')],
+    });
+    return c.json({
+      digest: c.req.param('digest'),
+      scan: scanSummary(r.row),
+      repositories: seen.rows.map((s) => ({ registry: s.registry, repository: s.repository, tags: JSON.parse(String(s.tags ?? '[]')), deletedAt: iso(s.deleted_at as number | null) })),
+      platforms: r.report.platforms.map((p) => ({
+        platform: p.inventory.platform, manifestDigest: p.inventory.manifestDigest, os: p.inventory.os ?? null,
+        packages: p.inventory.packages.length, findings: p.findings.length, layers: p.inventory.layers.length,
+      })),
+      warnings: r.report.warnings,
+    });
+  });
+
+  app.get('/api/v1/images/:digest/findings', reader, async (c) => {
+    const r = await withReport(c);
+    if (r instanceof Response) return r;
+    return c.json({
+      digest: r.report.rootDigest, scanId: String(r.row.id), dbVersion: r.report.dbVersion,
+      platforms: r.report.platforms.map((p) => ({ platform: p.inventory.platform, manifestDigest: p.inventory.manifestDigest, findings: p.findings })),
+    });
+  });
+
+  app.get('/api/v1/images/:digest/sbom', reader, async (c) => {
+    const r = await withReport(c);
+    if (r instanceof Response) return r;
+    const accept = c.req.header('accept') ?? '';
+    const subject = { ref: parseReference(String(r.row.ref)), toolVersion: VERSION, timestamp: r.report.finishedAt, inventories: r.report.platforms.map((p) => p.inventory) };
+    if (/spdx/i.test(accept)) return c.body(JSON.stringify(toSpdx(subject)), 200, { 'content-type': 'application/spdx+json' });
+    return c.body(JSON.stringify(toCycloneDx(subject)), 200, { 'content-type': 'application/vnd.cyclonedx+json' });
+  });
+
+  app.get('/api/v1/repositories', reader, async (c) => {
+    const p = page(c);
+    if (p instanceof Response) return p;
+    const rs = await sqlc.execute({
+      sql: `SELECT registry, repository, COUNT(*) AS images, SUM(deleted_at IS NULL) AS live, MAX(last_seen_at) AS last_seen
+            FROM images GROUP BY registry, repository ORDER BY registry, repository LIMIT ? OFFSET ?`,
+      args: [p.limit, p.offset],
+    });
+    return c.json(paged(rs.rows.map((r) => ({ registry: r.registry, repository: r.repository, images: Number(r.images), liveImages: Number(r.live), lastSeenAt: iso(r.last_seen as number) })), p));
+  });
+
+  app.get('/api/v1/tags', reader, async (c) => {
+    const p = page(c);
+    if (p instanceof Response) return p;
+    const repository = c.req.query('repository');
+    const registry = c.req.query('registry');
+    const where = [repository ? 'repository = ?' : '', registry ? 'registry = ?' : ''].filter(Boolean);
+    const rs = await sqlc.execute({
+      sql: `SELECT * FROM tags ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY registry, repository, tag LIMIT ? OFFSET ?`,
+      args: [...(repository ? [repository] : []), ...(registry ? [registry] : []), p.limit, p.offset],
+    });
+    return c.json(paged(rs.rows.map((r) => ({ registry: r.registry, repository: r.repository, tag: r.tag, digest: r.digest, updatedAt: iso(r.updated_at as number), deletedAt: iso(r.deleted_at as number | null) })), p));
+  });
+}

@@ -1,0 +1,71 @@
+// OpenAPI 3.1 description of the REST API, served at /api/v1/openapi.json.
+
+const problem = { description: 'Problem (RFC 9457)', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
+const paged = (item: string) => ({ type: 'object', properties: { items: { type: 'array', items: { $ref: `#/components/schemas/${item}` } }, nextCursor: { type: ['string', 'null'] } } });
+const pageParams = [
+  { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 } },
+  { name: 'cursor', in: 'query', schema: { type: 'string' }, description: 'nextCursor of the previous page' },
+];
+const digestParam = { name: 'digest', in: 'path', required: true, schema: { type: 'string', pattern: '^sha256:[a-f0-9]{64}$' } };
+const json = (schema: object) => ({ content: { 'application/json': { schema } } });
+
+export const OPENAPI = {
+  openapi: '3.1.0',
+  info: { title: 'Customs', version: '1', description: 'Registry-side container image scanning.' },
+  components: {
+    securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'api.tokens from the configuration; roles reader < operator < admin' } },
+    schemas: {
+      Problem: { type: 'object', properties: { type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, detail: { type: 'string' }, instance: { type: 'string' } } },
+      Job: {
+        type: 'object', properties: {
+          id: { type: 'string' }, state: { enum: ['queued', 'running', 'succeeded', 'failed'] }, registry: { type: 'string' }, repository: { type: 'string' },
+          digest: { type: ['string', 'null'] }, tag: { type: ['string', 'null'] }, origin: { type: 'string' }, attempts: { type: 'integer' },
+          maxAttempts: { type: 'integer' }, nextRunAt: { type: 'string' }, lastError: { type: ['string', 'null'] }, lastErrorKind: { type: ['string', 'null'] },
+          scanId: { type: ['string', 'null'] }, createdAt: { type: 'string' }, finishedAt: { type: ['string', 'null'] },
+        },
+      },
+      ScanSummary: { type: 'object', properties: { platforms: { type: 'integer' }, packages: { type: 'integer' }, findings: { type: 'integer' }, critical: { type: 'integer' }, high: { type: 'integer' }, medium: { type: 'integer' }, low: { type: 'integer' } } },
+      Repository: { type: 'object', properties: { registry: { type: 'string' }, repository: { type: 'string' }, images: { type: 'integer' }, liveImages: { type: 'integer' }, lastSeenAt: { type: 'string' } } },
+      Tag: { type: 'object', properties: { registry: { type: 'string' }, repository: { type: 'string' }, tag: { type: 'string' }, digest: { type: ['string', 'null'] }, updatedAt: { type: 'string' }, deletedAt: { type: ['string', 'null'] } } },
+    },
+  },
+  security: [{ bearer: [] }],
+  paths: {
+    '/webhooks/{source}': {
+      post: {
+        summary: 'Registry notification (distribution, harbor, ecr, github, dockerhub, quay, acr, gar, zot)', security: [],
+        parameters: [{ name: 'source', in: 'path', required: true, schema: { enum: ['distribution', 'harbor', 'ecr', 'github', 'dockerhub', 'quay', 'acr', 'gar', 'zot'] } }],
+        responses: { 202: { description: 'stored', ...json({ type: 'object', properties: { accepted: { type: 'integer' }, events: { type: 'array' } } }) }, 400: problem, 401: problem, 403: problem, 404: problem, 413: problem, 503: problem },
+      },
+    },
+    '/api/v1/scans': {
+      post: {
+        summary: 'Ask for a scan (role operator). force=true scans again even when the digest has a scan.',
+        requestBody: json({ type: 'object', required: ['image'], properties: { image: { type: 'string' }, force: { type: 'boolean' } } }),
+        responses: { 202: { description: 'queued (or the existing job)', ...json({ type: 'object', properties: { scanId: { type: 'string' }, jobId: { type: 'string' }, state: { type: 'string' }, duplicate: { type: 'boolean' } } }) }, 400: problem, 401: problem, 403: problem },
+      },
+    },
+    '/api/v1/scans/{id}': {
+      get: {
+        summary: 'A scan with its report (id of a scan or of its job); 202 while the job is pending',
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: { 200: { description: 'scan (or failed job)' }, 202: { description: 'job queued or running' }, 404: problem },
+      },
+    },
+    '/api/v1/jobs': { get: { summary: 'Jobs, newest first', parameters: [{ name: 'state', in: 'query', schema: { enum: ['queued', 'running', 'succeeded', 'failed'] } }, ...pageParams], responses: { 200: { description: 'page', ...json(paged('Job')) }, 400: problem } } },
+    '/api/v1/jobs/{id}': { get: { summary: 'One job', parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { 200: { description: 'job', ...json({ $ref: '#/components/schemas/Job' }) }, 404: problem } } },
+    '/api/v1/images/{digest}': { get: { summary: 'Newest scan of an image: per platform, repositories and tags seen', parameters: [digestParam], responses: { 200: { description: 'image' }, 400: problem, 404: problem } } },
+    '/api/v1/images/{digest}/findings': { get: { summary: 'Vulnerabilities per platform', parameters: [digestParam], responses: { 200: { description: 'findings' }, 404: problem } } },
+    '/api/v1/images/{digest}/sbom': {
+      get: {
+        summary: 'SBOM: CycloneDX 1.6 JSON (default) or SPDX 2.3 JSON (Accept: application/spdx+json)', parameters: [digestParam],
+        responses: { 200: { description: 'SBOM', content: { 'application/vnd.cyclonedx+json': {}, 'application/spdx+json': {} } }, 404: problem },
+      },
+    },
+    '/api/v1/repositories': { get: { summary: 'Repositories seen', parameters: pageParams, responses: { 200: { description: 'page', ...json(paged('Repository')) } } } },
+    '/api/v1/tags': { get: { summary: 'Tags seen', parameters: [{ name: 'registry', in: 'query', schema: { type: 'string' } }, { name: 'repository', in: 'query', schema: { type: 'string' } }, ...pageParams], responses: { 200: { description: 'page', ...json(paged('Tag')) } } } },
+    '/healthz': { get: { summary: 'Liveness', security: [], responses: { 200: { description: 'ok' }, 503: { description: 'database unavailable' } } } },
+    '/readyz': { get: { summary: 'Readiness: database reachable and migrations applied', security: [], responses: { 200: { description: 'ready' }, 503: { description: 'not ready' } } } },
+    '/metrics': { get: { summary: 'Prometheus metrics (role reader)', responses: { 200: { description: 'text/plain; version=0.0.4' } } } },
+  },
+} as const;
