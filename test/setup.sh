@@ -7,6 +7,9 @@ missing=()
 for cmd in docker-registry skopeo openssl zstd htpasswd rpm; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("$cmd")
 done
+# language analyzer tests read Debian python3-requests' egg-info and dpkg list, and ruby's gemspecs
+[ -f /var/lib/dpkg/info/python3-requests.list ] || missing+=(python3-requests)
+command -v ruby >/dev/null 2>&1 || missing+=(ruby)
 # the benchmark measures peak RSS with GNU time
 if [ "${1:-}" = bench ] && [ ! -x /usr/bin/time ]; then missing+=(time); fi
 if [ ${#missing[@]} -gt 0 ]; then
@@ -18,6 +21,8 @@ if [ ${#missing[@]} -gt 0 ]; then
       openssl) pkgs+=(openssl) ;;
       zstd) pkgs+=(zstd) ;;
       time) pkgs+=(time) ;;
+      python3-requests) pkgs+=(python3-requests) ;;
+      ruby) pkgs+=(ruby) ;;
       htpasswd) pkgs+=(apache2-utils) ;; # bcrypt htpasswd files for the basic-auth registry tests
       rpm) pkgs+=(rpm) ;; # rpm -qa is the ground truth of the RPM database tests
     esac
