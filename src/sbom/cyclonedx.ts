@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ImageInventory, PackageRecord } from '../types.ts';
 import { formatPlatform } from '../image/manifest.ts';
 import { imagePurl, packagePurl } from './purl.ts';
+import { packageVersion } from './rpm-purl.ts';
 import { repositoryUrl, subjectName, type SbomSubject } from './subject.ts';
 
 /**
@@ -69,8 +70,8 @@ function imageComponent(inv: ImageInventory, repoUrl: string | undefined, s: Sbo
     for (let n = 1; seen.has(ref); n++) ref = `${purl}#${inv.manifestDigest}:${n}`;
     seen.add(ref);
     children.push({
-      type: 'library', 'bom-ref': ref, name: p.name, version: p.version, purl,
-      ...(p.maintainer ? { supplier: { name: p.maintainer } } : {}),
+      type: 'library', 'bom-ref': ref, name: p.name, version: packageVersion(p), purl,
+      ...(p.maintainer ? { supplier: { name: p.maintainer } } : p.vendor ? { supplier: { name: p.vendor } } : {}),
       // package databases hold free-text licenses, not always valid SPDX expressions
       ...(p.license ? { licenses: [{ license: { name: p.license } }] } : {}),
       properties: packageProperties(p),
@@ -85,5 +86,8 @@ export function packageProperties(p: PackageRecord): { name: string; value: stri
   if (p.layerIndex !== undefined) props.push({ name: 'customs:layer:index', value: String(p.layerIndex) });
   if (p.sourceName) props.push({ name: 'customs:package:source', value: p.sourceName });
   if (p.sourceVersion) props.push({ name: 'customs:package:sourceVersion', value: p.sourceVersion });
+  if (p.epoch !== undefined) props.push({ name: 'customs:rpm:epoch', value: String(p.epoch) });
+  if (p.release) props.push({ name: 'customs:rpm:release', value: p.release });
+  if (p.modularityLabel) props.push({ name: 'customs:rpm:modularityLabel', value: p.modularityLabel });
   return props;
 }

@@ -17,3 +17,10 @@ export function rpmPurl(p: PackageRecord, os: OsInfo | undefined): string {
   const version = p.release ? `${p.version}-${p.release}` : p.version;
   return new PackageURL('rpm', namespace, p.name, version, qualifiers, undefined).toString();
 }
+
+/** The version people and scanners write for a package: rpm's [epoch:]version-release, else the
+ *  version as recorded (deb and apk versions already carry their revision). */
+export function packageVersion(p: PackageRecord): string {
+  if (p.type !== 'rpm') return p.version;
+  return `${p.epoch !== undefined ? `${p.epoch}:` : ''}${p.version}${p.release ? `-${p.release}` : ''}`;
+}

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ImageInventory } from '../types.ts';
 import { formatPlatform } from '../image/manifest.ts';
 import { imagePurl, packagePurl } from './purl.ts';
+import { packageVersion } from './rpm-purl.ts';
 import { repositoryUrl, subjectName, type SbomSubject } from './subject.ts';
 
 /** SPDX 2.3 JSON: the document DESCRIBES each platform image, which CONTAINS its packages. */
@@ -39,14 +40,15 @@ export function toSpdx(s: SbomSubject): object {
       relationships.push({ spdxElementId: imageId, relationshipType: 'CONTAINS', relatedSpdxElement: osId });
     }
     for (const p of inv.packages) {
-      const id = spdxId(`${p.type}-${p.name}-${p.version}-${p.arch ?? ''}-${inv.manifestDigest.slice(7, 19)}`);
+      const id = spdxId(`${p.type}-${p.name}-${packageVersion(p)}-${p.arch ?? ''}-${inv.manifestDigest.slice(7, 19)}`);
       packages.push({
-        SPDXID: id, name: p.name, versionInfo: p.version, downloadLocation: 'NOASSERTION', filesAnalyzed: false,
+        SPDXID: id, name: p.name, versionInfo: packageVersion(p), downloadLocation: 'NOASSERTION', filesAnalyzed: false,
         primaryPackagePurpose: 'LIBRARY', licenseConcluded: 'NOASSERTION',
         // free-text licenses from package databases are not SPDX expressions; keep them as a comment
         licenseDeclared: 'NOASSERTION', copyrightText: 'NOASSERTION',
         ...(p.license ? { licenseComments: `declared by the package database: ${p.license}` } : {}),
         ...(p.maintainer ? { supplier: `Person: ${p.maintainer.replace(/[\r\n]/g, ' ')}` } : {}),
+        ...(!p.maintainer && p.vendor ? { supplier: `Organization: ${p.vendor.replace(/[\r\n]/g, ' ')}` } : {}),
         externalRefs: [{ referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: packagePurl(p, inv.os) }],
         sourceInfo: origin(p.foundIn, p.layer) + (p.sourceName ? `; source package ${p.sourceName} ${p.sourceVersion ?? p.version}` : ''),
       });
