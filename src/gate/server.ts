@@ -1,0 +1,201 @@
+// The pull gate: a registry front that clients pull through (docker, skopeo, containerd). Manifest
+// GET/HEAD is checked against the stored verdict and refused with a registry-style DENIED error when
+// the image is quarantined; everything else (blobs, token challenges, referrers, tag lists) streams
+// through untouched. A plain node:http server and an undici pool keep the added cost to a copy.
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import { Pool } from 'undici';
+import type { GateConfig } from '../config/gate-schema.ts';
+import type { Database } from '../db/client.ts';
+import { log } from '../log.ts';
+import type { ScopedPolicy } from '../policy/scope.ts';
+import { PolicyStore, governingPolicy } from '../policy/store.ts';
+import { verdictFor } from '../quarantine/verdict-store.ts';
+import { decide } from './decide.ts';
+
+const MANIFEST_PATH = /^\/v2\/((?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)\/manifests\/([A-Za-z0-9_][A-Za-z0-9._-]{0,127}|[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+)$/;
+const DIGEST = /^sha256:[a-f0-9]{64}$/;
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host']);
+const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+const POLICY_CACHE_MS = 5_000;
+const WAIT_STEP_MS = 250;
+
+export interface GateStats { allowed: number; denied: number; proxied: number }
+
+export interface Gate {
+  server: Server;
+  address(): { host: string; port: number };
+  stats: GateStats;
+  close(): Promise<void>;
+}
+
+export async function startGate(cfg: GateConfig, database: Database): Promise<Gate> {
+  if (!cfg.upstream) throw new Error('gate.upstream is not set');
+  const upstream = new URL(cfg.upstream);
+  const registryName = cfg.registry ?? upstream.host;
+  const pool = new Pool(upstream.origin, { connections: 64, pipelining: 1, headersTimeout: 30_000, bodyTimeout: 60_000 });
+  const policies = new PolicyStore(database);
+  const stats: GateStats = { allowed: 0, denied: 0, proxied: 0 };
+  const bypassUsers = new Set(cfg.bypassUsers);
+  const bypassIps = new Set(cfg.bypassIps);
+
+  let cached: { at: number; list: ScopedPolicy[] } | undefined;
+  const currentPolicies = async (): Promise<ScopedPolicy[]> => {
+    if (!cached || Date.now() - cached.at > POLICY_CACHE_MS) cached = { at: Date.now(), list: await policies.current() };
+    return cached.list;
+  };
+
+  const isBypass = (req: IncomingMessage): boolean => {
+    if (bypassIps.size && bypassIps.has(normaliseIp(req.socket.remoteAddress ?? ''))) return true;
+    if (bypassUsers.size) {
+      const user = basicUser(req.headers.authorization);
+      if (user !== undefined && bypassUsers.has(user)) return true;
+    }
+    return false;
+  };
+
+  const forwardHeaders = (req: IncomingMessage): Record<string, string | string[]> => {
+    const h: Record<string, string | string[]> = {};
+    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) h[k] = v;
+    h.host = upstream.host;
+    return h;
+  };
+
+  const copyHeaders = (res: ServerResponse, headers: Record<string, string | string[] | undefined>) => {
+    for (const [k, v] of Object.entries(headers)) {
+      if (v === undefined || HOP_BY_HOP.has(k)) continue;
+      // absolute Locations pointing at the upstream are made relative, so clients stay on the gate
+      if (k === 'location' && typeof v === 'string' && v.startsWith(upstream.origin)) res.setHeader(k, v.slice(upstream.origin.length) || '/');
+      else res.setHeader(k, v);
+    }
+  };
+
+  const deny = (res: ServerResponse, status: number, code: string, message: string) => {
+    const body = JSON.stringify({ errors: [{ code, message }] });
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'docker-distribution-api-version': 'registry/2.0' });
+    res.end(body);
+  };
+
+  /** the verdict decision, waiting for a scan when the policy refuses unscanned images and a wait is configured */
+  const check = async (repository: string, digest: string) => {
+    const governing = governingPolicy(await currentPolicies(), registryName, repository);
+    let v = await verdictFor(database, registryName, repository, digest);
+    if (!v && governing.policy.spec.missingScan === 'fail' && cfg.waitForScanMs > 0) {
+      const deadline = Date.now() + cfg.waitForScanMs;
+      while (!v && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, Math.min(WAIT_STEP_MS, Math.max(1, deadline - Date.now()))));
+        v = await verdictFor(database, registryName, repository, digest);
+      }
+    }
+    return decide(v, governing.policy);
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const method = req.method ?? 'GET';
+    const url = req.url ?? '/';
+    if (!url.startsWith('/v2/') && url !== '/v2') return deny(res, 404, 'NAME_UNKNOWN', 'only the registry API (/v2/) is served here');
+    if (!['GET', 'HEAD'].includes(method) && !cfg.allowPush) {
+      return deny(res, 405, 'UNSUPPORTED', 'this is a pull gate: push to the registry directly');
+    }
+    const path = url.split('?')[0]!;
+    const m = (method === 'GET' || method === 'HEAD') ? MANIFEST_PATH.exec(path) : null;
+    const up = await pool.request({
+      path: url, method: method as 'GET', headers: forwardHeaders(req),
+      ...(method !== 'GET' && method !== 'HEAD' ? { body: req } : {}),
+    });
+    if (!m || up.statusCode !== 200 || isBypass(req)) {
+      stats.proxied++;
+      copyHeaders(res, up.headers);
+      res.writeHead(up.statusCode);
+      return pipeline(up.body, res);
+    }
+    const repository = m[1]!;
+    const reference = m[2]!;
+    let digest = headerValue(up.headers['docker-content-digest']);
+    let bodyBuf: Buffer | undefined;
+    if (!digest || !DIGEST.test(digest)) {
+      if (DIGEST.test(reference)) digest = reference;
+      else if (method === 'GET') {
+        bodyBuf = await readCapped(up.body, MAX_MANIFEST_BYTES);
+        digest = 'sha256:' + createHash('sha256').update(bodyBuf).digest('hex');
+      } else {
+        // HEAD without a digest header: ask again with GET to know what the tag points at
+        discard(up.body);
+        const again = await pool.request({ path: url, method: 'GET', headers: forwardHeaders(req) });
+        bodyBuf = await readCapped(again.body, MAX_MANIFEST_BYTES);
+        digest = 'sha256:' + createHash('sha256').update(bodyBuf).digest('hex');
+        bodyBuf = undefined;
+      }
+    }
+    const d = await check(repository, digest!);
+    if (!d.allow) {
+      stats.denied++;
+      discard(up.body);
+      log.info({ repository, reference, digest, reason: d.message }, 'gate refused a pull');
+      return deny(res, 403, 'DENIED', d.message);
+    }
+    stats.allowed++;
+    copyHeaders(res, up.headers);
+    res.writeHead(200);
+    if (bodyBuf) { res.end(method === 'HEAD' ? undefined : bodyBuf); return; }
+    return pipeline(up.body, res);
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      const msg = (e as Error)?.message ?? String(e);
+      if (!res.headersSent) deny(res, 502, 'UNAVAILABLE', `upstream registry: ${msg.slice(0, 200)}`);
+      else res.destroy();
+      if ((e as { code?: string })?.code !== 'ERR_STREAM_PREMATURE_CLOSE') log.warn({ err: msg, url: req.url?.slice(0, 300) }, 'gate request failed');
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(cfg.port, cfg.host, () => { server.off('error', reject); resolve(); });
+  });
+  const addr = server.address() as { port: number };
+  log.info({ address: `http://${cfg.host}:${addr.port}`, upstream: upstream.origin, registry: registryName }, 'pull gate listening');
+  return {
+    server, stats,
+    address: () => ({ host: cfg.host, port: addr.port }),
+    close: async () => {
+      await new Promise<void>((r) => { server.close(() => r()); server.closeAllConnections(); });
+      await pool.close();
+    },
+  };
+}
+
+/** drop an upstream body we will not forward (its abort error is expected, not a failure) */
+function discard(body: { on(ev: 'error', fn: () => void): unknown; destroy(): unknown }): void {
+  body.on('error', () => {});
+  body.destroy();
+}
+
+function headerValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** the user name of a Basic Authorization header (never the password) */
+function basicUser(auth: string | undefined): string | undefined {
+  if (!auth || !/^basic\s/i.test(auth)) return undefined;
+  const decoded = Buffer.from(auth.slice(6).trim(), 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon < 0 ? undefined : decoded.slice(0, colon);
+}
+
+function normaliseIp(ip: string): string {
+  return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+}
+
+async function readCapped(body: AsyncIterable<Buffer>, cap: number): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let n = 0;
+  for await (const c of body) {
+    n += c.length;
+    if (n > cap) throw new Error(`manifest larger than ${cap} bytes`);
+    parts.push(c);
+  }
+  return Buffer.concat(parts);
+}

@@ -1,0 +1,156 @@
+// Verdicts as stored for the gate and the API, and the quarantine state machine:
+//   none ──fail (enforce)──▶ quarantined ──release (operator, reason)──▶ released
+// A released digest stays released; a later failing verdict from a policy or database change is
+// recorded and reported, and re-quarantines only when the policy says `requarantineReleased`.
+import { and, eq, or } from 'drizzle-orm';
+import type { Database } from '../db/client.ts';
+import { auditLog, imageVerdicts } from '../db/schema.ts';
+import { CustomsError } from '../errors.ts';
+import { log } from '../log.ts';
+import type { Policy } from '../policy/schema.ts';
+import type { ImageVerdict } from '../policy/verdicts.ts';
+
+export type QuarantineState = 'none' | 'quarantined' | 'released';
+
+export interface StoredVerdict {
+  registry: string;
+  repository: string;
+  digest: string;
+  rootDigest: string;
+  verdict: 'pass' | 'warn' | 'fail';
+  policyName: string;
+  policyVersion: number;
+  mode: 'enforce' | 'audit';
+  dbVersion: string | null;
+  summary: string;
+  quarantine: QuarantineState;
+  gated: boolean;
+  evaluatedAt: string;
+  scanId: string | null;
+  releasedBy?: string;
+  releasedAt?: string;
+  releaseReason?: string;
+}
+
+export interface VerdictChange {
+  before?: { verdict: string; quarantine: QuarantineState };
+  after: { verdict: string; quarantine: QuarantineState };
+  /** the quarantine state changed to quarantined now: fail actions are due */
+  quarantinedNow: boolean;
+  /** a released image failed again and stays released (to report) */
+  failedWhileReleased: boolean;
+}
+
+type Row = typeof imageVerdicts.$inferSelect;
+
+export function summarize(v: ImageVerdict): string {
+  const reasons = v.platforms.flatMap((p) => p.reasons.filter((r) => r.outcome === 'fail').map((r) => r.message));
+  const uniq = [...new Set(reasons)];
+  if (!uniq.length) return v.verdict;
+  const text = uniq.slice(0, 2).join('; ') + (uniq.length > 2 ? `; and ${uniq.length - 2} more` : '');
+  return text.length > 400 ? text.slice(0, 397) + '...' : text;
+}
+
+/** Store the verdict of an image (root and platform rows) and move its quarantine state. */
+export async function recordVerdict(
+  database: Database,
+  image: { registry: string; repository: string; digest: string },
+  v: ImageVerdict,
+  policy: Policy,
+  scanId: string | null,
+): Promise<VerdictChange> {
+  const now = new Date();
+  const key = and(eq(imageVerdicts.registry, image.registry), eq(imageVerdicts.repository, image.repository), eq(imageVerdicts.digest, image.digest));
+  return database.db.transaction(async (tx) => {
+    const prev = (await tx.select().from(imageVerdicts).where(key).limit(1))[0];
+    const enforce = policy.spec.mode === 'enforce';
+    const failing = v.verdict === 'fail' && enforce;
+    let quarantine: QuarantineState;
+    let failedWhileReleased = false;
+    if (!failing) quarantine = prev?.quarantine === 'released' ? 'released' : 'none';
+    else if (prev?.quarantine === 'released') {
+      const changed = prev.policyVersion !== v.policy.version || prev.policyName !== v.policy.name || prev.dbVersion !== v.dbVersion;
+      failedWhileReleased = changed;
+      quarantine = changed && policy.spec.actions.requarantineReleased ? 'quarantined' : 'released';
+    } else quarantine = 'quarantined';
+    const gated = quarantine === 'quarantined' && policy.spec.actions.fail.some((a) => a.type === 'gate');
+    const summary = summarize(v);
+    const base = {
+      registry: image.registry, repository: image.repository, rootDigest: image.digest,
+      policyName: v.policy.name, policyVersion: v.policy.version, mode: v.policy.mode, dbVersion: v.dbVersion,
+      scanId, evaluatedAt: now, quarantine, gated,
+      ...(quarantine === 'released' ? {} : { releasedAt: null, releasedBy: null, releaseReason: null }),
+    };
+    const rows = [
+      { ...base, digest: image.digest, verdict: v.verdict, summary, details: JSON.stringify(v) },
+      ...v.platforms.filter((p) => p.manifestDigest !== image.digest).map((p) => ({
+        ...base, digest: p.manifestDigest, verdict: v.verdict, summary,
+        details: JSON.stringify({ ...v, platforms: [p] }),
+      })),
+    ];
+    for (const r of rows) {
+      await tx.insert(imageVerdicts).values(r).onConflictDoUpdate({
+        target: [imageVerdicts.registry, imageVerdicts.repository, imageVerdicts.digest],
+        set: { ...r },
+      });
+    }
+    const quarantinedNow = quarantine === 'quarantined' && prev?.quarantine !== 'quarantined';
+    if (quarantinedNow) {
+      await tx.insert(auditLog).values({ at: now, actor: 'customs', action: 'quarantine', subject: image.digest, reason: summary, details: JSON.stringify({ registry: image.registry, repository: image.repository, policy: `${v.policy.name}@${v.policy.version}`, dbVersion: v.dbVersion }) });
+    }
+    return {
+      ...(prev ? { before: { verdict: prev.verdict, quarantine: prev.quarantine as QuarantineState } } : {}),
+      after: { verdict: v.verdict, quarantine },
+      quarantinedNow, failedWhileReleased,
+    };
+  });
+}
+
+/** The verdict for a digest pulled from a repository (root or platform manifest). */
+export async function verdictFor(database: Database, registry: string, repository: string, digest: string): Promise<StoredVerdict | undefined> {
+  const r = (await database.db.select().from(imageVerdicts)
+    .where(and(eq(imageVerdicts.registry, registry), eq(imageVerdicts.repository, repository), eq(imageVerdicts.digest, digest))).limit(1))[0];
+  return r ? toStored(r) : undefined;
+}
+
+/** Every stored verdict row of an image, by its root or a platform digest. */
+export async function verdictsOf(database: Database, digest: string): Promise<StoredVerdict[]> {
+  const rows = await database.db.select().from(imageVerdicts).where(or(eq(imageVerdicts.rootDigest, digest), eq(imageVerdicts.digest, digest)));
+  return rows.map(toStored);
+}
+
+/**
+ * Release a quarantined image (every repository holding that digest, or one). A reason is
+ * mandatory; the decision goes to the audit log. Throws 'not-found' when nothing is quarantined.
+ */
+export async function releaseImage(database: Database, digest: string, opts: { actor: string; reason: string; repository?: string }): Promise<StoredVerdict[]> {
+  const reason = opts.reason?.trim();
+  if (!reason) throw new CustomsError('usage', 'a release needs a reason');
+  if (reason.length > 2000) throw new CustomsError('usage', 'the reason is longer than 2000 characters');
+  const now = new Date();
+  const rows = (await verdictsOf(database, digest)).filter((r) => !opts.repository || r.repository === opts.repository);
+  const roots = new Set(rows.filter((r) => r.quarantine === 'quarantined').map((r) => `${r.registry}\0${r.repository}\0${r.rootDigest}`));
+  if (roots.size === 0) throw new CustomsError('not-found', `${digest} is not quarantined${opts.repository ? ` in ${opts.repository}` : ''}`);
+  await database.db.transaction(async (tx) => {
+    for (const k of roots) {
+      const [registry, repository, root] = k.split('\0') as [string, string, string];
+      await tx.update(imageVerdicts).set({ quarantine: 'released', gated: false, releasedAt: now, releasedBy: opts.actor, releaseReason: reason })
+        .where(and(eq(imageVerdicts.registry, registry), eq(imageVerdicts.repository, repository), eq(imageVerdicts.rootDigest, root)));
+      await tx.insert(auditLog).values({ at: now, actor: opts.actor, action: 'release', subject: root, reason, details: JSON.stringify({ registry, repository }) });
+    }
+  });
+  log.info({ digest, actor: opts.actor, images: roots.size }, 'image released from quarantine');
+  return (await verdictsOf(database, digest)).filter((r) => !opts.repository || r.repository === opts.repository);
+}
+
+function toStored(r: Row): StoredVerdict {
+  return {
+    registry: r.registry, repository: r.repository, digest: r.digest, rootDigest: r.rootDigest,
+    verdict: r.verdict as StoredVerdict['verdict'], policyName: r.policyName, policyVersion: r.policyVersion,
+    mode: r.mode as StoredVerdict['mode'], dbVersion: r.dbVersion, summary: r.summary,
+    quarantine: r.quarantine as QuarantineState, gated: r.gated, evaluatedAt: r.evaluatedAt.toISOString(), scanId: r.scanId,
+    ...(r.releasedBy ? { releasedBy: r.releasedBy } : {}),
+    ...(r.releasedAt ? { releasedAt: r.releasedAt.toISOString() } : {}),
+    ...(r.releaseReason ? { releaseReason: r.releaseReason } : {}),
+  };
+}

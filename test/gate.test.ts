@@ -1,0 +1,156 @@
+// The pull gate in front of a real registry: a real scan, a real policy evaluation, a stored verdict,
+// and skopeo (a real registry client) pulling through the gate.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gateSchema } from '../src/config/gate-schema.ts';
+import type { Config } from '../src/config/schema.ts';
+import { openDatabase, type Database } from '../src/db/client.ts';
+import { startGate, type Gate } from '../src/gate/server.ts';
+import { parsePolicy } from '../src/policy/parse.ts';
+import { PolicyStore } from '../src/policy/store.ts';
+import { evaluateReport } from '../src/policy/verdicts.ts';
+import { recordVerdict, releaseImage, verdictsOf } from '../src/quarantine/verdict-store.ts';
+import { RegistryClient } from '../src/registry/client.ts';
+import { scanImage } from '../src/scan/scan-image.ts';
+import { pushImage, pushIndex } from './helpers/push.ts';
+import { startRegistry, testConfig, type TestRegistry } from './helpers/registry.ts';
+import { gzip, makeTar } from './helpers/tar.ts';
+import { caught } from './helpers/util.ts';
+
+const run = promisify(execFile);
+const STATUS = (pkgs: [string, string][]) => pkgs.map(([n, v]) => `Package: ${n}\nStatus: install ok installed\nArchitecture: amd64\nVersion: ${v}\n`).join('\n');
+const OS = 'ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n';
+
+let reg: TestRegistry;
+let cfg: Config;
+let database: Database;
+let gate: Gate;
+let client: RegistryClient;
+
+async function image(repo: string, tag: string, pkgs: [string, string][], user?: string) {
+  const layer = gzip(await makeTar([{ path: 'etc/os-release', content: OS }, { path: 'var/lib/dpkg/status', content: STATUS(pkgs) }]));
+  return pushImage(client, reg.host, repo, tag, { layers: [{ data: layer }], config: { architecture: 'amd64', os: 'linux', config: user ? { User: user } : {}, rootfs: { type: 'layers', diff_ids: [] } } });
+}
+
+/** scan for real, evaluate under the governing policy, store the verdict (what the service does after a scan) */
+async function scanAndDecide(ref: string, repository: string) {
+  const report = await scanImage(ref, { cfg, database });
+  const governing = await new PolicyStore(database).governing(reg.host, repository);
+  const v = evaluateReport(report, { registry: reg.host, repository, digest: report.rootDigest }, governing);
+  return { v, change: await recordVerdict(database, { registry: reg.host, repository, digest: report.rootDigest }, v, governing.policy, null) };
+}
+
+async function skopeo(args: string[]): Promise<{ ok: boolean; out: string }> {
+  try {
+    const r = await run('skopeo', ['--insecure-policy', ...args], { timeout: 60_000 });
+    return { ok: true, out: r.stdout };
+  } catch (e: any) {
+    return { ok: false, out: `${e.stdout ?? ''}${e.stderr ?? ''}` };
+  }
+}
+
+beforeAll(async () => {
+  reg = await startRegistry();
+  const dataDir = mkdtempSync(join(tmpdir(), 'customs-gate-'));
+  cfg = testConfig({ dataDir, database: { url: `file:${join(dataDir, 'customs.db')}` } });
+  database = await openDatabase(cfg);
+  client = new RegistryClient(cfg);
+  await new PolicyStore(database).apply(parsePolicy(`apiVersion: customs.dev/v1
+kind: Policy
+metadata: { name: prod }
+spec:
+  scope: { repositories: ["prod/**"] }
+  missingScan: fail
+  rules:
+    - { type: deny-packages, packages: ["telnetd"] }
+    - { type: root-user, outcome: warn }
+  actions:
+    fail: [{ type: gate }]
+`), { actor: 'test' });
+  gate = await startGate(gateSchema.parse({ enabled: true, port: 0, upstream: `http://${reg.host}`, bypassUsers: ['scanner'] }), database);
+}, 60_000);
+
+afterAll(async () => {
+  await gate?.close();
+  database?.close();
+  await reg?.stop();
+});
+
+describe('pull gate', () => {
+  it('passes a passing image through unchanged and refuses a quarantined one with DENIED, until released', async () => {
+    const g = `127.0.0.1:${gate.address().port}`;
+    const good = await image('prod/api', 'good', [['libc6', '2.36-9']], 'app');
+    const bad = await image('prod/api', 'bad', [['libc6', '2.36-9'], ['telnetd', '0.17-44']]);
+    const pass = await scanAndDecide(`${reg.host}/prod/api:good`, 'prod/api');
+    expect(pass.v.verdict).toBe('pass');
+    const fail = await scanAndDecide(`${reg.host}/prod/api:bad`, 'prod/api');
+    expect(fail.v.verdict).toBe('fail');
+    expect(fail.change).toMatchObject({ after: { verdict: 'fail', quarantine: 'quarantined' }, quarantinedNow: true });
+
+    const ok = await skopeo(['inspect', '--tls-verify=false', `docker://${g}/prod/api:good`]);
+    expect(ok.ok, ok.out).toBe(true);
+    expect(JSON.parse(ok.out).Digest).toBe(good.manifestDigest);
+    const dest = mkdtempSync(join(tmpdir(), 'customs-gate-copy-'));
+    const copied = await skopeo(['copy', '--src-tls-verify=false', `docker://${g}/prod/api:good`, `dir:${dest}`]);
+    expect(copied.ok, copied.out).toBe(true);
+    expect(readdirSync(dest)).toContain('manifest.json');
+
+    for (const ref of [`prod/api:bad`, `prod/api@${bad.manifestDigest}`]) {
+      const denied = await skopeo(['inspect', '--tls-verify=false', `docker://${g}/${ref}`]);
+      expect(denied.ok).toBe(false);
+      expect(denied.out).toMatch(/denied: quarantined by policy prod: denied package: telnetd 0\.17-44/);
+    }
+    // the raw registry answer: 403 with a registry-style error body
+    const raw = await fetch(`http://${g}/v2/prod/api/manifests/bad`, { headers: { accept: bad.manifestMediaType } });
+    expect(raw.status).toBe(403);
+    expect(await raw.json()).toEqual({ errors: [{ code: 'DENIED', message: 'quarantined by policy prod: denied package: telnetd 0.17-44' }] });
+    // HEAD is refused too; blobs still stream (they are content-addressed and carry no verdict)
+    expect((await fetch(`http://${g}/v2/prod/api/manifests/bad`, { method: 'HEAD', headers: { accept: bad.manifestMediaType } })).status).toBe(403);
+    expect((await fetch(`http://${g}/v2/prod/api/blobs/${bad.layers[0]!.digest}`)).status).toBe(200);
+    // bypass identity
+    const asScanner = await fetch(`http://${g}/v2/prod/api/manifests/bad`, { headers: { authorization: 'Basic ' + Buffer.from('scanner:x').toString('base64'), accept: bad.manifestMediaType } });
+    expect(asScanner.status).toBe(200);
+
+    expect((await caught(releaseImage(database, bad.manifestDigest, { actor: 'ops', reason: '  ' }))).message).toMatch(/needs a reason/);
+    await releaseImage(database, bad.manifestDigest, { actor: 'ops', reason: 'telnetd not started; accepted until rebuild' });
+    expect((await skopeo(['inspect', '--tls-verify=false', `docker://${g}/prod/api:bad`])).ok).toBe(true);
+    expect((await caught(releaseImage(database, bad.manifestDigest, { actor: 'ops', reason: 'again' }))).kind).toBe('not-found');
+    // a re-scan with the same policy and database keeps it released
+    const again = await scanAndDecide(`${reg.host}/prod/api:bad`, 'prod/api');
+    expect(again.change).toMatchObject({ after: { quarantine: 'released' }, quarantinedNow: false, failedWhileReleased: false });
+    expect((await verdictsOf(database, bad.manifestDigest))[0]).toMatchObject({ releasedBy: 'ops', releaseReason: 'telnetd not started; accepted until rebuild' });
+  }, 120_000);
+
+  it('an index is refused when one platform fails, by its digest and by each platform digest', async () => {
+    const g = `127.0.0.1:${gate.address().port}`;
+    const amd = await image('prod/multi', 'amd', [['libc6', '2.36-9']], 'app');
+    const arm = await image('prod/multi', 'arm', [['telnetd', '0.17-44']], 'app');
+    const idx = await pushIndex(client, reg.host, 'prod/multi', 'v1', [
+      { ...amd.descriptor({ os: 'linux', architecture: 'amd64' }) },
+      { ...arm.descriptor({ os: 'linux', architecture: 'arm64' }) },
+    ]);
+    const r = await scanAndDecide(`${reg.host}/prod/multi:v1`, 'prod/multi');
+    expect(r.v.platforms.map((p) => `${p.platform}:${p.verdict}`)).toEqual(['linux/amd64:pass', 'linux/arm64:fail']);
+    expect(r.v.verdict).toBe('fail');
+    for (const ref of ['v1', idx.digest, amd.manifestDigest, arm.manifestDigest]) {
+      expect((await fetch(`http://${g}/v2/prod/multi/manifests/${ref}`, { headers: { accept: 'application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json' } })).status).toBe(403);
+    }
+  }, 120_000);
+
+  it('refuses unscanned images when the policy says so, lets other repositories through, and refuses pushes', async () => {
+    const g = `127.0.0.1:${gate.address().port}`;
+    await image('prod/new', 'v1', [['libc6', '2.36-9']]);
+    const r = await fetch(`http://${g}/v2/prod/new/manifests/v1`, { headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } });
+    expect(r.status).toBe(403);
+    expect(((await r.json()) as any).errors[0].message).toMatch(/not scanned yet: policy prod refuses images without a verdict/);
+    await image('dev/tool', 'v1', [['telnetd', '0.17-44']]);
+    expect((await fetch(`http://${g}/v2/dev/tool/manifests/v1`, { headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } })).status).toBe(200);
+    expect((await fetch(`http://${g}/v2/dev/tool/blobs/uploads/`, { method: 'POST' })).status).toBe(405);
+    expect((await fetch(`http://${g}/v2/_catalog`)).status).toBe(200);
+    expect((await fetch(`http://${g}/other`)).status).toBe(404);
+  }, 60_000);
+});
