@@ -7,6 +7,18 @@ missing=()
 for cmd in docker-registry skopeo openssl zstd htpasswd rpm; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("$cmd")
 done
+# Go test binaries are built with Debian's Go from its golang-*-dev sources (test/fixtures/go/build.sh)
+if ! command -v go >/dev/null 2>&1 || [ ! -d /usr/share/gocode/src/github.com/google/uuid ] || [ ! -d /usr/share/gocode/src/github.com/pkg/errors ]; then
+  missing+=(go)
+fi
+# the Rust test binary is built with cargo from crates vendored by Debian (test/fixtures/rust/build.sh)
+if ! command -v cargo >/dev/null 2>&1 || ! command -v objcopy >/dev/null 2>&1 || [ ! -d /usr/share/cargo/registry/itoa-1.0.1 ] || [ ! -d /usr/share/cargo/registry/adler-1.0.2 ]; then
+  missing+=(rust)
+fi
+# Java archive tests read Debian's jars and assemble new ones with the JDK's jar tool
+if ! command -v jar >/dev/null 2>&1 || ! command -v unzip >/dev/null 2>&1 || [ ! -f /usr/share/java/guava-31.1-jre.jar ] || [ ! -f /usr/share/java/wagon-http-shaded-3.5.3.jar ]; then
+  missing+=(java)
+fi
 # language analyzer tests read Debian python3-requests' egg-info and dpkg list, and ruby's gemspecs
 [ -f /var/lib/dpkg/info/python3-requests.list ] || missing+=(python3-requests)
 command -v ruby >/dev/null 2>&1 || missing+=(ruby)
@@ -24,6 +36,9 @@ if [ ${#missing[@]} -gt 0 ]; then
       python3-requests) pkgs+=(python3-requests) ;;
       ruby) pkgs+=(ruby) ;;
       htpasswd) pkgs+=(apache2-utils) ;; # bcrypt htpasswd files for the basic-auth registry tests
+      go) pkgs+=(golang-go golang-github-google-uuid-dev golang-github-pkg-errors-dev) ;;
+      rust) pkgs+=(cargo binutils librust-itoa-dev librust-adler-dev) ;;
+      java) pkgs+=(default-jdk-headless unzip libguava-java libcommons-io-java libcommons-lang3-java libguice-java libaopalliance-java libwagon-http-shaded-java) ;;
       rpm) pkgs+=(rpm) ;; # rpm -qa is the ground truth of the RPM database tests
     esac
   done

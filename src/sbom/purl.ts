@@ -10,6 +10,9 @@ export function packagePurl(p: PackageRecord, os: OsInfo | undefined): string {
     case 'pypi': return new PackageURL('pypi', undefined, pep503Name(p.name), p.version, undefined, undefined).toString();
     case 'gem': case 'nuget': return new PackageURL(p.type, undefined, p.name, p.version, undefined, undefined).toString();
     case 'rpm': return rpmPurl(p, os);
+    case 'golang': return pathPurl('golang', p.name, p.version === '(devel)' ? undefined : p.version);
+    case 'cargo': return new PackageURL('cargo', undefined, p.name, p.version, undefined, undefined).toString();
+    case 'maven': return pathPurl('maven', p.name.replace(':', '/'), p.version);
     default: break;
   }
   const namespace = os?.id ?? (p.type === 'apk' ? 'alpine' : 'debian');
@@ -35,6 +38,14 @@ export function imagePurl(inv: ImageInventory, repositoryUrl: string | undefined
 function scopedPurl(type: 'npm' | 'composer', fullName: string, version: string): string {
   const i = fullName.indexOf('/');
   const [ns, name] = i > 0 ? [fullName.slice(0, i), fullName.slice(i + 1)] : [undefined, fullName];
+  return new PackageURL(type, ns, name, version, undefined, undefined).toString();
+}
+
+/** Go module paths and Maven group/artifact: everything before the last "/" is the namespace
+ *  (pkg:golang/github.com/google/uuid@v1.3.0, pkg:maven/org.apache.commons/commons-lang3@3.12.0). */
+function pathPurl(type: 'golang' | 'maven', path: string, version: string | undefined): string {
+  const i = path.lastIndexOf('/');
+  const [ns, name] = i > 0 ? [path.slice(0, i), path.slice(i + 1)] : [undefined, path];
   return new PackageURL(type, ns, name, version, undefined, undefined).toString();
 }
 
