@@ -31,3 +31,30 @@ export const imageVerdicts = sqliteTable('image_verdicts', {
   releasedBy: text('released_by'),
   releaseReason: text('release_reason'),
 }, (t) => [primaryKey({ columns: [t.registry, t.repository, t.digest] }), index('image_verdicts_root').on(t.rootDigest)]);
+
+/** What quarantine actions did in a registry, so a release can undo exactly that. */
+export const quarantineActions = sqliteTable('quarantine_actions', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  registry: text('registry').notNull(),
+  repository: text('repository').notNull(),
+  digest: text('digest').notNull(),
+  /** fail | pass: which verdict triggered it */
+  trigger: text('trigger').notNull(),
+  type: text('type').notNull(),
+  ok: integer('ok', { mode: 'boolean' }).notNull(),
+  detail: text('detail').notNull(),
+  /** JSON: what undoing needs */
+  undo: text('undo'),
+  createdAt: integer('created_at', { mode: 'timestamp_ms' }).notNull(),
+  undoneAt: integer('undone_at', { mode: 'timestamp_ms' }),
+}, (t) => [index('quarantine_actions_image').on(t.registry, t.repository, t.digest)]);
+
+/** OpenVEX documents imported as exceptions (the statements are parsed again when evaluating). */
+export const vexDocuments = sqliteTable('vex_documents', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  /** the document's @id */
+  docId: text('doc_id').notNull(),
+  content: text('content').notNull(),
+  importedAt: integer('imported_at', { mode: 'timestamp_ms' }).notNull(),
+  importedBy: text('imported_by').notNull(),
+}, (t) => [index('vex_documents_doc').on(t.docId)]);
