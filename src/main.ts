@@ -10,22 +10,29 @@ const USAGE = `customs ${VERSION} — registry-side image scanning
 
 Usage:
   customs serve                      run the service (embedded defaults; GET /healthz)
-  customs scan <ref> [options]       inventory of an image (table, or --format json)
+  customs scan <ref> [options]       vulnerabilities of an image (table, --format json|sarif|cyclonedx|cosign-vuln|inventory)
   customs sbom <ref> [options]       SBOM of an image (--format cyclonedx|spdx|json)
+  customs db update                  download the configured advisory feeds (OSV, EPSS, KEV) and import them
+  customs db import <path>...        import OSV zips / directories / JSON files (air-gapped), EPSS csv(.gz), KEV json
+  customs db status                  sources, advisories per ecosystem, last update, database version
   customs version
 
 References:
   registry/repo:tag   registry/repo@sha256:…   oci:DIR[:TAG]   oci-archive:FILE[:TAG]   docker-archive:FILE
 
 Options:
-  --format FMT        output format (scan: table|json; sbom: cyclonedx|spdx|json)
+  --format FMT        output format (scan: table|json|sarif|cyclonedx|cosign-vuln|inventory; sbom: cyclonedx|spdx|json; db status: table|json)
+  --severity LIST     scan: only these severities, e.g. high,critical (none,unknown,low,medium,high,critical)
+  --ignore-unfixed    scan: only findings with a fixed version available
+  --fail-on SEV       scan: exit 1 when a finding (after filtering) is at or above SEV (unknown ranks below low)
+  --db PATH|URL       scan: advisories from this database file or libsql URL; db: operate on it
   --output FILE       write to FILE instead of stdout
   --platform P        only this platform of a multi-arch image, os/arch[/variant]
   --no-cache          do not read or write the per-layer cache
   --config FILE       configuration file (YAML or JSON; also $CUSTOMS_CONFIG)
   --log-level LEVEL   trace|debug|info|warn|error|silent (also $CUSTOMS_LOG_LEVEL)
 
-Exit codes: 0 ok, 2 usage, 3 config, 4 not found, 5 unreachable, 6 auth refused,
+Exit codes: 0 ok, 1 --fail-on met (scan), 2 usage, 3 config, 4 not found, 5 unreachable, 6 auth refused,
 7 digest mismatch, 8 unsupported, 9 corrupt, 10 limit exceeded, 11 registry error, 1 internal.
 `;
 
@@ -41,6 +48,7 @@ async function main(argv: string[]): Promise<number> {
         format: { type: 'string', short: 'f' }, output: { type: 'string', short: 'o' }, platform: { type: 'string' },
         'no-cache': { type: 'boolean' }, config: { type: 'string', short: 'c' }, 'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' },
+        severity: { type: 'string' }, 'ignore-unfixed': { type: 'boolean' }, 'fail-on': { type: 'string' }, db: { type: 'string' },
       },
     });
   } catch (e: any) {
@@ -58,12 +66,14 @@ async function main(argv: string[]): Promise<number> {
     if (rest.length !== 1) throw new CustomsError('usage', `customs ${command} takes exactly one image reference\nrun "customs help" for usage`);
     return rest[0]!;
   };
-  const flags = { format: v.format, output: v.output, platform: v.platform, cache: !v['no-cache'] };
+  const flags = { format: v.format, output: v.output, platform: v.platform, cache: !v['no-cache'],
+    severity: v.severity, ignoreUnfixed: v['ignore-unfixed'], failOn: v['fail-on'], db: v.db };
   switch (command) {
     // commands are imported on demand: `version`/`help` should not pay for the database and HTTP stacks
     case 'serve': await (await import('./cli/serve.ts')).serveCommand(cfg); return 0;
-    case 'scan': await (await import('./cli/commands.ts')).scanCommand(needRef(), cfg, flags); return 0;
+    case 'scan': return (await import('./cli/commands.ts')).scanCommand(needRef(), cfg, flags);
     case 'sbom': await (await import('./cli/commands.ts')).sbomCommand(needRef(), cfg, flags); return 0;
+    case 'db': return (await import('./cli/db.ts')).dbCommand(rest, cfg, flags);
     default: throw new CustomsError('usage', `unknown command "${command}"\nrun "customs help" for usage`);
   }
 }

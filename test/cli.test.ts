@@ -87,7 +87,8 @@ afterAll(async () => {
 describe('customs scan / sbom against a real registry', () => {
   it('scans every platform of an index, skipping the attestation child', async () => {
     const r = await customs(['scan', `${reg.host}/e2e/app:multi`, '--format', 'json', '--no-cache']);
-    expect(r.stderr).toBe('');
+    // no advisories imported in this data dir: said clearly, never a silent "no vulnerabilities"
+    expect(r.stderr).toMatch(/^customs: warning: the vulnerability database is empty/);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.images.map((i: any) => `${i.platform.os}/${i.platform.architecture}`)).toEqual(['linux/amd64', 'linux/arm64']);
@@ -117,7 +118,7 @@ describe('customs scan / sbom against a real registry', () => {
   });
 
   it('prints a table for people, with the layer each package came from', async () => {
-    const r = await customs(['scan', `${reg.host}/e2e/app@${amd64.manifestDigest}`, '--no-cache']);
+    const r = await customs(['scan', `${reg.host}/e2e/app@${amd64.manifestDigest}`, '--format', 'inventory', '--no-cache']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Debian GNU\/Linux 12 \(bookworm\); 2 layers \(0 from cache\); \d+ packages/);
     expect(r.stdout).toMatch(new RegExp(`deb\\s+myapp\\s+2\\.0-1\\s+amd64\\s+myapp-src 2\\.0-1\\s+1 ${amd64.layers[1]!.digest.slice(7, 19)}`));
@@ -168,7 +169,7 @@ describe('customs scan / sbom against a real registry', () => {
     // Remove the layer from the registry: only the cache can answer now.
     rmSync(reg.blobPath(img.layers[0]!.digest));
     const second = await customs(['scan', `${reg.host}/e2e/cached:v1`, '--format', 'json'], data);
-    expect(second.stderr).toBe('');
+    expect(second.stderr).not.toMatch(/error/i);
     expect(second.code).toBe(0);
     const a = JSON.parse(first.stdout).images[0];
     const b = JSON.parse(second.stdout).images[0];

@@ -6,15 +6,18 @@ import { toCycloneDx } from '../sbom/cyclonedx.ts';
 import { toSpdx } from '../sbom/spdx.ts';
 import { VERSION } from '../version.ts';
 import { takeInventory, type InventoryRun } from './inventory.ts';
+import { runScan, type ScanCommandFlags } from './scan.ts';
 import { renderTable } from './table.ts';
 
 export interface ScanFlags { format?: string; output?: string; platform?: string; cache: boolean }
 
-export async function scanCommand(refText: string, cfg: Config, flags: ScanFlags): Promise<void> {
-  const format = flags.format ?? 'table';
-  if (format !== 'table' && format !== 'json') throw new CustomsError('usage', `unknown --format "${format}" for scan: use table or json`);
-  const run = await takeInventory(refText, cfg, flags);
-  emit(format === 'json' ? JSON.stringify(inventoryJson(run), null, 2) + '\n' : inventoryTable(run), flags.output);
+/** `customs scan`: vulnerabilities (src/cli/scan.ts), or with `--format inventory` the package table. Returns the exit code. */
+export async function scanCommand(refText: string, cfg: Config, flags: ScanFlags & ScanCommandFlags): Promise<number> {
+  if (flags.format === 'inventory') {
+    emit(inventoryTable(await takeInventory(refText, cfg, flags)), flags.output);
+    return 0;
+  }
+  return runScan(refText, cfg, flags, (text) => emit(text, flags.output));
 }
 
 export async function sbomCommand(refText: string, cfg: Config, flags: ScanFlags): Promise<void> {

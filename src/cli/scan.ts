@@ -1,0 +1,51 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Config } from '../config/schema.ts';
+import { openDatabase, type Database } from '../db/client.ts';
+import { CustomsError } from '../errors.ts';
+import { toCosignVuln } from '../report/cosign-vuln.ts';
+import { toCycloneDxWithVulns } from '../report/cyclonedx-vulns.ts';
+import { filterReport, meetsThreshold, parseSeverity, parseSeverityList } from '../report/filter.ts';
+import { scanJson } from '../report/json.ts';
+import { toSarif } from '../report/sarif.ts';
+import { findingsTable } from '../report/table.ts';
+import { scanImage } from '../scan/scan-image.ts';
+import { VulnStore } from '../vulndb/store.ts';
+
+export interface ScanCommandFlags {
+  format?: string; output?: string; platform?: string; cache: boolean;
+  severity?: string; ignoreUnfixed?: boolean; failOn?: string; db?: string;
+}
+
+export const SCAN_FORMATS = ['table', 'json', 'sarif', 'cyclonedx', 'cosign-vuln', 'inventory'];
+
+/** `customs scan` (every format but `inventory`, the package table): returns the exit code (1 when --fail-on is met). */
+export async function runScan(refText: string, cfg: Config, flags: ScanCommandFlags, emit: (text: string) => void): Promise<number> {
+  const format = flags.format ?? 'table';
+  if (!SCAN_FORMATS.includes(format)) throw new CustomsError('usage', `unknown --format "${format}" for scan: use ${SCAN_FORMATS.join(', ')}`);
+  const severities = flags.severity ? parseSeverityList(flags.severity) : undefined;
+  const failOn = flags.failOn ? parseSeverity(flags.failOn, '--fail-on') : undefined;
+  const vulnDb = flags.db ? await openVulnDb(cfg, flags.db) : undefined;
+  try {
+    const report = filterReport(await scanImage(refText, {
+      cfg, cache: flags.cache,
+      ...(vulnDb ? { store: new VulnStore(vulnDb) } : {}),
+      ...(flags.platform ? { platform: flags.platform } : {}),
+    }), { ...(severities ? { severities } : {}), ...(flags.ignoreUnfixed ? { ignoreUnfixed: true } : {}) });
+    // an empty database must never read as "no vulnerabilities"
+    for (const w of report.warnings) process.stderr.write(`customs: warning: ${w}\n`);
+    const doc = format === 'json' ? scanJson(report) : format === 'sarif' ? toSarif(report)
+      : format === 'cyclonedx' ? toCycloneDxWithVulns(report) : format === 'cosign-vuln' ? toCosignVuln(report) : undefined;
+    emit(doc ? JSON.stringify(doc, null, 2) + '\n' : findingsTable(report));
+    return failOn && meetsThreshold(report, failOn) ? 1 : 0;
+  } finally {
+    vulnDb?.close();
+  }
+}
+
+/** --db: a Customs database file or a libsql URL holding the advisories. A missing file is an error, not a new empty database. */
+async function openVulnDb(cfg: Config, spec: string): Promise<Database> {
+  const isUrl = /^(file:|libsql:\/\/|https?:\/\/|wss?:\/\/)/.test(spec);
+  if (!isUrl && !existsSync(spec)) throw new CustomsError('not-found', `--db ${spec}: no such database file`);
+  return openDatabase({ ...cfg, database: { ...cfg.database, url: isUrl ? spec : `file:${resolve(spec)}` } });
+}

@@ -1,0 +1,63 @@
+import { formatPlatform } from '../image/manifest.ts';
+import type { ScanReport } from '../scan/types.ts';
+import { VERSION } from '../version.ts';
+import type { Finding } from '../vulndb/types.ts';
+
+const LEVEL: Record<string, 'error' | 'warning' | 'note'> = { critical: 'error', high: 'error', medium: 'warning', low: 'note', none: 'note', unknown: 'warning' };
+// GitHub code scanning reads rules' properties["security-severity"] (a CVSS-like number as a string)
+const RATING_SCORE: Record<string, string> = { critical: '9.5', high: '8.0', medium: '5.5', low: '2.0', none: '0.0', unknown: '5.0' };
+
+/** SARIF 2.1.0: one rule per vulnerability id, one result per (platform, package, vulnerability). */
+export function toSarif(report: ScanReport): object {
+  const rules = new Map<string, object>();
+  const results: object[] = [];
+  for (const p of report.platforms) {
+    const platform = formatPlatform(p.inventory.platform);
+    for (const f of p.findings) {
+      if (!rules.has(f.id)) rules.set(f.id, rule(f));
+      results.push({
+        ruleId: f.id,
+        level: LEVEL[f.severity.rating] ?? 'warning',
+        message: { text: `${f.package.name} ${f.package.version} is affected by ${f.id}${f.summary ? `: ${f.summary}` : ''}. ${f.guidance}.` },
+        locations: [{
+          physicalLocation: { artifactLocation: { uri: f.foundIn.replace(/^\/+/, '') } },
+          logicalLocations: [{ fullyQualifiedName: `${report.ref}@${p.inventory.manifestDigest} (${platform})`, kind: 'module' }],
+        }],
+        partialFingerprints: { 'customs/v1': `${p.inventory.manifestDigest}:${f.package.type}:${f.package.name}:${f.package.version}:${f.id}` },
+        properties: {
+          package: f.package, installedVersion: f.package.version, fixedVersion: f.fixedVersion ?? null, status: f.status,
+          severity: f.severity.rating, ...(f.severity.score !== undefined ? { score: f.severity.score } : {}),
+          aliases: f.aliases, layer: f.layer ?? null, platform,
+          ...(f.epss ? { epss: f.epss } : {}), ...(f.kev ? { kev: f.kev } : {}),
+        },
+      });
+    }
+  }
+  return {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [{
+      tool: { driver: { name: 'customs', version: VERSION, semanticVersion: VERSION, informationUri: 'https://github.com/customs-scanner/customs', rules: [...rules.values()] } },
+      invocations: [{ executionSuccessful: true, startTimeUtc: report.startedAt, endTimeUtc: report.finishedAt,
+        toolExecutionNotifications: report.warnings.map((w) => ({ level: 'warning', message: { text: w } })) }],
+      properties: { reference: report.ref, rootDigest: report.rootDigest, database: report.dbVersion },
+      results,
+    }],
+  };
+}
+
+function rule(f: Finding): object {
+  const text = f.summary ?? `${f.id} in ${f.package.name}`;
+  return {
+    id: f.id,
+    name: f.id.replace(/[^A-Za-z0-9]/g, ''),
+    shortDescription: { text },
+    fullDescription: { text },
+    helpUri: `https://osv.dev/vulnerability/${encodeURIComponent(f.advisories[0] ?? f.id)}`,
+    help: { text: `${text}\nAliases: ${f.aliases.join(', ') || 'none'}` },
+    properties: {
+      'security-severity': f.severity.score !== undefined ? f.severity.score.toFixed(1) : RATING_SCORE[f.severity.rating] ?? '5.0',
+      tags: ['security', 'vulnerability', f.severity.rating],
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import { renderTable } from '../cli/table.ts';
+import { formatPlatform } from '../image/manifest.ts';
+import type { ScanReport } from '../scan/types.ts';
+import { countBySeverity, SEVERITY_ORDER, severityRank } from './filter.ts';
+
+/** Findings as a plain-text table per platform, most severe first, with the database version and warnings. */
+export function findingsTable(report: ScanReport): string {
+  const parts: string[] = [];
+  const db = report.dbVersion ? `vulnerability database ${report.dbVersion.version} (${report.dbVersion.advisories} advisories, imported ${report.dbVersion.importedAt})` : 'vulnerability database: EMPTY';
+  parts.push(`${report.ref} ${report.rootDigest}\n${db}\n`);
+  for (const p of report.platforms) {
+    const inv = p.inventory;
+    const os = inv.os ? inv.os.prettyName ?? `${inv.os.id} ${inv.os.versionId ?? ''}`.trim() : 'unknown OS';
+    const counts = new Map<string, number>();
+    for (const f of p.findings) counts.set(f.severity.rating, (counts.get(f.severity.rating) ?? 0) + 1);
+    const summary = [...SEVERITY_ORDER].reverse().filter((r) => counts.get(r)).map((r) => `${r} ${counts.get(r)}`).join(', ') || 'none';
+    parts.push(`${formatPlatform(inv.platform)}  ${os}; ${inv.packages.length} packages; ${p.findings.length} vulnerabilities (${summary})\n`);
+    if (!p.findings.length) continue;
+    const rows = [...p.findings].sort((a, b) => severityRank(b.severity.rating) - severityRank(a.severity.rating) || a.package.name.localeCompare(b.package.name));
+    parts.push(renderTable(['PACKAGE', 'INSTALLED', 'VULNERABILITY', 'SEVERITY', 'STATUS', 'FIXED IN', 'LAYER', 'EPSS', 'KEV'], rows.map((f) => [
+      f.package.name, f.package.version, f.id,
+      f.severity.rating + (f.severity.score !== undefined ? ` ${f.severity.score.toFixed(1)}` : ''),
+      f.status, f.fixedVersion ?? '', f.layerIndex !== undefined ? String(f.layerIndex) : '',
+      f.epss ? f.epss.score.toFixed(3) : '', f.kev ? `yes ${f.kev.dateAdded}` : '',
+    ])));
+  }
+  const total = countBySeverity(report);
+  parts.push(`total: ${Object.values(total).reduce((a, b) => a + b, 0)} vulnerabilities\n`);
+  for (const w of [...report.warnings, ...report.platforms.flatMap((p) => p.inventory.warnings)]) parts.push(`warning: ${w}\n`);
+  return parts.join('\n');
+}
