@@ -4,8 +4,9 @@ import type { LayerCache } from './cache/layer-cache.ts';
 import type { Limits } from './config/schema.ts';
 import { analyzeLayer } from './image/layer-walker.ts';
 import { mergeLayers } from './image/merge.ts';
+import { joinDebLicenses } from './licenses/dpkg-copyright.ts';
 import { log } from './log.ts';
-import type { Descriptor, ImageInventory, ImageSource, LayerResult, Platform, ResolvedImage } from './types.ts';
+import type { Descriptor, ImageConfigSummary, ImageInventory, ImageSource, LayerResult, LocatedSecret, Platform, ResolvedImage } from './types.ts';
 
 export interface InventoryOptions {
   analyzers: Analyzer[];
@@ -18,6 +19,9 @@ export interface InventoryOptions {
   onBytes?: (n: number) => void;
   /** called once resolution knows the total compressed bytes to fetch (cache misses only) */
   onPlan?: (p: { layers: number; cachedLayers: number; bytesToFetch: number }) => void;
+  /** secrets in the image config and history (src/secrets/config-scan.ts): added to the inventory's,
+   *  and the config kept in the inventory is the returned one (values masked) */
+  scanConfig?: (img: ResolvedImage) => { secrets: LocatedSecret[]; config: ImageConfigSummary };
 }
 
 /**
@@ -55,7 +59,7 @@ export async function inventoryImage(source: ImageSource, opts: InventoryOptions
     }
   })));
 
-  const out = images.map((img) => assemble(source.name, img, results));
+  const out = images.map((img) => assemble(source.name, img, results, opts.scanConfig));
   log.info({ image: source.name, platforms: out.length, layers: unique.size, cachedLayers: unique.size - misses.length, ms: Date.now() - started }, 'inventory taken');
   return out;
 }
@@ -82,25 +86,27 @@ async function* countBytes(src: AsyncIterable<Buffer>, onBytes: (n: number) => v
   }
 }
 
-function assemble(sourceName: string, img: ResolvedImage, results: Map<string, { result: LayerResult; cached: boolean }>): ImageInventory {
+function assemble(sourceName: string, img: ResolvedImage, results: Map<string, { result: LayerResult; cached: boolean }>, scanConfig?: InventoryOptions['scanConfig']): ImageInventory {
   const layerResults = img.layers.map((l) => results.get(l.digest)!.result);
   const merged = mergeLayers(layerResults, img.layers);
+  const scanned = scanConfig?.(img);
+  const licensed = joinDebLicenses(merged.packages, merged.facts);
   return {
     source: sourceName,
     rootDigest: img.rootDigest,
     manifestDigest: img.manifestDigest,
     platform: img.platform,
     configDigest: img.configDigest,
-    config: img.config,
+    config: scanned?.config ?? img.config,
     layers: img.layers.map((l, i) => ({
       digest: l.digest, size: l.size, mediaType: l.mediaType,
       ...(img.config.diffIds?.[i] ? { diffId: img.config.diffIds[i] } : {}),
       cached: results.get(l.digest)!.cached,
     })),
     ...(merged.os ? { os: merged.os } : {}),
-    packages: merged.packages,
-    secrets: merged.secrets,
-    facts: merged.facts,
+    packages: licensed.packages,
+    secrets: scanned ? [...merged.secrets, ...scanned.secrets] : merged.secrets,
+    facts: licensed.facts,
     warnings: [...layerResults.flatMap((r) => r.warnings), ...merged.warnings],
   };
 }

@@ -52,6 +52,10 @@ export interface ImageConfigSummary {
   labels?: Record<string, string>;
   diffIds?: string[];
   history?: { created?: string; createdBy?: string; emptyLayer?: boolean }[];
+  /** Healthcheck.Test, e.g. ["CMD-SHELL", "curl -f http://localhost/"]; ["NONE"] disables an inherited one */
+  healthcheck?: string[];
+  /** ExposedPorts keys, e.g. ["80/tcp", "22/tcp"] */
+  exposedPorts?: string[];
 }
 
 /** What a source of images can do; remote registries and local archives implement it alike. */

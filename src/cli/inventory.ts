@@ -1,4 +1,5 @@
-import { defaultAnalyzers, analyzersKey } from '../analyzers/index.ts';
+import { analyzersKey } from '../analyzers/index.ts';
+import { configuredAnalyzers } from '../analyzers/configured.ts';
 import { LayerCache } from '../cache/layer-cache.ts';
 import type { Config } from '../config/schema.ts';
 import { openDatabase, type Database } from '../db/client.ts';
@@ -23,13 +24,15 @@ export async function takeInventory(refText: string, cfg: Config, opts: { platfo
   const source = openImageSource(ref, cfg, client);
   const progress = createProgress(ref.original);
   const startedAt = new Date().toISOString();
+  const { analyzers, scanConfig } = configuredAnalyzers(cfg);
   try {
     const inventories = await inventoryImage(source, {
-      analyzers: defaultAnalyzers,
+      analyzers,
       limits: cfg.limits,
       concurrency: cfg.scan.layerConcurrency,
-      ...(database ? { cache: new LayerCache(database.db, analyzersKey(defaultAnalyzers)) } : {}),
+      ...(database ? { cache: new LayerCache(database.db, analyzersKey(analyzers)) } : {}),
       ...(platform ? { platform } : {}),
+      ...(scanConfig ? { scanConfig } : {}),
       ...(progress ? { onBytes: progress.onBytes, onPlan: progress.onPlan } : {}),
     });
     return { ref, inventories, startedAt, finishedAt: new Date().toISOString() };

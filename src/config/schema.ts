@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { eolSchema, hygieneSchema, secretsSchema } from './hygiene-schema.ts';
 import { apiSchema, webhooksSchema, workersSchema } from './service-schema.ts';
 
 const registryCreds = z.object({
@@ -76,6 +77,12 @@ export const configSchema = z.object({
   webhooks: webhooksSchema,
   /** scan workers of `customs serve`: concurrency, leases, retries */
   workers: workersSchema,
+  /** secret scanning of layer files and the image config (src/config/hygiene-schema.ts) */
+  secrets: secretsSchema,
+  /** image hygiene checks: age, disabled checks, severities */
+  hygiene: hygieneSchema,
+  /** end-of-life data and warning window */
+  eol: eolSchema,
 }).strict();
 
 export type Config = z.infer<typeof configSchema>;

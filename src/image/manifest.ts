@@ -97,6 +97,8 @@ export function parseImageConfig(bytes: Buffer, what: string, maxDepth = 64): Im
     history: Array.isArray(c.history) ? c.history.filter((h: any) => h && typeof h === 'object').map((h: any) => ({
       created: str(h.created), createdBy: str(h.created_by), ...(h.empty_layer === true ? { emptyLayer: true } : {}),
     })) : undefined,
+    healthcheck: cc.Healthcheck && typeof cc.Healthcheck === 'object' ? strs(cc.Healthcheck.Test) : undefined,
+    exposedPorts: cc.ExposedPorts && typeof cc.ExposedPorts === 'object' && !Array.isArray(cc.ExposedPorts) ? Object.keys(cc.ExposedPorts).slice(0, 1000) : undefined,
   };
   for (const k of Object.keys(out) as (keyof ImageConfigSummary)[]) if (out[k] === undefined) delete out[k];
   return out;

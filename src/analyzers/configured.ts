@@ -1,0 +1,28 @@
+// The analyzers a configured scan runs: the default inventory analyzers plus the configurable
+// ones (secrets with custom rules and caps, entry facts, dpkg copyright licenses), and the
+// image-config secret scan.
+import type { Config } from '../config/schema.ts';
+import { scanImageConfig, type ConfigScan } from '../secrets/config-scan.ts';
+import type { ResolvedImage } from '../types.ts';
+import type { Analyzer } from './analyzer.ts';
+import { dpkgCopyrightAnalyzer } from '../licenses/dpkg-copyright.ts';
+import { fileFactsAnalyzer } from './file-facts.ts';
+import { defaultAnalyzers } from './index.ts';
+import { makeSecretsAnalyzer } from './secrets.ts';
+
+export interface ConfiguredAnalyzers {
+  analyzers: Analyzer[];
+  /** secrets of the image config and history, or undefined when secret scanning is off */
+  scanConfig?: (img: ResolvedImage) => ConfigScan;
+}
+
+export function configuredAnalyzers(cfg: Pick<Config, 'secrets'>): ConfiguredAnalyzers {
+  if (!cfg.secrets.enabled) return { analyzers: [...defaultAnalyzers, dpkgCopyrightAnalyzer, fileFactsAnalyzer] };
+  const secrets = makeSecretsAnalyzer({
+    maxFileBytes: cfg.secrets.maxFileBytes, rules: cfg.secrets.rules, allow: cfg.secrets.allow, allowPaths: cfg.secrets.allowPaths,
+  });
+  return {
+    analyzers: [...defaultAnalyzers, dpkgCopyrightAnalyzer, fileFactsAnalyzer, secrets],
+    scanConfig: (img) => scanImageConfig(secrets.scanner, img.config, img.layers),
+  };
+}

@@ -1,0 +1,180 @@
+// Image configuration and hygiene checks: each a small rule over the inventory (image config,
+// history, file facts, config secrets) with an id, a default severity and fix advice.
+import type { ImageInventory, LocatedFact } from '../types.ts';
+import type { ConfigFinding, Severity } from './types.ts';
+
+export interface HygieneSettings {
+  maxAgeDays: number;
+  /** check ids not run */
+  disabled: string[];
+  /** severity per check id, replacing the default */
+  severity: Record<string, Severity>;
+}
+
+interface CheckInput { inv: ImageInventory; now: Date; settings: HygieneSettings }
+type Seen = { detail?: string; paths?: string[] } | null;
+
+interface Check {
+  id: string;
+  severity: Severity;
+  title: string;
+  fix: string;
+  run(input: CheckInput): Seen;
+}
+
+const MAX_PATHS = 50;
+const DAY_MS = 86_400_000;
+
+function factPaths(inv: ImageInventory, ...ids: string[]): string[] {
+  const want = new Set(ids);
+  return [...new Set((inv.facts ?? []).filter((f: LocatedFact) => want.has(f.id)).map((f) => f.path))].sort();
+}
+
+function seenPaths(paths: string[], what: string): Seen {
+  if (paths.length === 0) return null;
+  return { detail: `${paths.length} ${what}`, paths: paths.slice(0, MAX_PATHS) };
+}
+
+function isRootUser(user: string | undefined): boolean {
+  const name = (user ?? '').split(':')[0]!.trim();
+  return name === '' || name === 'root' || name === '0';
+}
+
+function ports(inv: ImageInventory): { port: number; spec: string }[] {
+  return (inv.config.exposedPorts ?? []).map((spec) => ({ port: Number.parseInt(spec, 10), spec })).filter((p) => Number.isInteger(p.port));
+}
+
+function historyLines(inv: ImageInventory, re: RegExp): Seen {
+  const hits = (inv.config.history ?? []).map((h, i) => ({ i, by: h.createdBy ?? '' })).filter((h) => re.test(h.by));
+  if (hits.length === 0) return null;
+  return { detail: hits.slice(0, 5).map((h) => `history[${h.i}]: ${h.by.replace(/\s+/g, ' ').slice(0, 200)}`).join('\n') };
+}
+
+// bounded quantifiers only: history lines come from the image
+const REMOTE_ADD = /\bADD\s+(?:--[\w-]{1,30}(?:=\S{0,200})?\s+){0,5}https?:\/\/\S/;
+const CURL_PIPE_SH = /\b(?:curl|wget)\b[^|;&\n]{0,500}\|\s{0,5}(?:sudo\s+(?:-\S{1,10}\s+){0,3})?(?:env\s+)?(?:\/[\w/]{0,40}\/)?(?:ba|da|z|k|a)?sh\b/;
+const FROM_IMAGE = /\bFROM\s+(?:--platform=\S{1,60}\s+)?([\w./:@-]{1,255})/;
+
+/** A base image reference with neither a digest nor a tag other than latest. */
+function unpinnedBase(ref: string): boolean {
+  if (ref.includes('@sha256:')) return false;
+  const last = ref.slice(ref.lastIndexOf('/') + 1);
+  return !last.includes(':') || last.endsWith(':latest');
+}
+
+export const CHECKS: Check[] = [
+  {
+    id: 'root-user', severity: 'medium', title: 'Image runs as root',
+    fix: 'Add a non-root user and set USER (e.g. `USER 10001:10001`); give it only the files it needs.',
+    run: ({ inv }) => (isRootUser(inv.config.user) ? { detail: inv.config.user ? `User is "${inv.config.user}"` : 'no User set (defaults to root)' } : null),
+  },
+  {
+    id: 'secrets-in-env', severity: 'high', title: 'Secret in the image environment',
+    fix: 'Do not bake secrets into ENV: pass them at run time (orchestrator secrets, mounted files) and rotate the leaked ones.',
+    run: ({ inv }) => seenPaths((inv.secrets ?? []).filter((s) => s.path.startsWith('config:Env')).map((s) => `${s.path} (${s.rule})`), 'secret(s) in Env'),
+  },
+  {
+    id: 'secrets-in-history', severity: 'high', title: 'Secret baked into the build history (ARG/ENV/RUN)',
+    fix: 'Use build secrets (`RUN --mount=type=secret`) instead of ARG/ENV; rebuild and rotate the leaked credentials.',
+    run: ({ inv }) => seenPaths((inv.secrets ?? []).filter((s) => s.path.startsWith('history[')).map((s) => `${s.path} (${s.rule})`), 'secret(s) in history'),
+  },
+  {
+    id: 'no-healthcheck', severity: 'low', title: 'No HEALTHCHECK',
+    fix: 'Add a HEALTHCHECK (or rely on the orchestrator\'s probes and ignore this check).',
+    run: ({ inv }) => {
+      const hc = inv.config.healthcheck;
+      if (hc && hc.length > 0 && hc[0] !== 'NONE') return null;
+      return { detail: hc?.[0] === 'NONE' ? 'HEALTHCHECK NONE' : 'no Healthcheck in the config' };
+    },
+  },
+  {
+    id: 'ssh-exposed', severity: 'medium', title: 'SSH port 22 exposed',
+    fix: 'Do not run an SSH server in a container; use `kubectl exec` / `docker exec` for access.',
+    run: ({ inv }) => (ports(inv).some((p) => p.port === 22) ? { detail: 'EXPOSE 22' } : null),
+  },
+  {
+    id: 'privileged-port', severity: 'low', title: 'Privileged port (< 1024) exposed',
+    fix: 'Listen on a port ≥ 1024 so the process needs neither root nor CAP_NET_BIND_SERVICE; map the port outside.',
+    run: ({ inv }) => {
+      const p = ports(inv).filter((x) => x.port > 0 && x.port < 1024 && x.port !== 22);
+      return p.length ? { detail: p.map((x) => x.spec).join(', ') } : null;
+    },
+  },
+  {
+    id: 'remote-add', severity: 'medium', title: 'ADD of a remote URL',
+    fix: 'Download with a checksum check (`ADD --checksum=sha256:…` or curl + sha256sum) or COPY a vetted file.',
+    run: ({ inv }) => historyLines(inv, REMOTE_ADD),
+  },
+  {
+    id: 'curl-pipe-shell', severity: 'medium', title: 'Script downloaded and piped into a shell',
+    fix: 'Download the script, verify its checksum or signature, then run it.',
+    run: ({ inv }) => historyLines(inv, CURL_PIPE_SH),
+  },
+  {
+    id: 'unpinned-base', severity: 'low', title: 'Base image not pinned (latest or no tag)',
+    fix: 'Pin the base image by digest (`FROM image:tag@sha256:…`) and update it deliberately.',
+    run: ({ inv }) => {
+      const label = inv.config.labels?.['org.opencontainers.image.base.name'];
+      if (label) return unpinnedBase(label) ? { detail: `base ${label}` } : null;
+      for (const h of inv.config.history ?? []) {
+        const m = FROM_IMAGE.exec(h.createdBy ?? '');
+        if (m && m[1] !== 'scratch' && unpinnedBase(m[1]!)) return { detail: `history: FROM ${m[1]}` };
+      }
+      return null;
+    },
+  },
+  {
+    id: 'setuid-binaries', severity: 'medium', title: 'setuid/setgid binaries',
+    fix: 'Remove the setuid/setgid bits (`chmod u-s,g-s`) or the binaries; run with `no-new-privileges`.',
+    run: ({ inv }) => seenPaths(factPaths(inv, 'setuid', 'setgid'), 'setuid/setgid file(s)'),
+  },
+  {
+    id: 'world-writable', severity: 'medium', title: 'World-writable files or directories',
+    fix: 'Remove write permission for others (`chmod o-w`); directories everyone writes need the sticky bit.',
+    run: ({ inv }) => seenPaths(factPaths(inv, 'world-writable'), 'world-writable path(s)'),
+  },
+  {
+    id: 'sudo-present', severity: 'low', title: 'sudo/doas present',
+    fix: 'Remove sudo: a container should not need to change user at run time.',
+    run: ({ inv }) => seenPaths(factPaths(inv, 'sudo'), 'file(s)'),
+  },
+  {
+    id: 'shell-present', severity: 'low', title: 'Shell present',
+    fix: 'Use a distroless or scratch-based final stage if the application does not need a shell.',
+    run: ({ inv }) => seenPaths(factPaths(inv, 'shell'), 'shell(s)'),
+  },
+  {
+    id: 'package-manager-present', severity: 'low', title: 'Package manager present',
+    fix: 'Install packages in a build stage and copy only the results into the final image.',
+    run: ({ inv }) => seenPaths(factPaths(inv, 'package-manager'), 'package manager(s)'),
+  },
+  {
+    id: 'compiler-present', severity: 'low', title: 'Compiler or build tools present',
+    fix: 'Build in a separate stage; ship only the built artefacts.',
+    run: ({ inv }) => seenPaths(factPaths(inv, 'compiler'), 'compiler(s)'),
+  },
+  {
+    id: 'image-too-old', severity: 'low', title: 'Image built long ago',
+    fix: 'Rebuild regularly so base image and package fixes are picked up.',
+    run: ({ inv, now, settings }) => {
+      const created = Date.parse(inv.config.created ?? '');
+      // reproducible builds stamp 1970 (SOURCE_DATE_EPOCH=0): no meaningful build date
+      if (!Number.isFinite(created) || created < Date.UTC(1990, 0, 1)) return null;
+      const days = Math.floor((now.getTime() - created) / DAY_MS);
+      return days > settings.maxAgeDays ? { detail: `built ${inv.config.created!.slice(0, 10)}, ${days} days ago (limit ${settings.maxAgeDays})` } : null;
+    },
+  },
+];
+
+/** Run every enabled check over one platform's inventory. */
+export function runHygieneChecks(inv: ImageInventory, settings: HygieneSettings, now = new Date()): ConfigFinding[] {
+  const out: ConfigFinding[] = [];
+  const disabled = new Set(settings.disabled);
+  for (const c of CHECKS) {
+    if (disabled.has(c.id)) continue;
+    const seen = c.run({ inv, now, settings });
+    if (!seen) continue;
+    out.push({ id: c.id, severity: settings.severity[c.id] ?? c.severity, title: c.title, ...seen, fix: c.fix });
+  }
+  return out;
+}

@@ -1,0 +1,84 @@
+// Secrets end to end: an image pushed to a real registry with secrets in files (one deleted by a
+// later layer), in the config's env and in the build history, next to files that must not alert.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { takeInventory } from '../src/cli/inventory.ts';
+import { RegistryClient } from '../src/registry/client.ts';
+import type { ImageInventory } from '../src/types.ts';
+import { pushImage } from './helpers/push.ts';
+import { startRegistry, testConfig, type TestRegistry } from './helpers/registry.ts';
+import { gcpServiceAccountJson, generateKeys, tokens } from './helpers/secret-fixtures.ts';
+import { gzip, makeTar } from './helpers/tar.ts';
+
+let reg: TestRegistry;
+let inv: ImageInventory;
+const t = tokens();
+const keys = generateKeys();
+const work = mkdtempSync(join(tmpdir(), 'customs-secrets-'));
+
+beforeAll(async () => {
+  reg = await startRegistry({ auth: 'none' });
+  const client = new RegistryClient(testConfig());
+  const base = await makeTar([
+    { path: 'etc/os-release', content: 'ID=debian\nVERSION_ID="12"\nVERSION_CODENAME=bookworm\n' },
+    { path: 'app/.env', content: `NODE_ENV=production\nGITHUB_TOKEN=${t['github-token']}\n` },
+    { path: 'root/.ssh/id_ed25519', content: keys.opensshKey, mode: 0o600 },
+    { path: 'root/.ssh/id_ed25519.pub', content: keys.opensshPub },
+    { path: 'app/config/service-account.json', content: gcpServiceAccountJson(keys.rsaPem) },
+    // must not alert: docs, examples, test fixtures, public keys, distribution docs
+    { path: 'app/README.md', content: `Set GITHUB_TOKEN=${t['github-token']} in your shell.\n` },
+    { path: 'app/docs/aws.txt', content: 'aws_access_key_id = AKIAIOSFODNN7EXAMPLE\n' },
+    { path: 'app/test/fixtures/server.pem', content: keys.rsaPem },
+    { path: 'app/config/app.example', content: `password=${t['generic-password']}\n` },
+    { path: 'etc/ssl/private/placeholder.txt', content: 'password=changeme\n' },
+    { path: 'usr/share/doc/libfoo/copyright', content: keys.rsaPem },
+  ]);
+  const app = await makeTar([
+    { path: 'app/.wh..env', content: '' },                        // deletes the .env of layer 0
+    { path: 'app/settings.py', content: `DATABASES = {"default": "postgres://app:${t['database-url-password']}@db:5432/app"}\n` },
+  ]);
+  await pushImage(client, reg.host, 'secrets/app', 'v1', {
+    layers: [{ data: gzip(base) }, { data: gzip(app) }],
+    config: {
+      architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] },
+      config: { Env: ['PATH=/usr/bin', `STRIPE_KEY=${t['stripe-key']}`], Cmd: ['node', 'server.js'] },
+      history: [
+        { created_by: '/bin/sh -c #(nop) ADD file:0123 in / ' },
+        { created_by: `/bin/sh -c #(nop)  ARG NPM_TOKEN=${t['npm-token']}`, empty_layer: true },
+        { created_by: `|1 NPM_TOKEN=${t['npm-token']} /bin/sh -c npm ci` },
+      ],
+    },
+  });
+  await client.close();
+  const run = await takeInventory(`${reg.host}/secrets/app:v1`, testConfig({ dataDir: work }), { cache: false });
+  inv = run.inventories[0]!;
+}, 120_000);
+afterAll(async () => { await reg?.stop(); });
+
+describe('secrets in an image', () => {
+  it('reports file, env and history secrets with where they are; the deleted file with its layer', () => {
+    const got = inv.secrets!.map((s) => [s.path, s.rule, s.layerIndex, s.visible]).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+    expect(got).toEqual([
+      ['/app/.env', 'github-token', 0, false],
+      ['/app/config/service-account.json', 'gcp-service-account', 0, true],
+      ['/app/settings.py', 'database-url-password', 1, true],
+      ['/root/.ssh/id_ed25519', 'private-key', 0, true],
+      ['config:Env[1]', 'stripe-key', undefined, true],
+      ['history[1]', 'npm-token', undefined, true],
+      ['history[2]', 'npm-token', 1, true],
+    ]);
+    const env = inv.secrets!.find((s) => s.path === '/app/.env')!;
+    expect(env.line).toBe(2);
+    expect(env.layer).toBe(inv.layers[0]!.digest);
+    // the values themselves appear nowhere in the inventory
+    const json = JSON.stringify(inv);
+    for (const v of [t['github-token'], t['stripe-key'], t['npm-token'], t['database-url-password']]) expect(json).not.toContain(v);
+  });
+
+  it('is switched off by configuration', async () => {
+    const run = await takeInventory(`${reg.host}/secrets/app:v1`, testConfig({ dataDir: work, secrets: { enabled: false } }), { cache: false });
+    expect(run.inventories[0]!.secrets).toEqual([]);
+  });
+});
