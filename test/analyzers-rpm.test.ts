@@ -10,7 +10,8 @@ import { BdbError, readBdbHashValues } from '../src/analyzers/rpm-bdb.ts';
 import { parseRpmHeader, RpmHeaderError, splitSourceRpm } from '../src/analyzers/rpm-header.ts';
 import { NdbError, readNdbValues } from '../src/analyzers/rpm-ndb.ts';
 import { SqliteDbError } from '../src/analyzers/rpm-sqlite.ts';
-import { parseRpmDb, readRpmDbValues, rpmAnalyzer } from '../src/analyzers/rpm.ts';
+import { mayBeLanguageFile, parseRpmDb, readRpmDbValues, rpmAnalyzer } from '../src/analyzers/rpm.ts';
+import { isLanguageMetadataPath } from '../src/analyzers/language-paths.ts';
 import { defaultAnalyzers } from '../src/analyzers/index.ts';
 
 const FIX = resolve(import.meta.dirname, 'fixtures/rpm');
@@ -89,6 +90,20 @@ describe('rpm databases read like rpm reads them', () => {
     const f = await rpmAnalyzer.analyze('/usr/lib/sysimage/rpm/Packages', fixture('Packages.db'));
     expect(f?.packages?.length).toBe(3);
     expect(await rpmAnalyzer.analyze('/var/lib/rpm/Packages', Buffer.alloc(0))).toBeNull();
+  });
+
+  it('the base-name prefilter of file lists lets through every path language analyzers read', () => {
+    const paths = ['/usr/lib/python3.9/site-packages/six-1.15.0.dist-info/METADATA', '/usr/lib64/python3.6/site-packages/rpm-4.14.3-py3.6.egg-info',
+      '/usr/lib/python3/dist-packages/x.egg-info/PKG-INFO', '/usr/lib/python3/x.egg', '/usr/lib/node_modules/npm/package.json',
+      '/usr/lib/node_modules/@npmcli/arborist/package.json', '/usr/share/java/commons-io.jar', '/usr/share/java/X.WAR',
+      '/usr/share/gems/specifications/json-2.5.1.gemspec', '/usr/share/gems/specifications/default/csv-3.1.9.gemspec',
+      '/usr/share/php/vendor/composer/installed.json', '/usr/lib64/dotnet/shared/Microsoft.NETCore.App/8.0.0/Microsoft.NETCore.App.deps.json'];
+    for (const p of paths) {
+      expect(isLanguageMetadataPath(p)).toBe(true);
+      expect(mayBeLanguageFile(p.slice(p.lastIndexOf('/') + 1))).toBe(true);
+    }
+    expect(mayBeLanguageFile('libc.so.6')).toBe(false);
+    expect(mayBeLanguageFile('README')).toBe(false);
   });
 
   it('splits source rpm names at the last two dashes', () => {

@@ -35,7 +35,9 @@ interface Entry { type: number; offset: number; count: number }
 export class RpmHeaderError extends Error {}
 
 /** Parse one header blob; throws RpmHeaderError when it is malformed or lacks name/version/release. */
-export function parseRpmHeader(blob: Buffer, opts: { files?: boolean } = {}): RpmHeader {
+/** `files`: true for the whole file list, or a test on each file's base name to keep only some
+ *  (cheaper: a full RHEL header lists thousands of files). */
+export function parseRpmHeader(blob: Buffer, opts: { files?: boolean | ((basename: string) => boolean) } = {}): RpmHeader {
   if (blob.length < 8) throw new RpmHeaderError(`header of ${blob.length} bytes is too short`);
   const il = blob.readUInt32BE(0);
   const dl = blob.readUInt32BE(4);
@@ -109,19 +111,24 @@ export function parseRpmHeader(blob: Buffer, opts: { files?: boolean } = {}): Rp
   const vendor = opt(TAG.VENDOR); if (vendor) h.vendor = vendor;
   const license = opt(TAG.LICENSE); if (license) h.license = license;
   const modularityLabel = opt(TAG.MODULARITYLABEL); if (modularityLabel) h.modularityLabel = modularityLabel;
-  if (opts.files) h.files = fileList(strArray(TAG.BASENAMES), strArray(TAG.DIRNAMES), int32s(TAG.DIRINDEXES), strArray(TAG.OLDFILENAMES));
+  if (opts.files) {
+    const keep = typeof opts.files === 'function' ? opts.files : undefined;
+    h.files = fileList(strArray(TAG.BASENAMES), strArray(TAG.DIRNAMES), int32s(TAG.DIRINDEXES), strArray(TAG.OLDFILENAMES), keep);
+  }
   return h;
 }
 
 /** Paths from the compressed file list (dirnames[dirindexes[i]] + basenames[i]) or the old flat one. */
-function fileList(base?: string[], dirs?: string[], idx?: number[], old?: string[]): string[] {
-  if (!base) return old ?? [];
+function fileList(base?: string[], dirs?: string[], idx?: number[], old?: string[], keep?: (basename: string) => boolean): string[] {
+  if (!base) return (old ?? []).filter((p) => !keep || keep(p.slice(p.lastIndexOf('/') + 1)));
   if (!dirs || !idx || idx.length !== base.length) throw new RpmHeaderError('file list: basenames, dirnames and dirindexes disagree');
-  return base.map((b, i) => {
+  const out: string[] = [];
+  for (let i = 0; i < base.length; i++) {
     const d = dirs[idx[i]!];
     if (d === undefined) throw new RpmHeaderError(`file list: dir index ${idx[i]} out of range`);
-    return d + b;
-  });
+    if (!keep || keep(base[i]!)) out.push(d + base[i]);
+  }
+  return out;
 }
 
 /** "name-version-release.src.rpm" → name and version-release (the last two dashes split it). */

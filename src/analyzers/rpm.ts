@@ -16,6 +16,13 @@ const FILES = new Set(['Packages', 'Packages.db', 'rpmdb.sqlite']);
 /** warnings kept per database file; the rest are counted */
 const MAX_WARNINGS = 20;
 
+/** Base names that isLanguageMetadataPath may accept (a superset, checked by a test): a RHEL file
+ *  list has ~100,000 entries and testing each full path costs more than reading the database. */
+const LANGUAGE_NAMES = /^(METADATA|PKG-INFO|package\.json|installed\.json)$|\.(egg-info|egg|gemspec|deps\.json|jar|war|ear|par)$/i;
+export function mayBeLanguageFile(basename: string): boolean {
+  return LANGUAGE_NAMES.test(basename);
+}
+
 export function isRpmDbPath(path: string): boolean {
   const dir = DIRS.find((d) => path.startsWith(d));
   return !!dir && FILES.has(path.slice(dir.length));
@@ -52,7 +59,7 @@ export function parseRpmDb(path: string, content: Buffer): { packages: Pkg[]; ow
   for (const v of values) {
     let h: RpmHeader;
     try {
-      h = parseRpmHeader(v, { files: true });
+      h = parseRpmHeader(v, { files: mayBeLanguageFile });
     } catch (e) {
       if (bad++ < MAX_WARNINGS) warnings.push(`skipped a malformed header: ${(e as Error).message}`);
       continue;
