@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { eolSchema, hygieneSchema, secretsSchema } from './hygiene-schema.ts';
 import { apiSchema, webhooksSchema, workersSchema } from './service-schema.ts';
+import { vulndbSchema } from './vulndb-schema.ts';
 
 const registryCreds = z.object({
   username: z.string().optional(),
@@ -83,6 +84,8 @@ export const configSchema = z.object({
   hygiene: hygieneSchema,
   /** end-of-life data and warning window */
   eol: eolSchema,
+  /** vulnerability data feeds and refresh interval (src/config/vulndb-schema.ts) */
+  vulndb: vulndbSchema,
 }).strict();
 
 export type Config = z.infer<typeof configSchema>;

@@ -72,3 +72,4 @@ export const vulnAffected = sqliteTable('vuln_affected', {
 export * from './tables-jobs.ts';
 export * from './tables-policy.ts';
 export * from './tables-verdicts.ts';
+export * from './tables-vulnfeeds.ts';
