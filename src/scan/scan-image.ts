@@ -3,6 +3,7 @@ import { openDatabase, type Database } from '../db/client.ts';
 import type { Platform } from '../types.ts';
 import { takeInventory } from '../cli/inventory.ts';
 import { formatPlatform } from '../image/manifest.ts';
+import { hygieneReport } from '../hygiene/report.ts';
 import { matchInventory } from '../vulndb/match.ts';
 import { VulnStore } from '../vulndb/store.ts';
 import type { DbVersion, ScanReport } from './types.ts';
@@ -25,6 +26,26 @@ export const EMPTY_DB_WARNING = 'the vulnerability database is empty: no vulnera
  * The one scanning entry point of the CLI and the service: inventory of every platform, then
  * vulnerability matching against the current advisory import, recorded in the report as dbVersion.
  */
+/** The vulnerability database version findings are matched against now; null when it is empty. */
+export async function currentDbVersion(store: VulnStore): Promise<DbVersion | null> {
+  const status = await store.status();
+  return status.importId === undefined ? null : {
+    importId: status.importId, importedAt: status.updatedAt!, sources: status.sources,
+    version: status.version!, advisories: status.advisories,
+  };
+}
+
+/**
+ * Match a stored report's inventories again against the current database (after an update): new
+ * findings and database version, no layer pulled.
+ */
+export async function rematchReport(report: ScanReport, store: VulnStore): Promise<ScanReport> {
+  const dbVersion = await currentDbVersion(store);
+  const platforms = [];
+  for (const p of report.platforms) platforms.push({ ...p, findings: dbVersion ? await matchInventory(store, p.inventory) : [] });
+  return { ...report, dbVersion, platforms, warnings: dbVersion ? report.warnings.filter((w) => w !== EMPTY_DB_WARNING) : [...new Set([...report.warnings, EMPTY_DB_WARNING])] };
+}
+
 export async function scanImage(refText: string, deps: ScanDeps): Promise<ScanReport> {
   const ownDb = deps.database ? undefined : await openDatabase(deps.cfg);
   const database = deps.database ?? ownDb!;
@@ -35,14 +56,10 @@ export async function scanImage(refText: string, deps: ScanDeps): Promise<ScanRe
       cache: deps.cache ?? true, database,
       ...(platform ? { platform } : {}),
     });
-    const status = await store.status();
-    const dbVersion: DbVersion | null = status.importId === undefined ? null : {
-      importId: status.importId, importedAt: status.updatedAt!, sources: status.sources,
-      version: status.version!, advisories: status.advisories,
-    };
+    const dbVersion = await currentDbVersion(store);
     const platforms = [];
     for (const inventory of run.inventories) {
-      platforms.push({ inventory, findings: dbVersion ? await matchInventory(store, inventory) : [] });
+      platforms.push({ inventory, findings: dbVersion ? await matchInventory(store, inventory) : [], hygiene: hygieneReport(inventory, deps.cfg) });
     }
     return {
       ref: run.ref.original,
