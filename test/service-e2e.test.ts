@@ -51,7 +51,7 @@ beforeAll(async () => {
   const cfg = testConfig({
     dataDir: dir, database: { url: `file:${join(dir, 'customs.db')}` }, server: { host: '127.0.0.1', port: 0 },
     webhooks: { sources: { distribution: { secret: SECRET } } },
-    workers: { concurrency: 2, pollMs: 50, leaseMs: 5000, backoffMs: 50, maxBackoffMs: 200 },
+    workers: { concurrency: 2, pollMs: 50, leaseMs: 5000, backoffMs: 50, maxBackoffMs: 200, statusTags: true },
   });
   const db = await openDatabase(cfg);
   writeFileSync(join(dir, 'DSA-9999-1.json'), JSON.stringify(ADVISORY));
@@ -100,6 +100,17 @@ describe('service end to end', () => {
     expect(jobs.body.items.filter((j: any) => j.digest === digest)).toHaveLength(1);
     const scan = await getJson(`/api/v1/scans/${jobs.body.items[0].scanId}`);
     expect(scan.body).toMatchObject({ state: 'succeeded', digest, report: { rootDigest: digest } });
+
+    // The status tag: an OCI artifact with the summary whose subject is the image; its own push
+    // notification starts no scan.
+    const tag = `sha256-${digest.slice(7)}.scan`;
+    await waitFor('the status tag', async () => ((await client.listTags(reg.host, 'lab/app')).includes(tag) ? true : undefined));
+    const art = JSON.parse((await client.getManifest(reg.host, 'lab/app', tag, 1 << 20)).bytes.toString('utf8'));
+    expect(art).toMatchObject({ artifactType: 'application/vnd.customs.scan.v1+json', subject: { digest }, config: { mediaType: 'application/vnd.oci.empty.v1+json' } });
+    const summary = JSON.parse((await client.fetchBlob(reg.host, 'lab/app', art.layers[0], 1 << 20)).toString('utf8'));
+    expect(summary).toMatchObject({ digest, packages: 2, findings: 1, critical: 1 });
+    await sleep(500); // let the registry deliver the write-back's notification
+    expect((await getJson('/api/v1/jobs')).body.items).toHaveLength(1);
   }, 30_000);
 
   it('layer blob events are ignored; re-tagging and re-delivery of the same digest add no job', async () => {

@@ -2,8 +2,9 @@ import type { Config } from '../config/schema.ts';
 import type { Database } from '../db/client.ts';
 import { RegistryClient } from '../registry/client.ts';
 import { scanImage } from '../scan/scan-image.ts';
-import type { ScanReport } from '../scan/types.ts';
-import type { Job, JobStore } from './job-store.ts';
+import { log } from '../log.ts';
+import { writeStatusTag } from '../publish/status-tag.ts';
+import type { Job, JobStore, ScanRecord } from './job-store.ts';
 import { bytesPulled, toScanRecord } from './scan-record.ts';
 import type { JobRunner } from './worker.ts';
 
@@ -14,8 +15,6 @@ export interface RunnerDeps {
   cfg: Config;
   database: Database;
   store: JobStore;
-  /** after a scan was stored (status tag write-back) */
-  afterScan?: (job: Job, report: ScanReport) => Promise<void>;
 }
 
 /**
@@ -34,8 +33,22 @@ export function createJobRunner(deps: RunnerDeps): JobRunner {
       if (existing) return { stored: await deps.store.linkExisting(job, owner, existing, digest), scanId: existing };
     }
     const report = await scanImage(`${job.registry}/${job.repository}@${digest}`, { cfg: deps.cfg, database: deps.database });
-    const stored = await deps.store.succeed(job, owner, toScanRecord(report));
-    if (stored) await deps.afterScan?.(job, report);
+    const record = toScanRecord(report);
+    const stored = await deps.store.succeed(job, owner, record);
+    if (stored && deps.cfg.workers.statusTags) await writeBack(deps.cfg, job, record);
     return { stored, scanId: job.id, bytes: bytesPulled(report) };
   };
+}
+
+/** The scan is stored whatever happens here: a failed write-back is logged, not retried as a scan. */
+async function writeBack(cfg: Config, job: Job, record: ScanRecord): Promise<void> {
+  const client = new RegistryClient(cfg);
+  try {
+    const digest = await writeStatusTag(client, job.registry, job.repository, job.id, record, cfg.limits.maxManifestBytes);
+    log.info({ jobId: job.id, statusManifest: digest }, 'status tag written');
+  } catch (e) {
+    log.warn({ jobId: job.id, err: (e as Error).message }, 'status tag write-back failed');
+  } finally {
+    await client.close();
+  }
 }
