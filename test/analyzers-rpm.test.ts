@@ -13,6 +13,11 @@ import { SqliteDbError } from '../src/analyzers/rpm-sqlite.ts';
 import { mayBeLanguageFile, parseRpmDb, readRpmDbValues, rpmAnalyzer } from '../src/analyzers/rpm.ts';
 import { isLanguageMetadataPath } from '../src/analyzers/language-paths.ts';
 import { defaultAnalyzers } from '../src/analyzers/index.ts';
+import { pythonAnalyzer } from '../src/analyzers/python.ts';
+import { configSchema } from '../src/config/schema.ts';
+import { analyzeLayer } from '../src/image/layer-walker.ts';
+import { mergeLayers } from '../src/image/merge.ts';
+import { chunked, gzip, makeTar } from './helpers/tar.ts';
 
 const FIX = resolve(import.meta.dirname, 'fixtures/rpm');
 const fixture = (f: string) => readFileSync(join(FIX, f));
@@ -90,6 +95,25 @@ describe('rpm databases read like rpm reads them', () => {
     const f = await rpmAnalyzer.analyze('/usr/lib/sysimage/rpm/Packages', fixture('Packages.db'));
     expect(f?.packages?.length).toBe(3);
     expect(await rpmAnalyzer.analyze('/var/lib/rpm/Packages', Buffer.alloc(0))).toBeNull();
+  });
+
+  it('a Python package whose files an rpm installed is osOwned; a pip-installed one is not', async () => {
+    const metadata = 'Metadata-Version: 2.1\nName: customs\nVersion: 1.0rc1\n';
+    const layers = [
+      await makeTar([{ path: 'var/lib/rpm/rpmdb.sqlite', content: fixture('rpmdb.sqlite') }]),
+      await makeTar([
+        { path: 'usr/lib/python3.9/site-packages/customs-1.0rc1.dist-info/METADATA', content: metadata },
+        { path: 'usr/local/lib/python3.9/site-packages/requests-2.31.0.dist-info/METADATA', content: 'Metadata-Version: 2.1\nName: requests\nVersion: 2.31.0\n' },
+      ]),
+    ].map(gzip);
+    const descs = layers.map((l, i) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: `sha256:${String(i).repeat(64)}`, size: l.length }));
+    const limits = configSchema.parse({}).limits;
+    const results = [];
+    for (let i = 0; i < layers.length; i++) results.push(await analyzeLayer(chunked(layers[i]!), descs[i]!, [rpmAnalyzer, pythonAnalyzer], limits));
+    const merged = mergeLayers(results, descs);
+    const py = merged.packages.filter((p) => p.type === 'pypi').map((p) => `${p.name}@${p.version} ${p.osOwned === true}`).sort();
+    expect(py).toEqual(['customs@1.0rc1 true', 'requests@2.31.0 false']);
+    expect(merged.packages.filter((p) => p.type === 'rpm').length).toBe(3);
   });
 
   it('the base-name prefilter of file lists lets through every path language analyzers read', () => {
