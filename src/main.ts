@@ -15,6 +15,7 @@ Usage:
   customs db update                  download the configured advisory feeds (OSV, EPSS, KEV) and import them
   customs db import <path>...        import OSV zips / directories / JSON files (air-gapped), EPSS csv(.gz), KEV json
   customs db status                  sources, advisories per ecosystem, last update, database version
+  customs eol update                 refresh end-of-life data (endoflife.date API) into <dataDir>/eol.json
   customs version
 
 References:
@@ -74,6 +75,7 @@ async function main(argv: string[]): Promise<number> {
     case 'scan': return (await import('./cli/commands.ts')).scanCommand(needRef(), cfg, flags);
     case 'sbom': await (await import('./cli/commands.ts')).sbomCommand(needRef(), cfg, flags); return 0;
     case 'db': return (await import('./cli/db.ts')).dbCommand(rest, cfg, flags);
+    case 'eol': return (await import('./cli/eol.ts')).eolCommand(rest, cfg);
     default: throw new CustomsError('usage', `unknown command "${command}"\nrun "customs help" for usage`);
   }
 }

@@ -1,7 +1,9 @@
 // End of life: OS releases and runtimes against the shipped endoflife.date-format data, and the
 // refresh from a local HTTP server speaking the endoflife.date API with conditional GETs.
+import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -112,6 +114,17 @@ describe('customs eol update', () => {
     const f = eolFindings(inv({ id: 'debian', versionId: '12' }), saved, at('2028-07-01'));
     expect(f[0]).toMatchObject({ status: 'end-of-life', nextSupported: { cycle: '14', eolDate: null } });
   });
+
+  it('runs as `customs eol update` into the data directory', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'customs-eol-cli-'));
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ dataDir: dir, eol: { url: base } }));
+    const run = await promisify(execFile)(join(import.meta.dirname, '../bin/customs'), ['eol', 'update', '--config', join(dir, 'config.json')]).catch((e) => e);
+    // only debian is served: the other products fail, so the exit code is 1 and each failure is named
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/eol\.json: 1 updated, 0 unchanged, 13 failed/);
+    expect(run.stdout).toContain('alpine: ');
+    expect(loadEolData(join(dir, 'eol.json')).products.debian!.map((c) => c.cycle)).toEqual(['14', '12']);
+  }, 60_000);
 
   it('fails clearly when nothing can be fetched', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'customs-eol-')), 'eol.json');

@@ -5,6 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { takeInventory } from '../src/cli/inventory.ts';
+import { scanJson } from '../src/report/json.ts';
+import { findingsTable } from '../src/report/table.ts';
+import { scanImage } from '../src/scan/scan-image.ts';
 import { RegistryClient } from '../src/registry/client.ts';
 import type { ImageInventory } from '../src/types.ts';
 import { pushImage } from './helpers/push.ts';
@@ -75,6 +78,24 @@ describe('secrets in an image', () => {
     // the values themselves appear nowhere in the inventory
     const json = JSON.stringify(inv);
     for (const v of [t['github-token'], t['stripe-key'], t['npm-token'], t['database-url-password']]) expect(json).not.toContain(v);
+  });
+
+  it('the scan report carries them in its hygiene section, in JSON and in the table, masked', async () => {
+    const report = await scanImage(`${reg.host}/secrets/app:v1`, { cfg: testConfig({ dataDir: work, database: { url: `file:${join(work, "customs.db")}` } }), cache: false });
+    const h = report.platforms[0]!.hygiene!;
+    expect(h.secrets).toHaveLength(7);
+    expect(h.secrets[0]!.severity).toBe('critical');
+    expect(h.config.map((c) => c.id)).toEqual(expect.arrayContaining(['secrets-in-env', 'secrets-in-history', 'root-user']));
+    const json = JSON.stringify(scanJson(report));
+    expect(JSON.parse(json).images[0].hygiene.secrets).toHaveLength(7);
+    const table = findingsTable(report);
+    expect(table).toContain('secrets: 7');
+    expect(table).toContain('/app/.env (deleted later, still in the layer)');
+    expect(table).toContain('configuration: ');
+    for (const v of [t['github-token'], t['stripe-key'], t['npm-token']]) {
+      expect(json).not.toContain(v);
+      expect(table).not.toContain(v);
+    }
   });
 
   it('is switched off by configuration', async () => {

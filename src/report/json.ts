@@ -14,6 +14,6 @@ export function scanJson(report: ScanReport) {
     finishedAt: report.finishedAt,
     database: report.dbVersion,
     warnings: report.warnings,
-    images: report.platforms.map((p) => ({ ...p.inventory, vulnerabilities: p.findings })),
+    images: report.platforms.map((p) => ({ ...p.inventory, vulnerabilities: p.findings, ...(p.hygiene ? { hygiene: p.hygiene } : {}) })),
   };
 }

@@ -1,5 +1,6 @@
 import { renderTable } from '../cli/table.ts';
 import { formatPlatform } from '../image/manifest.ts';
+import { hygieneTable } from '../hygiene/table.ts';
 import type { ScanReport } from '../scan/types.ts';
 import { countBySeverity, SEVERITY_ORDER, severityRank } from './filter.ts';
 
@@ -15,6 +16,8 @@ export function findingsTable(report: ScanReport): string {
     for (const f of p.findings) counts.set(f.severity.rating, (counts.get(f.severity.rating) ?? 0) + 1);
     const summary = [...SEVERITY_ORDER].reverse().filter((r) => counts.get(r)).map((r) => `${r} ${counts.get(r)}`).join(', ') || 'none';
     parts.push(`${formatPlatform(inv.platform)}  ${os}; ${inv.packages.length} packages; ${p.findings.length} vulnerabilities (${summary})\n`);
+    const hygiene = p.hygiene ? hygieneTable(p.hygiene) : '';
+    if (hygiene) parts.push(hygiene);
     if (!p.findings.length) continue;
     const rows = [...p.findings].sort((a, b) => severityRank(b.severity.rating) - severityRank(a.severity.rating) || a.package.name.localeCompare(b.package.name));
     parts.push(renderTable(['PACKAGE', 'INSTALLED', 'VULNERABILITY', 'SEVERITY', 'STATUS', 'FIXED IN', 'LAYER', 'EPSS', 'KEV'], rows.map((f) => [

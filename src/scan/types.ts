@@ -1,4 +1,5 @@
 import type { Finding } from '../vulndb/types.ts';
+import type { HygieneReport } from '../hygiene/types.ts';
 import type { ImageInventory } from '../types.ts';
 
 /** The vulnerability database a scan was matched against (recorded with every scan). */
@@ -16,6 +17,8 @@ export interface DbVersion {
 export interface PlatformReport {
   inventory: ImageInventory;
   findings: Finding[];
+  /** secrets, end-of-life and configuration findings (src/hygiene/report.ts) */
+  hygiene?: HygieneReport;
 }
 
 /** The result of scanning one reference. Plain JSON data: the CLI prints it, the service stores it. */
