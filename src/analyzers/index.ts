@@ -1,5 +1,11 @@
 import type { Analyzer } from './analyzer.ts';
 import { apkAnalyzer } from './apk.ts';
+import { composerAnalyzer } from './composer.ts';
+import { dotnetAnalyzer } from './dotnet.ts';
+import { dpkgFilesAnalyzer } from './dpkg-files.ts';
+import { npmAnalyzer } from './npm.ts';
+import { pythonAnalyzer } from './python.ts';
+import { rubyAnalyzer } from './ruby.ts';
 import { dpkgAnalyzer } from './dpkg.ts';
 import { goBinaryAnalyzer } from './go-binary.ts';
 import { osReleaseAnalyzer } from './os-release.ts';
@@ -9,6 +15,8 @@ import { rustAuditAnalyzer } from './rust-audit.ts';
 export type { Analyzer } from './analyzer.ts';
 
 export const defaultAnalyzers: Analyzer[] = [osReleaseAnalyzer, dpkgAnalyzer, apkAnalyzer, rpmAnalyzer,
+  // language metadata files (npm, Python, Ruby, PHP, .NET) and the dpkg file lists that own them
+  npmAnalyzer, pythonAnalyzer, rubyAnalyzer, composerAnalyzer, dotnetAnalyzer, dpkgFilesAnalyzer,
   goBinaryAnalyzer, rustAuditAnalyzer];
 
 /** Stable key of a set of analyzers and their versions, e.g. "apk@1,dpkg@1,os-release@1" (layer cache key). */
