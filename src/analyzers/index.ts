@@ -8,6 +8,7 @@ import { pythonAnalyzer } from './python.ts';
 import { rubyAnalyzer } from './ruby.ts';
 import { dpkgAnalyzer } from './dpkg.ts';
 import { goBinaryAnalyzer } from './go-binary.ts';
+import { javaArchiveAnalyzer } from './java-archive.ts';
 import { osReleaseAnalyzer } from './os-release.ts';
 import { rpmAnalyzer } from './rpm.ts';
 import { rustAuditAnalyzer } from './rust-audit.ts';
@@ -17,7 +18,7 @@ export type { Analyzer } from './analyzer.ts';
 export const defaultAnalyzers: Analyzer[] = [osReleaseAnalyzer, dpkgAnalyzer, apkAnalyzer, rpmAnalyzer,
   // language metadata files (npm, Python, Ruby, PHP, .NET) and the dpkg file lists that own them
   npmAnalyzer, pythonAnalyzer, rubyAnalyzer, composerAnalyzer, dotnetAnalyzer, dpkgFilesAnalyzer,
-  goBinaryAnalyzer, rustAuditAnalyzer];
+  goBinaryAnalyzer, rustAuditAnalyzer, javaArchiveAnalyzer];
 
 /** Stable key of a set of analyzers and their versions, e.g. "apk@1,dpkg@1,os-release@1" (layer cache key). */
 export function analyzersKey(analyzers: readonly Analyzer[]): string {

@@ -12,7 +12,8 @@ export function packagePurl(p: PackageRecord, os: OsInfo | undefined): string {
     case 'rpm': return rpmPurl(p, os);
     case 'golang': return pathPurl('golang', p.name, p.version === '(devel)' ? undefined : p.version);
     case 'cargo': return new PackageURL('cargo', undefined, p.name, p.version, undefined, undefined).toString();
-    case 'maven': return pathPurl('maven', p.name.replace(':', '/'), p.version);
+    // a maven purl needs a group; an archive named only by its file gets its artifact as group (as Syft does)
+    case 'maven': return pathPurl('maven', p.name.includes(':') ? p.name.replace(':', '/') : `${p.name}/${p.name}`, p.version);
     default: break;
   }
   const namespace = os?.id ?? (p.type === 'apk' ? 'alpine' : 'debian');

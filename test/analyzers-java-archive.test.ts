@@ -1,0 +1,128 @@
+// Real jars from Debian's lib*-java packages (/usr/share/java), a Spring-Boot-like fat jar, a war
+// and an ear assembled from them with the JDK's `jar` tool, read through the java-archive sink and
+// compared with the pom.properties inside them (read with Info-ZIP's unzip). Hostile archives are
+// built with yazl.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import yazl from 'yazl';
+import { javaArchiveAnalyzer } from '../src/analyzers/java-archive.ts';
+import { walkArchive, DEFAULT_WALK_LIMITS } from '../src/analyzers/java/archive-walk.ts';
+import { configSchema } from '../src/config/schema.ts';
+import { analyzeLayer } from '../src/image/layer-walker.ts';
+import { packagePurl } from '../src/sbom/purl.ts';
+import type { EntryInfo } from '../src/types.ts';
+import { chunked, gzip, makeTar } from './helpers/tar.ts';
+import { buildJavaArchives, JAVA, pomTruth } from './helpers/java-fixtures.ts';
+
+const entry = (path: string, size: number): EntryInfo => ({ path, size, mode: 0o644, uid: 0, gid: 0, type: 'file' });
+
+async function viaSink(path: string, bytes: Buffer) {
+  const sink = javaArchiveAnalyzer.openSink!(entry(path, bytes.length));
+  if (!sink) return null;
+  for (let i = 0; i < bytes.length; i += 65536) if (sink.write(bytes.subarray(i, i + 65536)) === false) break;
+  return sink.end();
+}
+
+function zipOf(files: Record<string, Buffer | string>, compress = true): Promise<Buffer> {
+  const z = new yazl.ZipFile();
+  for (const [name, data] of Object.entries(files)) z.addBuffer(Buffer.from(data), name, { compress });
+  z.end();
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    z.outputStream.on('data', (c: Buffer) => parts.push(c)).on('end', () => resolve(Buffer.concat(parts))).on('error', reject);
+  });
+}
+
+let fx: ReturnType<typeof buildJavaArchives>;
+beforeAll(() => { fx = buildJavaArchives(); }, 120_000);
+
+describe('java-archive analyzer', () => {
+  it('reads every pom.properties of real jars, shaded ones included', async () => {
+    for (const j of ['guava-31.1-jre.jar', 'commons-io-2.11.0.jar', 'wagon-http-shaded-3.5.3.jar']) {
+      const f = await viaSink(`/usr/share/java/${j}`, readFileSync(join(JAVA, j)));
+      const truth = pomTruth(join(JAVA, j));
+      expect(f?.packages?.map((p) => `${p.name}@${p.version}`).sort()).toEqual(truth.sort());
+      expect(f?.packages?.every((p) => p.type === 'maven' && p.foundIn === `/usr/share/java/${j}`)).toBe(true);
+    }
+    expect(pomTruth(join(JAVA, 'wagon-http-shaded-3.5.3.jar'))).toHaveLength(5);
+  });
+
+  it('falls back to the manifest, then to the file name', async () => {
+    // guice-no-aop has no pom.properties; its manifest says Bundle-SymbolicName com.google.inject, 4.2.3
+    expect(execFileSync('unzip', ['-Z1', join(JAVA, 'guice-no-aop-4.2.3.jar')], { encoding: 'utf8' })).not.toMatch(/pom\.properties/);
+    const guice = await viaSink('/lib/guice-no-aop-4.2.3.jar', readFileSync(join(JAVA, 'guice-no-aop-4.2.3.jar')));
+    expect(guice?.packages?.map((p) => `${p.name}@${p.version}`)).toEqual(['com.google.inject:guice-no-aop@4.2.3']);
+    // aopalliance's manifest names no artifact or version: the file name does
+    const aop = await viaSink('/lib/aopalliance-1.0.jar', readFileSync(join(JAVA, 'aopalliance-1.0.jar')));
+    expect(aop?.packages?.map((p) => `${p.name}@${p.version}`)).toEqual(['aopalliance@1.0']);
+    expect(packagePurl(guice!.packages![0]!, undefined)).toBe('pkg:maven/com.google.inject/guice-no-aop@4.2.3');
+    expect(packagePurl(aop!.packages![0]!, undefined)).toBe('pkg:maven/aopalliance/aopalliance@1.0');
+  });
+
+  it('descends into Spring Boot, war and ear nesting', async () => {
+    const boot = await viaSink('/app/demo-0.0.1-SNAPSHOT.jar', readFileSync(fx.fatJar));
+    const names = boot!.packages!.map((p) => `${p.name}@${p.version} ${p.foundIn}`).sort();
+    const lib = '/app/demo-0.0.1-SNAPSHOT.jar!/BOOT-INF/lib/';
+    expect(names).toEqual([
+      ...pomTruth(join(JAVA, 'commons-io-2.11.0.jar')).map((n) => `${n} ${lib}commons-io-2.11.0.jar`),
+      `com.google.inject:guice-no-aop@4.2.3 ${lib}guice-no-aop-4.2.3.jar`,
+      ...pomTruth(join(JAVA, 'wagon-http-shaded-3.5.3.jar')).map((n) => `${n} ${lib}wagon-http-shaded-3.5.3.jar`),
+      'demo@0.0.1-SNAPSHOT /app/demo-0.0.1-SNAPSHOT.jar',
+    ].sort());
+    const ear = await viaSink('/srv/store.ear', readFileSync(fx.ear));
+    expect(ear!.packages!.map((p) => `${p.name}@${p.version} ${p.foundIn}`).sort()).toEqual([
+      'aopalliance@1.0 /srv/store.ear!/lib/aopalliance-1.0.jar',
+      `${pomTruth(join(JAVA, 'commons-lang3-3.12.0.jar'))[0]} /srv/store.ear!/shop.war!/WEB-INF/lib/commons-lang3-3.12.0.jar`,
+    ]);
+  });
+
+  it('is fed by the layer walker for archives at any path, by name', async () => {
+    const layer = gzip(await makeTar([
+      { path: 'opt/app/demo-0.0.1-SNAPSHOT.jar', content: readFileSync(fx.fatJar) },
+      { path: 'opt/app/readme.txt', content: 'not a jar' },
+    ]));
+    const r = await analyzeLayer(chunked(layer), { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: 'sha256:' + '1'.repeat(64), size: layer.length }, [javaArchiveAnalyzer], configSchema.parse({}).limits);
+    expect(Object.keys(r.files)).toEqual(['/opt/app/demo-0.0.1-SNAPSHOT.jar']);
+    expect(r.files['/opt/app/demo-0.0.1-SNAPSHOT.jar']![0]!.packages).toHaveLength(8);
+    expect(r.warnings).toEqual([]);
+  });
+
+  it('stops nesting bombs, zip bombs and entry floods with what it found so far', async () => {
+    // 12 archives, each inside the next: the first 8 levels below the top are read, the rest reported
+    let inner = await zipOf({ 'META-INF/MANIFEST.MF': 'Manifest-Version: 1.0\n' });
+    for (let i = 11; i >= 1; i--) inner = await zipOf({ [`lib/level${i}-1.0.jar`]: inner }, false);
+    const deep = await viaSink('/deep-1.0.jar', inner);
+    expect(deep!.packages!.map((p) => p.name)).toEqual(['deep', ...Array.from({ length: 8 }, (_, i) => `level${i + 1}`)]);
+    expect(deep!.facts).toEqual([{ id: 'java-archive-incomplete', detail: expect.stringMatching(/level8-1\.0\.jar!\/lib\/level9-1\.0\.jar: nested deeper than 8/) }]);
+    // ten nested jars of 4 MB each (zeros stored uncompressed inside, a few kB once the outer jar
+    // deflates them): the inflate budget stops them
+    const zeros = await zipOf({ 'META-INF/maven/z/z/pom.properties': 'groupId=z\nartifactId=z\nversion=1\n', 'pad.bin': Buffer.alloc(4 << 20) }, false);
+    const files: Record<string, Buffer> = {};
+    for (let i = 0; i < 10; i++) files[`lib/z${i}-1.0.jar`] = zeros;
+    const bomb = await zipOf(files);
+    expect(bomb.length).toBeLessThan(1 << 20);
+    const limited = await walkArchive(bomb, '/bomb.jar', { ...DEFAULT_WALK_LIMITS, maxTotalBytes: 16 << 20 });
+    expect(limited.problems.some((p) => /more than 16777216 bytes inflated/.test(p))).toBe(true);
+    expect(limited.archives.length).toBeLessThan(11);
+    // an entry flood
+    const many: Record<string, string> = {};
+    for (let i = 0; i < 2000; i++) many[`c/${i}.class`] = 'x';
+    const flood = await walkArchive(await zipOf(many), '/flood.jar', { ...DEFAULT_WALK_LIMITS, maxEntries: 1000 });
+    expect(flood.problems).toEqual(['/flood.jar: more than 1000 zip entries']);
+    // a metadata file too big to read is skipped and said so
+    const fat = await walkArchive(await zipOf({ 'META-INF/MANIFEST.MF': Buffer.alloc(2 << 20, 0x41) }), '/fat.jar');
+    expect(fat.problems).toEqual([expect.stringMatching(/MANIFEST\.MF: 2097152 bytes, not read/)]);
+  });
+
+  it('gives clear errors for corrupt archives and keeps the outer packages when a nested one is corrupt', async () => {
+    const good = readFileSync(join(JAVA, 'commons-io-2.11.0.jar'));
+    await expect(viaSink('/cut.jar', good.subarray(0, good.length - 100))).rejects.toThrow(/not a readable zip archive/);
+    await expect(viaSink('/text.jar', Buffer.from('hello, not a zip'))).rejects.toThrow(/not a readable zip archive/);
+    const outer = await zipOf({ 'META-INF/maven/o/outer/pom.properties': 'groupId=o\nartifactId=outer\nversion=2.0\n', 'lib/broken-1.0.jar': good.subarray(0, 5000) });
+    const f = await viaSink('/outer.jar', outer);
+    expect(f!.packages!.map((p) => p.name)).toEqual(['o:outer']);
+    expect(f!.facts![0]!.detail).toMatch(/broken-1\.0\.jar: .*not a readable zip archive/);
+  });
+});
