@@ -20,3 +20,11 @@ export const gateSchema = z.object({
 }).strict().default({ enabled: false, host: '127.0.0.1', port: 5080, bypassUsers: [], bypassIps: [], waitForScanMs: 0, allowPush: false });
 
 export type GateConfig = z.infer<typeof gateSchema>;
+
+/** Policy evaluation in the service. */
+export const policySettingsSchema = z.object({
+  /** how often the service checks for policy or vulnerability database changes to re-evaluate stored images */
+  reevaluateIntervalMs: z.number().int().min(1000).default(15_000),
+  /** run policy actions (move, untag, tag, notify) after scans; false = verdicts only */
+  actions: z.boolean().default(true),
+}).strict().default({ reevaluateIntervalMs: 15_000, actions: true });

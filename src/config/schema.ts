@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { eolSchema, hygieneSchema, secretsSchema } from './hygiene-schema.ts';
 import { apiSchema, webhooksSchema, workersSchema } from './service-schema.ts';
+import { gateSchema, policySettingsSchema } from './gate-schema.ts';
 import { vulndbSchema } from './vulndb-schema.ts';
 
 const registryCreds = z.object({
@@ -86,6 +87,10 @@ export const configSchema = z.object({
   eol: eolSchema,
   /** vulnerability data feeds and refresh interval (src/config/vulndb-schema.ts) */
   vulndb: vulndbSchema,
+  /** the pull gate in front of a registry (src/config/gate-schema.ts) */
+  gate: gateSchema,
+  /** policy evaluation and quarantine actions in the service */
+  policy: policySettingsSchema,
 }).strict();
 
 export type Config = z.infer<typeof configSchema>;

@@ -4,6 +4,7 @@ import { RegistryClient } from '../registry/client.ts';
 import { scanImage } from '../scan/scan-image.ts';
 import { log } from '../log.ts';
 import { writeStatusTag } from '../publish/status-tag.ts';
+import type { ScanReport } from '../scan/types.ts';
 import type { Job, JobStore, ScanRecord } from './job-store.ts';
 import { bytesPulled, toScanRecord } from './scan-record.ts';
 import type { JobRunner } from './worker.ts';
@@ -15,6 +16,8 @@ export interface RunnerDeps {
   cfg: Config;
   database: Database;
   store: JobStore;
+  /** after a new scan is stored: evaluate the policy and act (src/quarantine/enforce.ts) */
+  onScanned?: (job: Job, digest: string, report: ScanReport) => Promise<void>;
 }
 
 /**
@@ -36,6 +39,10 @@ export function createJobRunner(deps: RunnerDeps): JobRunner {
     const record = toScanRecord(report);
     const stored = await deps.store.succeed(job, owner, record);
     if (stored && deps.cfg.workers.statusTags) await writeBack(deps.cfg, job, record);
+    if (stored && deps.onScanned) {
+      // the scan is stored whatever the verdict step does: a failure here is logged, not retried as a scan
+      try { await deps.onScanned(job, digest, report); } catch (e) { log.error({ jobId: job.id, err: (e as Error).message }, 'policy evaluation after the scan failed'); }
+    }
     return { stored, scanId: job.id, bytes: bytesPulled(report) };
   };
 }

@@ -38,13 +38,16 @@ export interface ActionContext {
   client: RegistryClient;
   /** ECR API endpoint override (tests, VPC endpoints) */
   ecrEndpoint?: string;
+  /** record what would be done, change nothing in the registry (configuration policy.actions: false) */
+  dryRun?: boolean;
 }
 
 export async function runActions(ctx: ActionContext, actions: readonly PolicyAction[], image: ImageTarget, message: { verdict: string; summary: string; policy: string }): Promise<ActionRecord[]> {
   const out: ActionRecord[] = [];
   for (const a of actions) {
     try {
-      out.push(await runOne(ctx, a, image, message));
+      if (ctx.dryRun && a.type !== 'gate') out.push({ type: a.type, ok: false, detail: `not run (policy.actions is false): would ${a.type}` });
+      else out.push(await runOne(ctx, a, image, message));
     } catch (e) {
       out.push({ type: a.type, ok: false, detail: (e as Error)?.message ?? String(e) });
     }

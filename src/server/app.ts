@@ -14,14 +14,20 @@ import { mountApi } from './api-routes.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { problem } from './problem.ts';
 import { mountWebhooks } from './webhook-routes.ts';
+import { mountPolicyApi } from './policy-routes.ts';
+import { RegistryClient } from '../registry/client.ts';
 
 export interface AppDeps {
   database: Database;
   cfg?: Config;
   jobs?: JobStore;
+  /** webhook intake writer (default: one writing in this thread) */
+  intake?: IntakeWriter;
   metrics?: Metrics;
   /** called when a delivery or API call queued a new job (wakes the workers) */
   onQueued?: () => void;
+  /** registry client for quarantine actions (release); one is made from cfg when absent */
+  registryClient?: RegistryClient;
   /** GET used for SNS certificates and subscription confirmation (tests) */
   snsFetch?: SnsOptions['fetch'];
 }
@@ -33,7 +39,7 @@ export function createApp(deps: AppDeps): Hono {
   const cfg = deps.cfg ?? configSchema.parse({});
   const jobs = deps.jobs ?? new JobStore(deps.database);
   const metrics = deps.metrics ?? createMetrics(() => jobs.countByState());
-  const intake = new IntakeWriter(deps.database, cfg.workers.maxAttempts);
+  const intake = deps.intake ?? new IntakeWriter(deps.database, cfg.workers.maxAttempts);
   const migrations = (JSON.parse(readFileSync(JOURNAL, 'utf8')) as { entries: unknown[] }).entries.length;
   const app = new Hono();
 
@@ -71,6 +77,7 @@ export function createApp(deps: AppDeps): Hono {
 
   mountWebhooks(app, { cfg, intake, metrics, ...(deps.onQueued ? { onQueued: deps.onQueued } : {}), ...(deps.snsFetch ? { snsFetch: deps.snsFetch } : {}) });
   mountApi(app, { cfg, database: deps.database, jobs, ...(deps.onQueued ? { onQueued: deps.onQueued } : {}) });
+  mountPolicyApi(app, { cfg, database: deps.database, actions: { client: deps.registryClient ?? new RegistryClient(cfg) } });
 
   app.notFound((c) => problem(c, 404, 'Not Found', `no route ${c.req.method} ${c.req.path}`));
   app.onError((err, c) => {

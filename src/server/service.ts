@@ -4,15 +4,25 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/schema.ts';
 import { openDatabase, type Database } from '../db/client.ts';
 import { CustomsError } from '../errors.ts';
+import { IntakeWriter } from '../jobs/intake.ts';
 import { JobStore } from '../jobs/job-store.ts';
 import { createJobRunner } from '../jobs/run-job.ts';
 import { WorkerPool } from '../jobs/worker.ts';
 import type { SnsOptions } from '../webhooks/sns.ts';
 import { createApp } from './app.ts';
 import { createMetrics } from './metrics.ts';
+import { startGate, type Gate } from '../gate/server.ts';
+import type { Job } from '../jobs/job-store.ts';
+import { enforce } from '../quarantine/enforce.ts';
+import { startReevaluationWatcher } from '../quarantine/reevaluate.ts';
+import { RegistryClient } from '../registry/client.ts';
+import type { ScanReport } from '../scan/types.ts';
+import { VulnStore } from '../vulndb/store.ts';
 
 export interface RunningService {
   port: number;
+  /** the pull gate's port when gate.enabled */
+  gatePort?: number;
   database: Database;
   jobs: JobStore;
   workers: WorkerPool;
@@ -25,8 +35,16 @@ export async function startService(cfg: Config, opts: { snsFetch?: SnsOptions['f
   const database = await openDatabase(cfg);
   const jobs = new JobStore(database);
   const metrics = createMetrics(() => jobs.countByState());
-  const workers = new WorkerPool({ store: jobs, cfg: cfg.workers, run: createJobRunner({ cfg, database, store: jobs }), metrics });
-  const app = createApp({ database, cfg, jobs, metrics, onQueued: () => workers.notify(), ...(opts.snsFetch ? { snsFetch: opts.snsFetch } : {}) });
+  const registryClient = new RegistryClient(cfg);
+  const actions = { client: registryClient };
+  // verdict after every new scan; actions only when configured (a verdict is always recorded)
+  const onScanned = async (job: Job, digest: string, report: ScanReport) => {
+    await enforce({ database, actions: cfg.policy.actions ? actions : { client: registryClient, dryRun: true } }, { registry: job.registry, repository: job.repository, digest, ...(job.tag ? { tag: job.tag } : {}) }, report, job.id);
+  };
+  const workers = new WorkerPool({ store: jobs, cfg: cfg.workers, run: createJobRunner({ cfg, database, store: jobs, onScanned }), metrics });
+  // Webhook rows are written by the intake thread: commits never stall the HTTP thread.
+  const intake = new IntakeWriter(database, cfg.workers.maxAttempts, { thread: true, ...(cfg.database.authToken ? { authToken: cfg.database.authToken } : {}) });
+  const app = createApp({ database, cfg, jobs, metrics, intake, registryClient, onQueued: () => workers.notify(), ...(opts.snsFetch ? { snsFetch: opts.snsFetch } : {}) });
   let server: Server;
   try {
     server = await new Promise<Server>((resolve, reject) => {
@@ -34,19 +52,33 @@ export async function startService(cfg: Config, opts: { snsFetch?: SnsOptions['f
       s.once('error', (e: any) => reject(new CustomsError('config', `cannot listen on ${cfg.server.host}:${cfg.server.port}: ${e.code ?? e.message}`)));
     });
   } catch (e) {
+    await intake.close();
     database.close();
     throw e;
   }
+  let gate: Gate | undefined;
+  try {
+    if (cfg.gate.enabled) gate = await startGate(cfg.gate, database);
+  } catch (e) {
+    server.close();
+    database.close();
+    throw new CustomsError('config', `cannot start the pull gate on ${cfg.gate.host}:${cfg.gate.port}: ${(e as { code?: string }).code ?? (e as Error).message}`);
+  }
+  const stopWatcher = startReevaluationWatcher({ database, actions, store: new VulnStore(database) }, cfg.policy.reevaluateIntervalMs);
   workers.start();
   let stopped: Promise<void> | undefined;
   return {
     port: (server.address() as AddressInfo).port, database, jobs, workers,
+    ...(gate ? { gatePort: gate.address().port } : {}),
     stop: () => stopped ??= (async () => {
       const closed = new Promise<void>((r) => server.close(() => r()));
       server.closeIdleConnections();
+      stopWatcher();
+      await gate?.close();
       await workers.stop();
       server.closeAllConnections();
       await closed;
+      await registryClient.close();
       database.close();
     })(),
   };

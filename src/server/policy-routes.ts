@@ -1,0 +1,132 @@
+// REST routes of the policy side: policies (admin), verdicts (reader), releases (operator), the
+// audit log (reader) and OpenVEX imports (admin). Handlers parse and hand over to src/policy and
+// src/quarantine.
+import type { Context, Hono } from 'hono';
+import type { Config } from '../config/schema.ts';
+import type { Database } from '../db/client.ts';
+import { isCustomsError } from '../errors.ts';
+import { testDraft } from '../cli/policy.ts';
+import { parsePolicy } from '../policy/parse.ts';
+import { PolicyStore } from '../policy/store.ts';
+import type { ActionContext } from '../quarantine/actions.ts';
+import { importVex, release } from '../quarantine/enforce.ts';
+import { verdictsOf } from '../quarantine/verdict-store.ts';
+import { isDigest } from '../util/digest.ts';
+import { requireRole } from './api-auth.ts';
+import { problem } from './problem.ts';
+import { readBodyCapped } from './read-body.ts';
+
+const MAX_POLICY_BODY = 1024 * 1024;
+const MAX_VEX_BODY = 16 * 1024 * 1024;
+
+function actor(c: Context): string {
+  return (c.get('principal' as never) as string | undefined) ?? 'anonymous';
+}
+
+/** CustomsError → problem document (usage 400, not-found 404, limit 413); anything else is rethrown. */
+function fail(c: Context, e: unknown, conflictPattern?: RegExp): Response {
+  if (!isCustomsError(e)) throw e;
+  if (e.kind === 'not-found') return problem(c, 404, 'Not Found', e.message);
+  if (e.kind === 'limit') return problem(c, 413, 'Content Too Large', e.message);
+  if (conflictPattern?.test(e.message)) return problem(c, 409, 'Conflict', e.message);
+  return problem(c, 400, 'Bad Request', e.message);
+}
+
+export function mountPolicyApi(app: Hono, deps: { cfg: Config; database: Database; actions: ActionContext }): void {
+  const { cfg, database } = deps;
+  const reader = requireRole(cfg.api, 'reader');
+  const operator = requireRole(cfg.api, 'operator');
+  const admin = requireRole(cfg.api, 'admin');
+  const policies = new PolicyStore(database);
+
+  app.get('/api/v1/policies', reader, async (c) => {
+    const all = await policies.current();
+    return c.json({ items: all.map((p) => ({ name: p.policy.metadata.name, version: p.version, mode: p.policy.spec.mode, scope: p.policy.spec.scope, createdAt: p.createdAt, createdBy: p.createdBy })) });
+  });
+
+  app.get('/api/v1/policies/:name', reader, async (c) => {
+    const v = c.req.query('version');
+    if (v !== undefined && !/^[1-9]\d{0,8}$/.test(v)) return problem(c, 400, 'Bad Request', 'version must be a positive whole number');
+    const p = await policies.get(c.req.param('name'), v === undefined ? undefined : Number(v));
+    if (!p) return problem(c, 404, 'Not Found', `no policy named ${c.req.param('name')}`);
+    return c.json({ name: p.policy.metadata.name, version: p.version, createdAt: p.createdAt, createdBy: p.createdBy, document: p.policy, history: await policies.history(p.policy.metadata.name) });
+  });
+
+  app.put('/api/v1/policies/:name', admin, async (c) => {
+    try {
+      const text = (await readBodyCapped(c.req.raw, MAX_POLICY_BODY)).toString('utf8');
+      const policy = parsePolicy(text, 'request body');
+      if (policy.metadata.name !== c.req.param('name')) return problem(c, 400, 'Bad Request', `metadata.name "${policy.metadata.name}" differs from the name in the path "${c.req.param('name')}"`);
+      const stored = await policies.apply(policy, { actor: actor(c), source: text });
+      return c.json({ name: policy.metadata.name, version: stored.version }, stored.version === 1 ? 201 : 200);
+    } catch (e) {
+      return fail(c, e, /as specific as that of/);
+    }
+  });
+
+  app.delete('/api/v1/policies/:name', admin, async (c) => {
+    try {
+      await policies.delete(c.req.param('name'), { actor: actor(c), ...(c.req.query('reason') ? { reason: c.req.query('reason')! } : {}) });
+      return c.body(null, 204);
+    } catch (e) {
+      return fail(c, e);
+    }
+  });
+
+  app.post('/api/v1/policies/test', admin, async (c) => {
+    try {
+      const text = (await readBodyCapped(c.req.raw, MAX_POLICY_BODY)).toString('utf8');
+      const draft = parsePolicy(text, 'request body');
+      return c.json(await testDraft(database, await policies.current(), draft, 10_000));
+    } catch (e) {
+      return fail(c, e);
+    }
+  });
+
+  app.post('/api/v1/vex', admin, async (c) => {
+    try {
+      const text = (await readBodyCapped(c.req.raw, MAX_VEX_BODY)).toString('utf8');
+      return c.json(await importVex(database, text, actor(c)), 201);
+    } catch (e) {
+      return fail(c, e);
+    }
+  });
+
+  app.get('/api/v1/verdicts/:digest', reader, async (c) => {
+    const digest = c.req.param('digest');
+    if (!isDigest(digest)) return problem(c, 400, 'Bad Request', 'not a digest (sha256:<64 hex>)');
+    const rows = await verdictsOf(database, digest);
+    if (!rows.length) return problem(c, 404, 'Not Found', `no verdict for ${digest}`);
+    return c.json({ items: rows });
+  });
+
+  app.post('/api/v1/quarantine/:digest/release', operator, async (c) => {
+    const digest = c.req.param('digest');
+    if (!isDigest(digest)) return problem(c, 400, 'Bad Request', 'not a digest (sha256:<64 hex>)');
+    let body: { reason?: unknown; repository?: unknown };
+    try {
+      const raw = (await readBodyCapped(c.req.raw, 64 * 1024)).toString('utf8');
+      body = raw.trim() ? JSON.parse(raw) : {};
+    } catch (e) {
+      return isCustomsError(e) ? fail(c, e) : problem(c, 400, 'Bad Request', 'body must be JSON: {"reason": "...", "repository": "optional"}');
+    }
+    if (typeof body !== 'object' || body === null) return problem(c, 400, 'Bad Request', 'body must be a JSON object');
+    if (typeof body.reason !== 'string' || !body.reason.trim()) return problem(c, 400, 'Bad Request', 'a release needs a reason ("reason": "...")');
+    if (body.repository !== undefined && typeof body.repository !== 'string') return problem(c, 400, 'Bad Request', 'repository must be a string');
+    try {
+      const r = await release(deps, digest, { actor: actor(c), reason: body.reason, ...(typeof body.repository === 'string' ? { repository: body.repository } : {}) });
+      return c.json(r);
+    } catch (e) {
+      return fail(c, e);
+    }
+  });
+
+  app.get('/api/v1/audit', reader, async (c) => {
+    const limit = Number(c.req.query('limit') ?? 100);
+    const before = c.req.query('before');
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return problem(c, 400, 'Bad Request', 'limit must be 1..1000');
+    if (before !== undefined && !/^\d{1,15}$/.test(before)) return problem(c, 400, 'Bad Request', 'before must be an entry id');
+    const items = await policies.auditEntries({ limit, ...(before ? { before: Number(before) } : {}), ...(c.req.query('subject') ? { subject: c.req.query('subject')! } : {}) });
+    return c.json({ items, next: items.length === limit ? items[items.length - 1]!.id : null });
+  });
+}
