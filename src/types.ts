@@ -160,6 +160,9 @@ export interface FileFinding {
   /** files an OS package database says its packages installed (only paths language analyzers
    *  look at, to keep the cache small): language packages found there are marked osOwned */
   ownedFiles?: string[];
+  /** problems that did not stop the analyzer (a corrupt record skipped): the walker moves them to
+   *  the layer's warnings, they are not kept with the finding */
+  warnings?: string[];
 }
 
 /** A secret with where it sits in the image. */

@@ -239,7 +239,7 @@ describe('rpm database readers on hostile bytes', () => {
     expect(() => parseRpmDb('/var/lib/rpm/Packages', noise(100))).toThrow(/not an rpm database/);
   });
 
-  it('BerkeleyDB: an overflow chain looping on itself or pointing past the file is a warning', () => {
+  it('BerkeleyDB: an overflow chain looping on itself or pointing past the file is a warning', async () => {
     const buf = Buffer.from(fixture('Packages-512'));
     const ps = 512;
     let looped = 0;
@@ -255,6 +255,13 @@ describe('rpm database readers on hostile bytes', () => {
     expect(Date.now() - t0).toBeLessThan(2000);
     expect(r.packages.length).toBe(2);
     expect(r.warnings.join('\n')).toMatch(new RegExp(`overflow page ${looped} is used twice`));
+    // through the layer walker: the packages that could be read, and the problem as a layer warning
+    const layer = gzip(await makeTar([{ path: 'var/lib/rpm/Packages', content: buf }]));
+    const desc = { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: `sha256:${'a'.repeat(64)}`, size: layer.length };
+    const lr = await analyzeLayer(chunked(layer), desc, [rpmAnalyzer], configSchema.parse({}).limits);
+    expect(lr.files['/var/lib/rpm/Packages']![0]!.packages!.length).toBe(2);
+    expect(lr.files['/var/lib/rpm/Packages']![0]!.warnings).toBeUndefined();
+    expect(lr.warnings).toEqual([expect.stringMatching(new RegExp(`analyzer rpm on /var/lib/rpm/Packages: overflow page ${looped} is used twice`))]);
 
     const far = Buffer.from(fixture('Packages-512'));
     for (let pg = 1; pg < far.length / ps; pg++) if (far[pg * ps + 25] === 7) far.writeUInt32LE(0x7ffffff0, pg * ps + 16);

@@ -87,6 +87,6 @@ export const rpmAnalyzer: Analyzer = {
     // a database that yields nothing but problems is reported as a failure (a layer warning)
     if (!packages.length && warnings.length) throw new Error(warnings.slice(0, 3).join('; '));
     if (!packages.length) return null;
-    return { packages, ...(ownedFiles.length ? { ownedFiles } : {}) };
+    return { packages, ...(ownedFiles.length ? { ownedFiles } : {}), ...(warnings.length ? { warnings } : {}) };
   },
 };

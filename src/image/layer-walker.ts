@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import * as tar from 'tar-stream';
 import { CustomsError, isCustomsError } from '../errors.ts';
 import type { Limits } from '../config/schema.ts';
-import type { Analyzer, FileSink } from '../analyzers/analyzer.ts';
+import type { Analyzer, AnalyzerFinding, FileSink } from '../analyzers/analyzer.ts';
 import type { Descriptor, EntryInfo, FileFinding, LayerResult } from '../types.ts';
 import { decompressLayer } from './decompress.ts';
 import { layerCompression } from './media-types.ts';
@@ -97,18 +97,26 @@ export async function analyzeLayer(
     result.files[path] = findings;
   };
 
+  /** an analyzer's own warnings go to the layer's warnings, the rest is the finding */
+  const withoutWarnings = (a: Analyzer, path: string, f: AnalyzerFinding | null): AnalyzerFinding | null => {
+    if (!f?.warnings) return f;
+    const { warnings, ...rest } = f;
+    for (const w of warnings) warn(`analyzer ${a.name} on ${path}: ${w}`);
+    return rest;
+  };
+
   const runAnalyzers = async (path: string, content: Buffer | null, which: Analyzer[], entry: EntryInfo, sinks: { a: Analyzer; sink: FileSink; done: boolean }[], found: FileFinding[]) => {
     if (content) {
       for (const a of which) {
         try {
-          const f = await a.analyze(path, content, entry);
+          const f = withoutWarnings(a, path, await a.analyze(path, content, entry));
           if (f && hasContent(f)) found.push({ analyzer: a.name, ...f });
         } catch (e) { failed(a, path, e); }
       }
     }
     for (const s of sinks) {
       try {
-        const f = await s.sink.end();
+        const f = withoutWarnings(s.a, path, await s.sink.end());
         if (f && hasContent(f)) found.push({ analyzer: s.a.name, ...f });
       } catch (e) { failed(s.a, path, e); }
     }
