@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { takeInventory } from '../src/cli/inventory.ts';
 import { runHygieneChecks } from '../src/hygiene/checks.ts';
 import { hygieneReport } from '../src/hygiene/report.ts';
+import { DEFAULT_POLICY } from '../src/policy/default.ts';
+import { evaluateReport } from '../src/policy/verdicts.ts';
 import { RegistryClient } from '../src/registry/client.ts';
 import type { ImageInventory } from '../src/types.ts';
 import { pushImage } from './helpers/push.ts';
@@ -108,5 +110,19 @@ describe('hygiene checks', () => {
     // Debian 12 at 2026-01-15 is still supported
     expect(r.eol).toEqual([]);
     expect(hygieneReport(risky, cfg, { now: new Date('2026-07-01T00:00:00Z') }).eol.map((e) => [e.product, e.cycle, e.status])).toEqual([['debian', '12', 'extended-support']]);
+  });
+
+  it('feeds the default policy: secrets fail, root and an end-of-life OS warn', () => {
+    const now = new Date('2028-07-01T00:00:00Z'); // Debian 12 past its LTS end too
+    const report = {
+      ref: 'x', rootDigest: risky.rootDigest, startedAt: '', finishedAt: '', dbVersion: null, warnings: [],
+      platforms: [{ inventory: risky, findings: [], hygiene: hygieneReport(risky, cfg, { now }) }],
+    };
+    const v = evaluateReport(report, { registry: reg.host, repository: 'hygiene/app', digest: risky.rootDigest }, { policy: DEFAULT_POLICY, version: 1 }, { now });
+    expect(v.verdict).toBe('fail');
+    const text = JSON.stringify(v);
+    expect(text).toContain('end-of-life OS: debian 12');
+    expect(text).toContain('runs as root');
+    expect(text).toContain('in config:Env[0]');
   });
 });

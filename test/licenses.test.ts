@@ -1,7 +1,15 @@
 // Declared licenses: SPDX normalisation, and Debian copyright files (this machine's own) joined to
 // the dpkg packages of an image analysed through the real layer walker and merge.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { takeInventory } from '../src/cli/inventory.ts';
+import { RegistryClient } from '../src/registry/client.ts';
+import { toCycloneDx } from '../src/sbom/cyclonedx.ts';
+import { toSpdx } from '../src/sbom/spdx.ts';
+import { pushImage } from './helpers/push.ts';
+import { startRegistry, testConfig } from './helpers/registry.ts';
 import { configuredAnalyzers } from '../src/analyzers/configured.ts';
 import { configSchema } from '../src/config/schema.ts';
 import { analyzeLayer } from '../src/image/layer-walker.ts';
@@ -61,3 +69,53 @@ describe('dpkg copyright licenses', () => {
     expect(toSpdxExpression(lic.adduser)).toBe('GPL-2.0-or-later');
   });
 });
+
+describe('licenses in SBOMs', () => {
+  it('an image in a registry: dpkg copyright licenses as SPDX ids/expressions in CycloneDX and SPDX', async () => {
+    const reg = await startRegistry({ auth: 'none' });
+    try {
+      const { status, files } = machinePackages(['adduser', 'apt', 'tar']);
+      const extra = 'Package: oddlicense\nStatus: install ok installed\nVersion: 1.0-1\nArchitecture: all\n\nPackage: pdtool\nStatus: install ok installed\nVersion: 2.0-1\nArchitecture: all\n';
+      const odd = 'Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\nFiles: *\nLicense: public-domain\n\nFiles: x/*\nLicense: Some-Vendor-EULA\n';
+      const layer = gzip(await makeTar([
+        { path: 'etc/os-release', content: 'ID=debian\nVERSION_ID="12"\n' },
+        { path: 'var/lib/dpkg/status', content: status + '\n' + extra },
+        ...files, { path: 'usr/share/doc/oddlicense/copyright', content: odd },
+        { path: 'usr/share/doc/pdtool/copyright', content: 'Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\nFiles: *\nLicense: public-domain\n' },
+      ]));
+      const client = new RegistryClient(testConfig());
+      await pushImage(client, reg.host, 'lic/app', 'v1', { layers: [{ data: layer }], config: { architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } } });
+      await client.close();
+      const run = await takeInventory(`${reg.host}/lic/app:v1`, testConfig({ dataDir: mkdtempSync(join(tmpdir(), 'customs-lic-')) }), { cache: false });
+      const inv = run.inventories[0]!;
+      expect(inv.packages.find((p) => p.name === 'adduser')!.license).toBe('GPL-2+');
+      const subject = { ref: run.ref, toolVersion: 'test', timestamp: run.finishedAt, inventories: run.inventories };
+      const cdx = toCycloneDx(subject) as any;
+      const comp = (name: string) => findComponent(cdx, name);
+      expect(comp('adduser').licenses).toEqual([{ license: { id: 'GPL-2.0-or-later' } }]);
+      expect(comp('oddlicense').licenses).toEqual([{ license: { name: 'public-domain AND Some-Vendor-EULA' } }]);
+      expect(comp('apt').licenses).toEqual([{ expression: expect.stringMatching(/^GPL-2\.0-or-later AND .*MIT/) }]);
+      expect(comp('pdtool').licenses).toEqual([{ expression: 'LicenseRef-public-domain' }]);
+      const spdx = toSpdx(subject) as any;
+      const pkg = (name: string) => spdx.packages.find((p: any) => p.name === name);
+      expect(pkg('adduser').licenseDeclared).toBe('GPL-2.0-or-later');
+      expect(pkg('oddlicense').licenseDeclared).toBe('NOASSERTION');
+      expect(pkg('apt').licenseDeclared).toMatch(/GPL-2.0-or-later/);
+      expect(pkg('apt').licenseComments).toContain('declared by the package database');
+      expect(pkg('pdtool').licenseDeclared).toBe('LicenseRef-public-domain');
+      expect(spdx.hasExtractedLicensingInfos).toEqual([expect.objectContaining({ licenseId: 'LicenseRef-public-domain' })]);
+    } finally {
+      await reg.stop();
+    }
+  }, 60_000);
+});
+
+function findComponent(node: any, name: string): any {
+  if (!node || typeof node !== 'object') return undefined;
+  if (node.type === 'library' && node.name === name) return node;
+  for (const v of Object.values(node)) {
+    const f = Array.isArray(v) ? v.map((x) => findComponent(x, name)).find(Boolean) : findComponent(v, name);
+    if (f) return f;
+  }
+  return undefined;
+}

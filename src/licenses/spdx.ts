@@ -58,3 +58,16 @@ export function toSpdxExpression(declared: string | undefined): string | undefin
   const expr = out.join(' ').replace(/\( /g, '(').replace(/ \)/g, ')');
   return valid(expr) ? expr : undefined;
 }
+
+/** CycloneDX `licenses`: one SPDX id, an SPDX expression, or the declared text as a name. */
+export function cycloneDxLicenses(declared: string): object[] {
+  const expr = toSpdxExpression(declared);
+  if (!expr) return [{ license: { name: declared.slice(0, MAX_LEN) } }];
+  if (/^[A-Za-z0-9.+-]+$/.test(expr) && !expr.startsWith('LicenseRef-')) return [{ license: { id: expr } }];
+  return [{ expression: expr }];
+}
+
+/** LicenseRef-… ids an expression uses (SPDX documents must describe them in hasExtractedLicensingInfos). */
+export function licenseRefs(expr: string): string[] {
+  return [...new Set(expr.match(/LicenseRef-[A-Za-z0-9.-]+/g) ?? [])];
+}

@@ -23,12 +23,14 @@ export function evaluateReport(
   const dbVersion = report.dbVersion?.version ?? null;
   const platforms = report.platforms.map((p) => {
     const extra = p as typeof p & { eol?: EolStatus[] };
+    // the scan's end-of-life findings (src/hygiene): only a past end of life counts as eol
+    const eol = extra.eol ?? p.hygiene?.eol.map((e): EolStatus => ({ kind: e.kind, product: e.product, version: e.version, eol: e.status === 'end-of-life', ...(e.eolDate ? { eolDate: e.eolDate } : {}) }));
     const subject: PolicySubject = {
       ...image,
       platform: p.inventory.platform,
       inventory: p.inventory,
       findings: p.findings,
-      ...(extra.eol ? { eol: extra.eol } : {}),
+      ...(eol ? { eol } : {}),
       ...(opts.signatures ? { signatures: opts.signatures } : {}),
       dbVersion,
     };

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ImageInventory, PackageRecord } from '../types.ts';
 import { formatPlatform } from '../image/manifest.ts';
+import { cycloneDxLicenses } from '../licenses/spdx.ts';
 import { imagePurl, packagePurl } from './purl.ts';
 import { packageVersion } from './rpm-purl.ts';
 import { repositoryUrl, subjectName, type SbomSubject } from './subject.ts';
@@ -72,8 +73,8 @@ function imageComponent(inv: ImageInventory, repoUrl: string | undefined, s: Sbo
     children.push({
       type: 'library', 'bom-ref': ref, name: p.name, version: packageVersion(p), purl,
       ...(p.maintainer ? { supplier: { name: p.maintainer } } : p.vendor ? { supplier: { name: p.vendor } } : {}),
-      // package databases hold free-text licenses, not always valid SPDX expressions
-      ...(p.license ? { licenses: [{ license: { name: p.license } }] } : {}),
+      // declared licenses as SPDX ids/expressions when they map faithfully, else as free-text names
+      ...(p.license ? { licenses: cycloneDxLicenses(p.license) } : {}),
       properties: packageProperties(p),
     });
   }
@@ -86,6 +87,7 @@ export function packageProperties(p: PackageRecord): { name: string; value: stri
   if (p.layerIndex !== undefined) props.push({ name: 'customs:layer:index', value: String(p.layerIndex) });
   if (p.sourceName) props.push({ name: 'customs:package:source', value: p.sourceName });
   if (p.sourceVersion) props.push({ name: 'customs:package:sourceVersion', value: p.sourceVersion });
+  if (p.osOwned) props.push({ name: 'customs:package:osOwned', value: 'true' }); // installed by an OS package: judged by its distro
   if (p.epoch !== undefined) props.push({ name: 'customs:rpm:epoch', value: String(p.epoch) });
   if (p.release) props.push({ name: 'customs:rpm:release', value: p.release });
   if (p.modularityLabel) props.push({ name: 'customs:rpm:modularityLabel', value: p.modularityLabel });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ImageInventory } from '../types.ts';
 import { formatPlatform } from '../image/manifest.ts';
+import { licenseRefs, toSpdxExpression } from '../licenses/spdx.ts';
 import { imagePurl, packagePurl } from './purl.ts';
 import { packageVersion } from './rpm-purl.ts';
 import { repositoryUrl, subjectName, type SbomSubject } from './subject.ts';
@@ -18,6 +19,13 @@ export function toSpdx(s: SbomSubject): object {
     for (let n = 2; ids.has(id); n++) id = `${base}-${n}`;
     ids.add(id);
     return id;
+  };
+  const refs = new Set<string>();
+  const declared = (text: string | undefined) => {
+    const expr = toSpdxExpression(text);
+    if (!expr) return 'NOASSERTION';
+    for (const r of licenseRefs(expr)) refs.add(r);
+    return expr;
   };
   for (const inv of s.inventories) {
     const imageId = spdxId(`image-${formatPlatform(inv.platform)}-${inv.manifestDigest.slice(7, 19)}`);
@@ -44,13 +52,13 @@ export function toSpdx(s: SbomSubject): object {
       packages.push({
         SPDXID: id, name: p.name, versionInfo: packageVersion(p), downloadLocation: 'NOASSERTION', filesAnalyzed: false,
         primaryPackagePurpose: 'LIBRARY', licenseConcluded: 'NOASSERTION',
-        // free-text licenses from package databases are not SPDX expressions; keep them as a comment
-        licenseDeclared: 'NOASSERTION', copyrightText: 'NOASSERTION',
+        // the declared license as an SPDX expression when it maps faithfully; the text stays in the comment
+        licenseDeclared: declared(p.license), copyrightText: 'NOASSERTION',
         ...(p.license ? { licenseComments: `declared by the package database: ${p.license}` } : {}),
         ...(p.maintainer ? { supplier: `Person: ${p.maintainer.replace(/[\r\n]/g, ' ')}` } : {}),
         ...(!p.maintainer && p.vendor ? { supplier: `Organization: ${p.vendor.replace(/[\r\n]/g, ' ')}` } : {}),
         externalRefs: [{ referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: packagePurl(p, inv.os) }],
-        sourceInfo: origin(p.foundIn, p.layer) + (p.sourceName ? `; source package ${p.sourceName} ${p.sourceVersion ?? p.version}` : ''),
+        sourceInfo: origin(p.foundIn, p.layer) + (p.sourceName ? `; source package ${p.sourceName} ${p.sourceVersion ?? p.version}` : '') + (p.osOwned ? '; installed by an OS package' : ''),
       });
       relationships.push({ spdxElementId: imageId, relationshipType: 'CONTAINS', relatedSpdxElement: id });
     }
@@ -65,6 +73,7 @@ export function toSpdx(s: SbomSubject): object {
     documentDescribes: relationships.filter((r) => r.relationshipType === 'DESCRIBES').map((r) => r.relatedSpdxElement),
     packages,
     relationships,
+    ...(refs.size ? { hasExtractedLicensingInfos: [...refs].map((id) => ({ licenseId: id, name: id.slice('LicenseRef-'.length), extractedText: `declared by package metadata as "${id.slice('LicenseRef-'.length)}"` })) } : {}),
   };
 }
 
