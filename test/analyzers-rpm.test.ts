@@ -50,8 +50,8 @@ describe('rpm databases read like rpm reads them', () => {
     expect(asRpmRows('rpmdb.sqlite')).toEqual(truth);
   });
 
-  it('BerkeleyDB Packages (4 KiB and 512 B pages) matches rpm -qa with the bdb_ro backend', () => {
-    for (const f of ['Packages', 'Packages-512']) {
+  it('BerkeleyDB Packages (4 KiB and 512 B pages, both byte orders) matches rpm -qa with the bdb_ro backend', () => {
+    for (const f of ['Packages', 'Packages-512', 'Packages-be']) {
       const truth = rpmQa(f, 'Packages', 'bdb_ro');
       expect(truth.length).toBe(3);
       expect(asRpmRows(f)).toEqual(truth);
