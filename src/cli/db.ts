@@ -2,7 +2,10 @@ import type { Config } from '../config/schema.ts';
 import { openDatabase, type Database } from '../db/client.ts';
 import { CustomsError } from '../errors.ts';
 import { renderTable } from './table.ts';
+import { safeUrl } from '../util/download.ts';
+import { importEnrichment } from '../vulndb/enrichment.ts';
 import { VulnStore } from '../vulndb/store.ts';
+import { updateVulnDb } from '../vulndb/update.ts';
 import type { DbStatus, ImportResult } from '../vulndb/types.ts';
 
 export interface DbFlags { format?: string; db?: string }
@@ -16,14 +19,32 @@ export async function dbCommand(args: string[], cfg: Config, flags: DbFlags): Pr
     switch (sub) {
       case 'status': {
         if (paths.length) throw new CustomsError('usage', 'customs db status takes no arguments');
-        const st = await store.status();
-        process.stdout.write(flags.format === 'json' ? JSON.stringify(st, null, 2) + '\n' : statusText(st));
+        const st = { ...(await store.status()), ...(await feedStatus(database)) };
+        process.stdout.write(flags.format === 'json' ? JSON.stringify(st, null, 2) + '\n' : statusText(st) + feedText(st));
         return 0;
       }
       case 'import': {
-        if (!paths.length) throw new CustomsError('usage', 'customs db import needs at least one path (OSV all.zip, directory or JSON file)');
-        const res = await store.importFrom(paths);
-        process.stdout.write(importText(res));
+        if (!paths.length) throw new CustomsError('usage', 'customs db import needs at least one path (OSV all.zip, directory or JSON file; EPSS .csv/.csv.gz; KEV known_exploited_vulnerabilities.json)');
+        const kindOf = (p: string) => /\.csv(\.gz)?$/i.test(p) ? 'epss' : /(known_exploited_vulnerabilities|kev)[^/]*\.json$/i.test(p) ? 'kev' : 'osv';
+        for (const p of paths.filter((x) => kindOf(x) !== 'osv')) {
+          const r = await importEnrichment(database, kindOf(p) as 'epss' | 'kev', p);
+          process.stdout.write(`${r.kind.toUpperCase()}: ${r.rows} CVEs${r.date ? ` (${r.date})` : ''}, ${r.skipped} rows skipped\n`);
+        }
+        const osv = paths.filter((x) => kindOf(x) === 'osv');
+        if (osv.length) process.stdout.write(importText(await store.importFrom(osv)));
+        return 0;
+      }
+      case 'update': {
+        if (paths.length) throw new CustomsError('usage', 'customs db update takes no arguments (sources are configured under vulndb.sources)');
+        const progress = feedProgress();
+        let r;
+        try { r = await updateVulnDb(cfg, database, progress ? { onProgress: progress.onProgress } : {}); } finally { progress?.done(); }
+        for (const f of r.feeds) {
+          const what = f.status === 'failed' ? `FAILED: ${f.error}${f.usedPrevious ? ' (previous download used)' : ''}` : f.status + (f.bytes !== undefined ? ` (${f.bytes} bytes)` : '');
+          (f.status === 'failed' ? process.stderr : process.stdout).write(`${f.kind} ${safeUrl(f.source)}: ${what}\n`);
+        }
+        for (const e of r.enrichment) process.stdout.write(`${e.kind.toUpperCase()}: ${e.rows} CVEs, ${e.skipped} rows skipped\n`);
+        process.stdout.write(r.import ? importText(r.import) : 'advisories unchanged\n');
         return 0;
       }
       default:
@@ -52,4 +73,46 @@ export function statusText(st: DbStatus): string {
   const rows = Object.entries(st.ecosystems).sort((a, b) => a[0].localeCompare(b[0])).map(([e, n]) => [e, String(n)]);
   return `database version ${st.version}\nlast update ${st.updatedAt}; newest advisory ${st.maxModified ?? '-'}\n${st.advisories} advisories from:\n${st.sources.map((s) => `  ${s}\n`).join('')}\n`
     + renderTable(['ECOSYSTEM', 'ADVISORIES'], rows);
+}
+
+/** One progress line per feed on stderr, only on a terminal. */
+function feedProgress(): { onProgress: (source: string, got: number, total: number | undefined) => void; done: () => void } | undefined {
+  if (!process.stderr.isTTY) return undefined;
+  let last = 0;
+  let shown = false;
+  return {
+    onProgress: (source, got, total) => {
+      const now = Date.now();
+      if (now - last < 100) return;
+      last = now;
+      shown = true;
+      const mb = (n: number) => (n / 1048576).toFixed(1);
+      process.stderr.write(`\r${safeUrl(source)}: ${mb(got)}${total ? ` / ${mb(total)}` : ''} MB   `);
+    },
+    done: () => { if (shown) process.stderr.write('\n'); },
+  };
+}
+
+interface FeedStatus { feeds: { source: string; kind: string; checkedAt?: string; changedAt?: string; lastError?: string }[]; epss: number; kev: number }
+
+/** Feed downloads (last check, last change, last error) and enrichment row counts. */
+async function feedStatus(database: Database): Promise<FeedStatus> {
+  const [f, e, k] = await database.client.batch([
+    'SELECT source, kind, checked_at, changed_at, last_error FROM vuln_feed ORDER BY kind, source',
+    'SELECT count(*) AS n FROM vuln_epss', 'SELECT count(*) AS n FROM vuln_kev',
+  ], 'read');
+  return {
+    feeds: f!.rows.map((r) => ({
+      source: safeUrl(String(r.source)), kind: String(r.kind),
+      ...(r.checked_at != null ? { checkedAt: new Date(Number(r.checked_at)).toISOString() } : {}),
+      ...(r.changed_at != null ? { changedAt: new Date(Number(r.changed_at)).toISOString() } : {}),
+      ...(r.last_error != null ? { lastError: String(r.last_error) } : {}),
+    })),
+    epss: Number(e!.rows[0]!.n), kev: Number(k!.rows[0]!.n),
+  };
+}
+
+function feedText(st: FeedStatus): string {
+  const rows = st.feeds.map((f) => [f.kind, f.source, f.checkedAt ?? '', f.changedAt ?? '', f.lastError ?? '']);
+  return `\nEPSS: ${st.epss} CVEs; KEV: ${st.kev} CVEs\n` + (rows.length ? '\n' + renderTable(['KIND', 'FEED', 'CHECKED', 'CHANGED', 'LAST ERROR'], rows) : '');
 }

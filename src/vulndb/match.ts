@@ -2,6 +2,7 @@ import type { ImageInventory, OsInfo, PackageRecord, PackageType } from '../type
 import { compareVersions, hasComparator } from '../versions/index.ts';
 import { normalizePackageName, type OsvAffected, type OsvRange } from './osv.ts';
 import { rpmOsEcosystems } from './os-ecosystems.ts';
+import { enrichFindings } from './enrichment.ts';
 import { maxSeverity, severityOf } from './severity.ts';
 import type { VulnStore } from './store.ts';
 import type { Finding, FindingStatus, Severity, StoredAdvisory } from './types.ts';
@@ -268,6 +269,7 @@ export async function matchInventory(store: VulnStore, inv: ImageInventory): Pro
       for (const m of matchAdvisories(advs, g.ecosystems, name, version)) findings.push(toFinding(p, name, version, m));
     }
   });
+  await enrichFindings(store.database, findings);
   return findings.sort((a, b) => a.package.name.localeCompare(b.package.name) || a.package.version.localeCompare(b.package.version) || compareIds(a.id, b.id));
 }
 

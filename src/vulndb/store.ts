@@ -23,6 +23,8 @@ export interface ImportOptions {
   maxZipEntries?: number;
   /** total uncompressed bytes read from one zip */
   maxZipBytes?: number;
+  /** names recorded for the sources (e.g. the feed URLs a downloaded file came from); default the paths */
+  sourceNames?: string[];
   /** accept an import with no advisories (otherwise it fails and the previous data stays current) */
   allowEmpty?: boolean;
   /** called after each committed batch (progress; tests use it to read mid-import) */
@@ -63,11 +65,11 @@ export class VulnStore {
     await this.cleanup();
     const ins = await client.execute({
       sql: 'INSERT INTO vuln_import (sources, status, started_at) VALUES (?, ?, ?) RETURNING id',
-      args: [JSON.stringify(sources), 'running', Date.now()],
+      args: [JSON.stringify(o.sourceNames ?? sources), 'running', Date.now()],
     });
     const importId = Number(ins.rows[0]!.id);
     const res: ImportResult = {
-      importId, sources, imported: 0, withdrawn: 0, skipped: 0, duplicates: 0, skipReasons: {}, ecosystems: {}, ms: 0,
+      importId, sources: o.sourceNames ?? sources, imported: 0, withdrawn: 0, skipped: 0, duplicates: 0, skipReasons: {}, ecosystems: {}, ms: 0,
     };
     const seen = new Map<string, { modified: string; ecos: string[] }>();
     let pending = new Map<string, OsvAdvisory>();
@@ -380,6 +382,14 @@ function parseYamlSafe(data: Buffer, what: string): unknown {
   } catch (e: any) {
     throw new CustomsError('corrupt', `${what}: invalid YAML (${e.message})`);
   }
+}
+
+/** Read a whole OSV zip (caps, CRC of every entry) without importing it; returns the advisory entries.
+ *  Downloads are checked with it before they replace the previous good file. */
+export async function verifyOsvZip(path: string, opts: ImportOptions = {}): Promise<number> {
+  let n = 0;
+  for await (const _doc of zipDocuments(path, { ...DEFAULTS, ...opts })) n++;
+  return n;
 }
 
 /** Advisory documents (*.json entries) of an OSV zip, streamed one entry at a time with caps and CRC checks. */

@@ -1,0 +1,149 @@
+// `customs db update` and the service's refresh: download the configured feeds (conditional GETs),
+// check them, import them. A feed that fails keeps its previous good file; the database keeps its
+// previous import unless a new one completes.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Config } from '../config/schema.ts';
+import type { Database } from '../db/client.ts';
+import { CustomsError } from '../errors.ts';
+import { log } from '../log.ts';
+import { downloadToFile, safeUrl } from '../util/download.ts';
+import { parseUntrustedJson } from '../util/json.ts';
+import { importEnrichment, type EnrichmentImport } from './enrichment.ts';
+import { VulnStore, verifyOsvZip } from './store.ts';
+import type { ImportResult } from './types.ts';
+import { readFile } from 'node:fs/promises';
+
+export type FeedKind = 'osv' | 'epss' | 'kev';
+export interface FeedOutcome {
+  source: string;
+  kind: FeedKind;
+  /** downloaded: new data; unchanged: 304; local: a path; failed: see error (previous file used when usedPrevious) */
+  status: 'downloaded' | 'unchanged' | 'local' | 'failed';
+  bytes?: number;
+  error?: string;
+  usedPrevious?: boolean;
+}
+export interface UpdateResult {
+  feeds: FeedOutcome[];
+  /** the OSV import, when one ran (undefined: every OSV feed unchanged) */
+  import?: ImportResult;
+  enrichment: EnrichmentImport[];
+  /** nothing new anywhere */
+  unchanged: boolean;
+}
+export interface UpdateOptions {
+  onProgress?: (source: string, got: number, total: number | undefined) => void;
+}
+
+const isUrl = (s: string) => /^https?:\/\//i.test(s);
+
+interface FeedRow { etag: string | null; last_modified: string | null; file: string | null }
+
+/** Update the vulnerability database from cfg.vulndb. Throws only when no OSV data is usable at all. */
+export async function updateVulnDb(cfg: Config, database: Database, opts: UpdateOptions = {}): Promise<UpdateResult> {
+  const store = new VulnStore(database);
+  const dir = resolve(cfg.dataDir, 'feeds');
+  mkdirSync(dir, { recursive: true });
+  const feeds: FeedOutcome[] = [];
+  const enrichment: EnrichmentImport[] = [];
+
+  // enrichment first: each replaces its own table atomically, independent of the OSV import
+  for (const [kind, source] of [['epss', cfg.vulndb.epss], ['kev', cfg.vulndb.kev]] as const) {
+    if (!source) continue;
+    const got = await fetchFeed(cfg, database, dir, kind, source, opts, async (file) => { enrichment.push(await importEnrichment(database, kind, file)); });
+    feeds.push(got.outcome);
+  }
+
+  const files: string[] = [];
+  const names: string[] = [];
+  let changed = false;
+  for (const source of cfg.vulndb.sources) {
+    const got = await fetchFeed(cfg, database, dir, 'osv', source, opts, async (file) => { await checkOsvFile(file); });
+    feeds.push(got.outcome);
+    if (got.file) { files.push(got.file); names.push(source); }
+    if (got.outcome.status === 'downloaded' || got.outcome.status === 'local') changed = true;
+  }
+  if (!files.length) {
+    const why = feeds.filter((f) => f.kind === 'osv').map((f) => `${safeUrl(f.source)}: ${f.error}`).join('; ');
+    throw new CustomsError('unreachable', `vulnerability update: no OSV source is usable (${why || 'none configured'}); the previous data stays current`);
+  }
+  const current = await store.status();
+  let imported: ImportResult | undefined;
+  if (changed || current.importId === undefined || JSON.stringify(current.sources) !== JSON.stringify(names)) {
+    imported = await store.importFrom(files, { sourceNames: names });
+  }
+  const unchanged = !imported && enrichment.length === 0;
+  log.info({ feeds: feeds.map((f) => ({ source: safeUrl(f.source), status: f.status, error: f.error })), imported: imported?.imported }, 'vulnerability update done');
+  return { feeds, ...(imported ? { import: imported } : {}), enrichment, unchanged };
+}
+
+/** An OSV file downloaded: a zip must be readable to its last CRC; a JSON document must parse. */
+async function checkOsvFile(file: string): Promise<void> {
+  const head = await readFile(file).then((b) => b.subarray(0, 4));
+  if (head.readUInt32LE(0) === 0x04034b50) {
+    const n = await verifyOsvZip(file);
+    if (!n) throw new CustomsError('corrupt', 'the zip holds no advisory');
+    return;
+  }
+  parseUntrustedJson(await readFile(file), file);
+}
+
+/**
+ * One feed: a local path is used as it is; a URL is fetched conditionally into dataDir/feeds, checked
+ * by `accept` (which may also import it), and only then replaces the previous file. On failure the
+ * previous file (if any) is used and the reason recorded.
+ */
+async function fetchFeed(cfg: Config, database: Database, dir: string, kind: FeedKind, source: string, opts: UpdateOptions,
+  accept: (file: string) => Promise<void>): Promise<{ outcome: FeedOutcome; file?: string }> {
+  if (!isUrl(source)) {
+    try {
+      if (kind !== 'osv') await accept(source);
+      else if (!existsSync(source)) throw new CustomsError('not-found', `${source} does not exist`);
+      return { outcome: { source, kind, status: 'local' }, file: source };
+    } catch (e: any) {
+      return { outcome: { source, kind, status: 'failed', error: e.message } };
+    }
+  }
+  const r = await database.client.execute({ sql: 'SELECT etag, last_modified, file FROM vuln_feed WHERE source = ?', args: [source] });
+  const prev = r.rows[0] as unknown as FeedRow | undefined;
+  const prevFile = prev?.file && existsSync(prev.file) ? prev.file : undefined;
+  const ext = kind === 'osv' ? (/\.json$/i.test(new URL(source).pathname) ? '.json' : '.zip') : kind === 'epss' ? '.csv.gz' : '.json';
+  const file = join(dir, `${kind}-${createHash('sha256').update(source).digest('hex').slice(0, 16)}${ext}`);
+  const part = `${file}.part`;
+  const now = Date.now();
+  try {
+    const res = await downloadToFile(source, part, {
+      validators: prevFile ? { ...(prev?.etag ? { etag: prev.etag } : {}), ...(prev?.last_modified ? { lastModified: prev.last_modified } : {}) } : {},
+      maxBytes: cfg.vulndb.maxDownloadBytes, timeoutMs: cfg.http.timeoutMs, bodyTimeoutMs: cfg.http.bodyTimeoutMs,
+      ...(opts.onProgress ? { onBytes: (got: number, total: number | undefined) => opts.onProgress!(source, got, total) } : {}),
+    });
+    if (res.status === 'unchanged') {
+      await database.client.execute({ sql: 'UPDATE vuln_feed SET checked_at = ?, last_error = NULL WHERE source = ?', args: [now, source] });
+      return { outcome: { source, kind, status: 'unchanged' }, file: prevFile! };
+    }
+    try { await accept(part); } catch (e: any) {
+      await rm(part, { force: true });
+      throw e instanceof CustomsError ? e : new CustomsError('corrupt', e.message);
+    }
+    await rename(part, file);
+    await database.client.execute({
+      sql: `INSERT INTO vuln_feed (source, kind, etag, last_modified, file, bytes, checked_at, changed_at, last_error) VALUES (?,?,?,?,?,?,?,?,NULL)
+            ON CONFLICT(source) DO UPDATE SET kind = excluded.kind, etag = excluded.etag, last_modified = excluded.last_modified, file = excluded.file,
+            bytes = excluded.bytes, checked_at = excluded.checked_at, changed_at = excluded.changed_at, last_error = NULL`,
+      args: [source, kind, res.etag ?? null, res.lastModified ?? null, file, res.bytes, now, now],
+    });
+    return { outcome: { source, kind, status: 'downloaded', bytes: res.bytes }, file };
+  } catch (e: any) {
+    const error = String(e.message ?? e).slice(0, 500);
+    await database.client.execute({
+      sql: `INSERT INTO vuln_feed (source, kind, checked_at, last_error) VALUES (?,?,?,?)
+            ON CONFLICT(source) DO UPDATE SET checked_at = excluded.checked_at, last_error = excluded.last_error`,
+      args: [source, kind, now, error],
+    });
+    log.warn({ source: safeUrl(source), error }, 'feed update failed');
+    return { outcome: { source, kind, status: 'failed', error, ...(prevFile ? { usedPrevious: true } : {}) }, ...(prevFile && kind === 'osv' ? { file: prevFile } : {}) };
+  }
+}
