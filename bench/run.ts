@@ -17,6 +17,7 @@ import { startRegistry } from '../test/helpers/registry.ts';
 import { takeInventory } from '../src/cli/inventory.ts';
 import { loadConfig } from '../src/config/load.ts';
 import { setLogLevel } from '../src/log.ts';
+import { benchBigBinary } from './big-binary.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const LAB = process.env.LAB ?? '/tmp/lab';
@@ -166,6 +167,9 @@ async function main(): Promise<void> {
       mbPerSecondUncompressed: +((bigBytes / 1048576) / big.seconds).toFixed(1),
     };
     console.log(JSON.stringify(results.bigLayer, null, 2));
+    // a 160 MB executable through the Go/Rust/Java sinks vs the same bytes not executable
+    results.bigBinary = await benchBigBinary(registry.host, CUSTOMS, join(work, 'data-bin'));
+    console.log(JSON.stringify(results.bigBinary, null, 2));
     mkdirSync(join(ROOT, 'bench/out'), { recursive: true });
     writeFileSync(join(ROOT, 'bench/out/results.json'), JSON.stringify(results, null, 2));
   } finally {

@@ -6,6 +6,9 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { goBinaryAnalyzer } from '../src/analyzers/go-binary.ts';
 import { packagePurl } from '../src/sbom/purl.ts';
+import { canonicalGo } from '../src/versions/go.ts';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
 import { BUILDINFO_MAGIC } from '../src/analyzers/go-buildinfo.ts';
 import type { EntryInfo } from '../src/types.ts';
 import { configSchema } from '../src/config/schema.ts';
@@ -31,14 +34,21 @@ async function viaSink(path: string, bytes: Buffer, chunk = 64 * 1024) {
 function groundTruth(text: string) {
   const lines = text.split('\n');
   const goVersion = lines[0]!.split(': ')[1]!.trim().split(' ')[0]!;
-  const out = [{ name: 'stdlib', version: 'v' + goVersion.slice(2) }];
+  // Go release tags as the Go vulnerability database spells them (canonicalGo is tested against x/vuln)
+  const out = [{ name: 'stdlib', version: canonicalGo(goVersion) }];
   for (let i = 1; i < lines.length; i++) {
     const f = lines[i]!.trim().split('\t');
     const next = lines[i + 1]?.trim().split('\t');
-    if (f[0] === 'mod') out.push({ name: f[1]!, version: f[2]! });
+    if (f[0] === 'mod') {
+      // "(devel)" built from a VCS checkout: the pseudo-version Go gives that commit (x/mod PseudoVersion)
+      const rev = /\tvcs\.revision=([0-9a-f]{12})/.exec(text)?.[1], time = /\tvcs\.time=(\S+)/.exec(text)?.[1];
+      const pseudo = rev && time ? `v0.0.0-${time.replace(/[-:TZ]/g, '').slice(0, 14)}-${rev}` : undefined;
+      out.push({ name: f[1]!, version: f[2] === '(devel)' && pseudo ? pseudo : f[2]! });
+    }
     if (f[0] === 'dep') {
-      // a replacement by a module names what was built; a local directory keeps the required module
-      const rep = next?.[0] === '=>' && !next[1]!.startsWith('.') ? { name: next[1]!, version: next[2]! } : undefined;
+      // a replacement by a module (it has a version) names what was built; a local directory keeps
+      // the required module
+      const rep = next?.[0] === '=>' && next[2] && next[2] !== '(devel)' ? { name: next[1]!, version: next[2]! } : undefined;
       out.push(rep ?? { name: f[1]!, version: f[2]! });
     }
   }
@@ -56,6 +66,24 @@ describe('go-binary analyzer', () => {
       expect(truth.map((p) => p.name)).toEqual(['stdlib', 'example.com/customs-fixture', 'example.com/greet', 'github.com/google/uuid', 'github.com/pkg/errors']);
     });
   }
+
+  it('reads every Go binary installed on this machine as go version -m does', async () => {
+    // Debian's docker-registry, skopeo, go and gofmt (GOPATH builds: no module lines) at least, and
+    // whatever else is installed (module builds with hundreds of deps, experiment suffixes)
+    const files: string[] = [];
+    for (const d of ['/usr/bin', '/usr/local/bin']) {
+      const out = execFileSync('go', ['version', d], { encoding: 'utf8', maxBuffer: 16 << 20 });
+      for (const m of out.matchAll(/^(\/\S+): go/gm)) if (statSync(m[1]!).size < 300 << 20) files.push(m[1]!);
+    }
+    expect(files).toEqual(expect.arrayContaining(['/usr/bin/docker-registry', '/usr/bin/skopeo', '/usr/bin/go']));
+    for (const file of files) {
+      const truth = groundTruth(execFileSync('go', ['version', '-m', file], { encoding: 'utf8', maxBuffer: 16 << 20 }));
+      const f = await viaSink(file, readFileSync(file));
+      expect({ file, pkgs: f?.packages?.map((p) => ({ name: p.name, version: p.version })) }).toEqual({ file, pkgs: truth });
+    }
+    // non-Go executables give nothing
+    for (const file of ['/usr/bin/bash', '/usr/bin/apt', '/usr/bin/python3']) expect(await viaSink(file, readFileSync(file))).toBeNull();
+  });
 
   it('strips experiment suffixes and maps the Go version like the Go vulnerability database', async () => {
     const text = readFileSync(join(dir, 'hello-exp.version-m'), 'utf8');

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import yazl from 'yazl';
-import { javaArchiveAnalyzer } from '../src/analyzers/java-archive.ts';
+import { javaArchiveAnalyzer, javaArchiveSink } from '../src/analyzers/java-archive.ts';
 import { walkArchive, DEFAULT_WALK_LIMITS } from '../src/analyzers/java/archive-walk.ts';
 import { configSchema } from '../src/config/schema.ts';
 import { analyzeLayer } from '../src/image/layer-walker.ts';
@@ -124,5 +124,48 @@ describe('java-archive analyzer', () => {
     const f = await viaSink('/outer.jar', outer);
     expect(f!.packages!.map((p) => p.name)).toEqual(['o:outer']);
     expect(f!.facts![0]!.detail).toMatch(/broken-1\.0\.jar: .*not a readable zip archive/);
+  });
+});
+
+describe('java-archive analyzer on archives too big to hold', () => {
+  /** Stream through the sink that reads local headers (the archive is one byte above the cap). */
+  async function streamed(path: string, bytes: Buffer, maxInMemory = bytes.length - 1, chunk = 65536) {
+    const sink = javaArchiveSink(path, bytes.length, maxInMemory);
+    for (let i = 0; i < bytes.length; i += chunk) if (sink.write(bytes.subarray(i, i + chunk)) === false) break;
+    return sink.end();
+  }
+  const names = (f: Awaited<ReturnType<typeof streamed>>) => f!.packages!.map((p) => `${p.name}@${p.version} ${p.foundIn}`).sort();
+
+  it('finds what the central-directory reader finds, in real jars and in jar-tool archives with data descriptors', async () => {
+    const archives: [string, Buffer][] = [
+      ...['guava-31.1-jre.jar', 'wagon-http-shaded-3.5.3.jar', 'guice-no-aop-4.2.3.jar', 'aopalliance-1.0.jar'].map((j) => [`/usr/share/java/${j}`, readFileSync(join(JAVA, j))] as [string, Buffer]),
+      ['/app/demo-0.0.1-SNAPSHOT.jar', readFileSync(fx.fatJar)], ['/srv/store.ear', readFileSync(fx.ear)],
+    ];
+    for (const [path, bytes] of archives) {
+      const inMemory = await viaSink(path, bytes);
+      for (const chunk of [65536, 1000, 7]) {
+        if (chunk === 7 && bytes.length > 1 << 20) continue;
+        expect({ path, chunk, got: names(await streamed(path, bytes, bytes.length - 1, chunk)) }).toEqual({ path, chunk, got: names(inMemory) });
+      }
+    }
+    // nested archives themselves above the cap are reported, not read
+    const f = await streamed('/app/demo-0.0.1-SNAPSHOT.jar', readFileSync(fx.fatJar), 100_000);
+    expect(f!.packages!.map((p) => p.name)).toEqual(['demo']);
+    expect(f!.facts!.map((x) => x.detail)).toEqual(expect.arrayContaining([expect.stringMatching(/wagon-http-shaded-3\.5\.3\.jar: \d+ bytes, not read/)]));
+  });
+
+  it('reports truncation and non-zip content clearly', async () => {
+    const bytes = readFileSync(fx.fatJar);
+    const cut = await streamed('/cut.jar', bytes.subarray(0, Math.floor(bytes.length / 2)));
+    expect(cut!.facts!.some((x) => /archive ends inside this entry/.test(x.detail!))).toBe(true);
+    await expect(streamed('/text-1.0.jar', Buffer.alloc(4096, 0x41))).rejects.toThrow(/not a zip archive/);
+    const many: Record<string, string> = {};
+    for (let i = 0; i < 300; i++) many[`c/${i}.class`] = 'x';
+    // a nested bomb (8 MB of zeros in a few kB): its declared size is above the cap, never inflated
+    const bomb = await zipOf({ 'lib/bomb-1.0.jar': Buffer.alloc(8 << 20), ...many });
+    expect(bomb.length).toBeLessThan(1 << 20);
+    const f = await streamed('/b-2.0.jar', bomb);
+    expect(f!.packages!.map((p) => p.name)).toEqual(['b']);
+    expect(f!.facts!.map((x) => x.detail)).toEqual(['/b-2.0.jar!/lib/bomb-1.0.jar: 8388608 bytes, not read']);
   });
 });

@@ -6,8 +6,8 @@ import yauzl from 'yauzl';
 import { CustomsError } from '../../errors.ts';
 
 export const ARCHIVE_EXT = /\.(jar|war|ear|par|jpi|hpi)$/i;
-const POM_PROPERTIES = /^META-INF\/maven\/[^/]+\/[^/]+\/pom\.properties$/;
-const MANIFEST = /^META-INF\/MANIFEST\.MF$/i;
+export const POM_PROPERTIES = /^META-INF\/maven\/[^/]+\/[^/]+\/pom\.properties$/;
+export const MANIFEST = /^META-INF\/MANIFEST\.MF$/i;
 
 export interface WalkLimits {
   /** nested archives deeper than this are not opened (the top archive is depth 0) */
