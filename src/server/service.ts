@@ -4,7 +4,6 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/schema.ts';
 import { openDatabase, type Database } from '../db/client.ts';
 import { CustomsError } from '../errors.ts';
-import { IntakeWriter } from '../jobs/intake.ts';
 import { JobStore } from '../jobs/job-store.ts';
 import { createJobRunner } from '../jobs/run-job.ts';
 import { WorkerPool } from '../jobs/worker.ts';
@@ -42,9 +41,7 @@ export async function startService(cfg: Config, opts: { snsFetch?: SnsOptions['f
     await enforce({ database, actions: cfg.policy.actions ? actions : { client: registryClient, dryRun: true } }, { registry: job.registry, repository: job.repository, digest, ...(job.tag ? { tag: job.tag } : {}) }, report, job.id);
   };
   const workers = new WorkerPool({ store: jobs, cfg: cfg.workers, run: createJobRunner({ cfg, database, store: jobs, onScanned }), metrics });
-  // Webhook rows are written by the intake thread: commits never stall the HTTP thread.
-  const intake = new IntakeWriter(database, cfg.workers.maxAttempts, { thread: true, ...(cfg.database.authToken ? { authToken: cfg.database.authToken } : {}) });
-  const app = createApp({ database, cfg, jobs, metrics, intake, registryClient, onQueued: () => workers.notify(), ...(opts.snsFetch ? { snsFetch: opts.snsFetch } : {}) });
+  const app = createApp({ database, cfg, jobs, metrics, registryClient, onQueued: () => workers.notify(), ...(opts.snsFetch ? { snsFetch: opts.snsFetch } : {}) });
   let server: Server;
   try {
     server = await new Promise<Server>((resolve, reject) => {
@@ -52,7 +49,6 @@ export async function startService(cfg: Config, opts: { snsFetch?: SnsOptions['f
       s.once('error', (e: any) => reject(new CustomsError('config', `cannot listen on ${cfg.server.host}:${cfg.server.port}: ${e.code ?? e.message}`)));
     });
   } catch (e) {
-    await intake.close();
     database.close();
     throw e;
   }

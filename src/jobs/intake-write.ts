@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import type { Client, InStatement } from '@libsql/client';
+import type { RegistryEvent } from '../webhooks/event.ts';
+import { dedupKey } from './job-store.ts';
+
+// The rows of a group of webhook deliveries, written in one transaction with multi-row statements:
+// one commit (fsync) and a handful of statements for many requests. Runs in the intake thread
+// (intake-thread.ts) or, without one, in the caller's thread.
+
+export interface EventOutcome {
+  /** queued: a new job; duplicate: the image already had one; deleted; ignored */
+  outcome: 'queued' | 'duplicate' | 'deleted' | 'ignored';
+  jobId?: string;
+}
+
+/** One delivery as plain data (it crosses to the intake thread). */
+export interface DeliveryRows { source: string; events: RegistryEvent[]; now: number }
+
+/** Rows per multi-row statement (SQLite's variable limit is 32766; jobs have 11 per row). */
+const CHUNK = 200;
+
+export async function writeDeliveries(client: Client, group: DeliveryRows[], maxAttempts: number): Promise<EventOutcome[][]> {
+  const pushes: { d: DeliveryRows; e: RegistryEvent; id: string; key: string | null }[] = [];
+  const deletes: { d: DeliveryRows; e: RegistryEvent }[] = [];
+  for (const d of group) {
+    for (const e of d.events) {
+      if (e.action === 'push') pushes.push({ d, e, id: randomUUID(), key: dedupKey(e) });
+      else if (e.action === 'delete') deletes.push({ d, e });
+    }
+  }
+  // One batch = one transaction executed without yielding: no lock is held across an await, so
+  // other connections (workers, other processes) never wait on this thread's event loop.
+  const statements: InStatement[] = [];
+  for (const c of chunks(pushes)) {
+    statements.push(multiRow(
+      `INSERT OR IGNORE INTO jobs (id, state, registry, repository, digest, tag, origin, dedup_key, attempts, max_attempts, next_run_at, created_at, updated_at) VALUES`,
+      `(?, 'queued', ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)`, '',
+      c.map((p) => [p.id, p.e.registry, p.e.repository, p.e.digest ?? null, p.e.tag ?? null, p.d.source, p.key, maxAttempts, p.d.now, p.d.now, p.d.now]),
+    ));
+  }
+  const seen = pushes.filter((p) => p.e.digest);
+  for (const c of chunks(seen)) {
+    statements.push(multiRow('INSERT INTO images (registry, repository, digest, media_type, first_seen_at, last_seen_at) VALUES', '(?, ?, ?, ?, ?, ?)',
+      ` ON CONFLICT (registry, repository, digest) DO UPDATE SET last_seen_at = excluded.last_seen_at, deleted_at = NULL,
+          media_type = COALESCE(excluded.media_type, images.media_type)`,
+      c.map((p) => [p.e.registry, p.e.repository, p.e.digest!, p.e.mediaType ?? null, p.d.now, p.d.now])));
+  }
+  for (const c of chunks(seen.filter((p) => p.e.tag))) {
+    statements.push(multiRow('INSERT INTO tags (registry, repository, tag, digest, updated_at) VALUES', '(?, ?, ?, ?, ?)',
+      ' ON CONFLICT (registry, repository, tag) DO UPDATE SET digest = excluded.digest, updated_at = excluded.updated_at, deleted_at = NULL',
+      c.map((p) => [p.e.registry, p.e.repository, p.e.tag!, p.e.digest!, p.d.now])));
+  }
+  for (const { d, e } of deletes) statements.push(...deleteStatements(e, d.now));
+  const cols = 'source, received_at, action, registry, repository, digest, tag, media_type, delivery_id, outcome, job_id';
+  // The job of a push: the one proposed here, or the image's existing one (same rule as below in JS).
+  const jobOf = `COALESCE((SELECT id FROM jobs WHERE dedup_key = ?), ?)`;
+  for (const c of chunks(pushes)) {
+    statements.push(multiRow(`INSERT INTO webhook_events (${cols}) VALUES`,
+      `(?, ?, ?, ?, ?, ?, ?, ?, ?, CASE WHEN ${jobOf} = ? THEN 'queued' ELSE 'duplicate' END, ${jobOf})`, '',
+      c.map(({ d, e, id, key }) => [d.source, d.now, e.action, e.registry, e.repository, e.digest ?? null, e.tag ?? null, e.mediaType ?? null, e.deliveryId ?? null, key, id, id, key, id])));
+  }
+  for (const c of chunks(deletes)) {
+    statements.push(multiRow(`INSERT INTO webhook_events (${cols}) VALUES`, `(?, ?, ?, ?, ?, ?, ?, ?, ?, 'deleted', NULL)`, '',
+      c.map(({ d, e }) => [d.source, d.now, e.action, e.registry, e.repository, e.digest ?? null, e.tag ?? null, e.mediaType ?? null, e.deliveryId ?? null])));
+  }
+  const keys = [...new Set(pushes.map((p) => p.key).filter((k): k is string => k !== null))];
+  const firstSelect = statements.length;
+  for (let i = 0; i < keys.length; i += 500) {
+    const part = keys.slice(i, i + 500);
+    statements.push({ sql: `SELECT id, dedup_key FROM jobs WHERE dedup_key IN (${part.map(() => '?').join(', ')})`, args: part });
+  }
+  const rs = await client.batch(statements, 'write');
+  const owner = new Map<string, string>();
+  for (const r of rs.slice(firstSelect)) for (const row of r.rows) owner.set(String(row.dedup_key), String(row.id));
+
+  const outcomes = new Map<RegistryEvent, EventOutcome>();
+  for (const p of pushes) {
+    const jobId = p.key ? owner.get(p.key) ?? p.id : p.id;
+    outcomes.set(p.e, { outcome: jobId === p.id ? 'queued' : 'duplicate', jobId });
+  }
+  for (const { e } of deletes) outcomes.set(e, { outcome: 'deleted' });
+  return group.map((d) => d.events.map((e) => outcomes.get(e) ?? { outcome: 'ignored' as const }));
+}
+
+function chunks<T>(list: T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += CHUNK) out.push(list.slice(i, i + CHUNK));
+  return out;
+}
+
+function multiRow(head: string, row: string, tail: string, rows: (string | number | null)[][]): InStatement {
+  return { sql: `${head} ${rows.map(() => row).join(', ')}${tail}`, args: rows.flat() };
+}
+
+/** A delete marks the image (by digest) or the tag deleted; nothing is removed. */
+function deleteStatements(e: RegistryEvent, now: number): InStatement[] {
+  const out: InStatement[] = [];
+  if (e.digest) {
+    out.push({ sql: 'UPDATE images SET deleted_at = ? WHERE registry = ? AND repository = ? AND digest = ?', args: [now, e.registry, e.repository, e.digest] });
+    out.push({ sql: 'UPDATE tags SET deleted_at = ? WHERE registry = ? AND repository = ? AND digest = ?', args: [now, e.registry, e.repository, e.digest] });
+  }
+  if (e.tag) out.push({ sql: 'UPDATE tags SET deleted_at = ? WHERE registry = ? AND repository = ? AND tag = ?', args: [now, e.registry, e.repository, e.tag] });
+  return out;
+}
