@@ -145,6 +145,14 @@ describe('rpm images through customs sbom', () => {
     expect(centos.packages.map((p: any) => `${p.layerIndex} ${p.foundIn}`)).toEqual(want.map(() => '0 /var/lib/rpm/Packages'));
   });
 
+  it('the inventory table shows [epoch:]version-release and the source rpm when it differs', async () => {
+    const r = await customs(['scan', `${reg.host}/rpm/ubi:v1`, '--format', 'inventory', '--no-cache']);
+    expect(r.code).toBe(0);
+    const layer = images.ubi!.layers[0]!.digest.slice(7, 19);
+    expect(r.stdout).toMatch(new RegExp(`rpm\\s+customs-hello\\s+2:1\\.2\\.3-4\\.el9\\s+x86_64\\s+0 ${layer}`));
+    expect(r.stdout).toMatch(/rpm\s+python3-customs\s+1\.0~rc1-1\.module\+el9\.2\.0\+1234\+abcdef12\s+noarch\s+customs-py 1\.0~rc1-1\.module/);
+  });
+
   it('a garbage database is a warning in the inventory, not a failure', async () => {
     const inv = await inventory('hostile');
     expect(inv.packages.filter((p: any) => p.type === 'rpm')).toEqual([]);

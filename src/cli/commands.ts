@@ -3,6 +3,7 @@ import type { Config } from '../config/schema.ts';
 import { CustomsError } from '../errors.ts';
 import { formatPlatform } from '../image/manifest.ts';
 import { toCycloneDx } from '../sbom/cyclonedx.ts';
+import { packageVersion } from '../sbom/rpm-purl.ts';
 import { toSpdx } from '../sbom/spdx.ts';
 import { VERSION } from '../version.ts';
 import { takeInventory, type InventoryRun } from './inventory.ts';
@@ -57,8 +58,10 @@ function inventoryTable(run: InventoryRun): string {
     parts.push(`${run.ref.original} ${formatPlatform(inv.platform)}\n  manifest ${inv.manifestDigest}\n  ${os}; ${inv.layers.length} layers (${cached} from cache); ${inv.packages.length} packages\n`);
     const layerNo = new Map(inv.layers.map((l, i) => [l.digest, i]));
     parts.push(renderTable(['TYPE', 'NAME', 'VERSION', 'ARCH', 'SOURCE', 'LAYER'], inv.packages.map((p) => [
-      p.type, p.name, p.version, p.arch ?? '',
-      p.sourceName && (p.sourceName !== p.name || (p.sourceVersion && p.sourceVersion !== p.version)) ? `${p.sourceName} ${p.sourceVersion ?? ''}`.trim() : '',
+      p.type, p.name, packageVersion(p), p.arch ?? '',
+      // an rpm's source version is the source rpm's version-release (no epoch)
+      p.sourceName && (p.sourceName !== p.name || (p.sourceVersion && p.sourceVersion !== (p.type === 'rpm' && p.release ? `${p.version}-${p.release}` : p.version)))
+        ? `${p.sourceName} ${p.sourceVersion ?? ''}`.trim() : '',
       p.layer ? `${layerNo.get(p.layer) ?? '?'} ${p.layer.slice(7, 19)}` : '',
     ])));
     for (const w of inv.warnings) parts.push(`warning: ${w}\n`);
