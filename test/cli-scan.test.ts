@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from '../src/registry/client.ts';
 import { pushImage } from './helpers/push.ts';
@@ -161,5 +162,23 @@ describe('customs scan', () => {
     const missing = await customs(['scan', ref, '--db', join(work, 'missing.db')]);
     expect(missing.code).toBe(4);
     expect(missing.stderr).toMatch(/no such database file/);
+  });
+
+  it('db import of EPSS (csv.gz) and KEV files: findings carry epss and kev', async () => {
+    const dir = mkdtempSync(join(work, 'enrich-'));
+    const epss = join(dir, 'epss_scores-2024-10-01.csv.gz');
+    writeFileSync(epss, gzipSync('#model_version:v2023.03.01,score_date:2024-10-01T00:00:00+0000\ncve,epss,percentile\nCVE-2023-2650,0.00461,0.75227\n'));
+    const kev = join(dir, 'known_exploited_vulnerabilities.json');
+    writeFileSync(kev, JSON.stringify({ catalogVersion: '2024.10.01', count: 1, vulnerabilities: [{ cveID: 'CVE-2023-2650', vendorProject: 'OpenSSL', product: 'OpenSSL', dateAdded: '2024-10-01', dueDate: '2024-10-22', knownRansomwareCampaignUse: 'Unknown' }] }));
+    const data2 = join(work, 'data-enrich');
+    const imp = await customs(['db', 'import', join(work, 'debian.json'), epss, kev], data2);
+    expect(imp.code).toBe(0);
+    expect(imp.stdout).toMatch(/EPSS: 1 CVEs \(2024-10-01T00:00:00\+0000\), 0 rows skipped/);
+    expect(imp.stdout).toMatch(/KEV: 1 CVEs/);
+    const j = json(await customs(['scan', ref, '--format', 'json'], data2));
+    const v = j.images[0].vulnerabilities.find((x: any) => x.id === 'CVE-2023-2650');
+    expect(v.epss).toMatchObject({ score: 0.00461, percentile: 0.75227 });
+    expect(v.kev).toMatchObject({ dateAdded: '2024-10-01', dueDate: '2024-10-22' });
+    expect(j.images[0].vulnerabilities.find((x: any) => x.id === 'CVE-2024-0002').kev).toBeUndefined();
   });
 });

@@ -200,3 +200,28 @@ describe('customs db update (command line)', () => {
     expect(bad.stderr).toMatch(/no OSV source is usable/);
   }, 60_000);
 });
+
+describe('EPSS and KEV files', () => {
+  it('bad files are refused with a reason and leave the previous table as it was', async () => {
+    const dataDir = mkdtempSync(join(work, 'g-'));
+    const cfg = config(dataDir, {});
+    const db = await openDatabase(cfg);
+    const { importEnrichment, parseEpss, parseKev } = await import('../src/vulndb/enrichment.ts');
+    const good = join(dataDir, 'epss_scores-2024-10-01.csv.gz');
+    writeFileSync(good, gzipSync(epssCsv));
+    expect(await importEnrichment(db, 'epss', good)).toMatchObject({ rows: 3, skipped: 1 });
+    const write = (name: string, data: Buffer | string) => { const p = join(dataDir, name); writeFileSync(p, data); return p; };
+    const cases: [string, 'epss' | 'kev', RegExp][] = [
+      [write('noheader.csv', 'CVE-2020-1,0.1,0.2\n'), 'epss', /expected the header/],
+      [write('cut.csv.gz', gzipSync(epssCsv).subarray(0, 40)), 'epss', /corrupt gzip/],
+      [write('empty.csv', '#model_version:v1,score_date:2024-10-01T00:00:00+0000\ncve,epss,percentile\nCVE-1,2,3\n'), 'epss', /no usable rows/],
+      [write('kev.json', '{"title":"x"}'), 'kev', /not a catalog/],
+      [write('deep-kev.json', '['.repeat(100) + ']'.repeat(100)), 'kev', /nested deeper/],
+    ];
+    for (const [file, kind, msg] of cases) expect((await caught(importEnrichment(db, kind, file))).message).toMatch(msg);
+    expect(Number((await db.client.execute('SELECT count(*) AS n FROM vuln_epss')).rows[0]!.n)).toBe(3);
+    expect(parseEpss('cve,epss,percentile\nCVE-2024-0001,0.5,0.9\n').rows).toEqual([{ cve: 'CVE-2024-0001', score: 0.5, percentile: 0.9 }]);
+    expect(parseKev(kevJson).rows.map((r) => r.cve)).toEqual(['CVE-2020-36567']);
+    db.close();
+  });
+});
