@@ -16,6 +16,9 @@ Usage:
   customs db import <path>...        import OSV zips / directories / JSON files (air-gapped), EPSS csv(.gz), KEV json
   customs db status                  sources, advisories per ecosystem, last update, database version
   customs eol update                 refresh end-of-life data (endoflife.date API) into <dataDir>/eol.json
+  customs policy apply -f FILE       store a policy (YAML/JSON) as a new version; list | show NAME [--revision N]
+  customs policy delete NAME         | test -f FILE (what would change) | vex -f FILE (import OpenVEX exceptions)
+  customs quarantine list            quarantined images; release DIGEST --reason TEXT [--repository REPO]
   customs version
 
 References:
@@ -28,6 +31,10 @@ Options:
   --fail-on SEV       scan: exit 1 when a finding (after filtering) is at or above SEV (unknown ranks below low)
   --db PATH|URL       scan: advisories from this database file or libsql URL; db: operate on it
   --output FILE       write to FILE instead of stdout
+  -f, --file FILE     policy: the policy or OpenVEX file (for policy commands -f means --file)
+  --reason TEXT       quarantine release, policy delete: why (recorded in the audit log)
+  --repository REPO   quarantine release: only in this repository
+  --revision N        policy show: that version of the policy
   --platform P        only this platform of a multi-arch image, os/arch[/variant]
   --no-cache          do not read or write the per-layer cache
   --config FILE       configuration file (YAML or JSON; also $CUSTOMS_CONFIG)
@@ -50,6 +57,7 @@ async function main(argv: string[]): Promise<number> {
         'no-cache': { type: 'boolean' }, config: { type: 'string', short: 'c' }, 'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' },
         severity: { type: 'string' }, 'ignore-unfixed': { type: 'boolean' }, 'fail-on': { type: 'string' }, db: { type: 'string' },
+        file: { type: 'string' }, reason: { type: 'string' }, repository: { type: 'string' }, revision: { type: 'string' },
       },
     });
   } catch (e: any) {
@@ -76,8 +84,22 @@ async function main(argv: string[]): Promise<number> {
     case 'sbom': await (await import('./cli/commands.ts')).sbomCommand(needRef(), cfg, flags); return 0;
     case 'db': return (await import('./cli/db.ts')).dbCommand(rest, cfg, flags);
     case 'eol': return (await import('./cli/eol.ts')).eolCommand(rest, cfg);
+    // kubectl-style: `policy apply -f FILE` (-f is --format elsewhere)
+    case 'policy': {
+      const takesFile = ['apply', 'test', 'vex'].includes(rest[0] ?? '');
+      return (await import('./cli/policy.ts')).policyCommand(rest, cfg, defined({
+        file: v.file ?? (takesFile ? v.format : undefined), format: takesFile && !v.file ? undefined : v.format,
+        reason: v.reason, revision: v.revision,
+      }));
+    }
+    case 'quarantine': return (await import('./cli/quarantine.ts')).quarantineCommand(rest, cfg, defined({ reason: v.reason, repository: v.repository, format: v.format }));
     default: throw new CustomsError('usage', `unknown command "${command}"\nrun "customs help" for usage`);
   }
+}
+
+/** the entries whose value is set (exactOptionalPropertyTypes: no explicit undefined) */
+function defined<T extends Record<string, string | undefined>>(o: T): { [K in keyof T]?: string } {
+  return Object.fromEntries(Object.entries(o).filter(([, x]) => x !== undefined)) as { [K in keyof T]?: string };
 }
 
 main(process.argv.slice(2)).then(

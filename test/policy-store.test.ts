@@ -120,7 +120,7 @@ describe('customs policy (command)', () => {
     writeFileSync(bad, doc('bad', 'x/**', '  rules:\n    - { type: kev, outcome: explode }\n'));
     expect((await caught(run(['apply'], { file: bad }))).message).toMatch(/spec\.rules\[0\]\.outcome/);
     expect((await caught(run(['frobnicate'])))).toMatchObject({ kind: 'usage' });
-    expect((await caught(run(['show', 'team'], { version: 'x' }))).message).toMatch(/--version must be a positive whole number/);
+    expect((await caught(run(['show', 'team'], { revision: 'x' }))).message).toMatch(/--revision must be a positive whole number/);
     expect((await run(['delete', 'team'], { reason: 'gone' })).text).toBe('policy team deleted (version 2 records the deletion)\n');
   });
 });

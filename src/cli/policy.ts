@@ -12,12 +12,13 @@ import type { Policy } from '../policy/schema.ts';
 import type { ScopedPolicy } from '../policy/scope.ts';
 import { governingPolicy, PolicyStore } from '../policy/store.ts';
 import { evaluateReport } from '../policy/verdicts.ts';
+import { importVex } from '../quarantine/enforce.ts';
 import type { ScanReport } from '../scan/types.ts';
 import { renderTable } from './table.ts';
 
-export interface PolicyFlags { file?: string; format?: string; version?: string; reason?: string; limit?: string }
+export interface PolicyFlags { file?: string; format?: string; revision?: string; reason?: string; limit?: string }
 
-const SUBCOMMANDS = 'apply -f FILE | list | show NAME [--version N] | delete NAME [--reason TEXT] | test -f FILE';
+const SUBCOMMANDS = 'apply -f FILE | list | show NAME [--revision N] | delete NAME [--reason TEXT] | test -f FILE | vex -f FILE';
 
 export async function policyCommand(args: string[], cfg: Config, flags: PolicyFlags, out: (s: string) => void = (s) => process.stdout.write(s)): Promise<number> {
   const [sub, ...rest] = args;
@@ -46,7 +47,7 @@ export async function policyCommand(args: string[], cfg: Config, flags: PolicyFl
       }
       case 'show': {
         const name = oneArg(sub, rest, 'NAME');
-        const version = flags.version === undefined ? undefined : positiveInt(flags.version, '--version');
+        const version = flags.revision === undefined ? undefined : positiveInt(flags.revision, '--revision');
         const stored = name === 'default' && version === undefined && !(await store.get('default'))
           ? { ...governingPolicy([], '', ''), createdAt: '', createdBy: 'built-in' }
           : await store.get(name, version);
@@ -71,6 +72,12 @@ export async function policyCommand(args: string[], cfg: Config, flags: PolicyFl
         if (changed.length) {
           out(renderTable(['IMAGE', 'NOW', 'WITH DRAFT', 'GOVERNED BY', 'REASONS'], changed.map((c) => [c.image, c.before, c.after, c.policyAfter, c.reasons.join('; ').slice(0, 200)])));
         }
+        return 0;
+      }
+      case 'vex': {
+        const { text } = readPolicyFile(flags.file, rest);
+        const r = await importVex(database, text, actor);
+        out(json ? JSON.stringify(r) + '\n' : `OpenVEX document ${r.docId} imported: ${r.exceptions} ${r.exceptions === 1 ? 'exception' : 'exceptions'}\n`);
         return 0;
       }
       default:
@@ -123,7 +130,7 @@ function summary(p: ScopedPolicy & { createdAt?: string; createdBy?: string }) {
 
 function readPolicyFile(flag: string | undefined, rest: string[]): { text: string; file: string } {
   if (rest.length > 0) throw new CustomsError('usage', `unexpected argument "${rest[0]}": give the policy file with -f FILE`);
-  if (!flag) throw new CustomsError('usage', 'give the policy file with -f FILE (YAML or JSON; - for standard input)');
+  if (!flag) throw new CustomsError('usage', 'give the file with -f FILE (- for standard input)');
   try {
     return { text: readFileSync(flag === '-' ? 0 : flag, 'utf8'), file: flag === '-' ? 'standard input' : flag };
   } catch (e: any) {
