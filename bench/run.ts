@@ -2,6 +2,7 @@
 //   1. customs sbom wall time vs. downloading + gunzipping the same layers (target ≤ 1.5×)
 //   2. second scan (every layer cached) vs. the first (target ≤ 5%)
 //   3. peak RSS scanning an image with one 2 GB layer (target ≤ 200 MB)
+//   4. secret scanning: inventory time with it vs without (target ≤ 1.25×), scanner MB/s
 // Needs the lab image (../shared/lab/registry-lab.sh images; LAB=/tmp/lab by default) and skopeo.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -17,6 +18,7 @@ import { startRegistry } from '../test/helpers/registry.ts';
 import { takeInventory } from '../src/cli/inventory.ts';
 import { loadConfig } from '../src/config/load.ts';
 import { setLogLevel } from '../src/log.ts';
+import { benchSecrets } from './secrets.ts';
 import { benchBigBinary } from './big-binary.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -151,6 +153,9 @@ async function main(): Promise<void> {
       inProcessCachedOverCold: +(med(inWarm) / med(inCold)).toFixed(3),
     };
     console.log(JSON.stringify(results.labImage, null, 2));
+    // 4. secret scanning overhead on the lab image (target ≤ 25%), and the scanner's MB/s
+    results.secrets = await benchSecrets(ref, work);
+    console.log(JSON.stringify(results.secrets, null, 2));
     }
 
     const bigBytes = Number(process.env.BENCH_BIG_BYTES ?? 2 * 1024 ** 3);

@@ -7,6 +7,10 @@ import { makeSecretsAnalyzer, skippedBySecretScan } from '../src/analyzers/secre
 import { compileScanner, fingerprintSecret, getDefaultScanner, isAllowedPath, maskSecret, scanText } from '../src/secrets/scan.ts';
 import { scanImageConfig } from '../src/secrets/config-scan.ts';
 import { configSchema } from '../src/config/schema.ts';
+import { configuredAnalyzers } from '../src/analyzers/configured.ts';
+import { analyzeLayer } from '../src/image/layer-walker.ts';
+import { digestOf } from '../src/util/digest.ts';
+import { chunked, gzip, makeTar } from './helpers/tar.ts';
 import { gcpServiceAccountJson, generateKeys, githubTokenChecksumOk, tokens } from './helpers/secret-fixtures.ts';
 
 const scanner = getDefaultScanner();
@@ -191,4 +195,21 @@ describe('hostile input stays bounded', () => {
     const deep = '/app' + '/d'.repeat(500) + '/.env';
     expect((await analyzeFile(a, deep, Buffer.from(secret)))?.secrets?.map((s) => s.rule)).toEqual(['github-token']);
   });
+
+  it('through the layer walker: a 50 MB single line, a long pathological line, deep paths, a binary', async () => {
+    const tok = tokens()['github-token'];
+    const layer = gzip(await makeTar([
+      { path: 'app/huge.log', content: Buffer.alloc(50 * 1024 * 1024, 0x61).fill(`x=${tok}`, 50 * 1024 * 1024 - 50) },
+      { path: 'app/line.txt', content: 'password='.repeat(200_000) + `\ntoken=${tok}\n` },
+      { path: 'app' + '/deep'.repeat(300) + '/.env', content: `GH=${tok}\n` },
+      { path: 'app/tool', content: Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), Buffer.from(`k=${tok}`)]), mode: 0o755 },
+    ]));
+    const desc = { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: digestOf(layer), size: layer.length };
+    const t0 = performance.now();
+    const r = await analyzeLayer(chunked(layer), desc, configuredAnalyzers(configSchema.parse({})).analyzers, configSchema.parse({}).limits);
+    expect(performance.now() - t0).toBeLessThan(10_000);
+    const found = Object.entries(r.files).filter(([, fs]) => fs.some((f) => f.secrets?.length)).map(([p]) => p.length > 40 ? p.slice(0, 10) + '…' + p.slice(-10) : p);
+    // the 50 MB file is over secrets.maxFileBytes and the binary stops at its first KB: not scanned
+    expect(found.sort()).toEqual(['/app/deep/…/deep/.env', '/app/line.txt']);
+  }, 60_000);
 });

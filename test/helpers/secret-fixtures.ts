@@ -95,6 +95,6 @@ export function tokens() {
     'sendgrid-api-key': `SG.${rand(B62 + '-_', 22)}.${rand(B62 + '-_', 43)}`,
     jwt: jwt(),
     'database-url-password': rand(B62, 6) + '#' + alnum(10),
-    'generic-password': alnum(8) + '!' + alnum(8),
+    'generic-password': alnum(12) + '!' + alnum(12), // 25 random characters: entropy well above 3.5
   };
 }
