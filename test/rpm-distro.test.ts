@@ -1,5 +1,11 @@
 // RPM distributions: purls as Trivy writes them, and OSV ecosystems for matching.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseRpmDb } from '../src/analyzers/rpm.ts';
+import { matchInventory } from '../src/vulndb/match.ts';
+import type { ImageInventory } from '../src/types.ts';
+import { freshStore } from './vulndb-helpers.ts';
 import { packagePurl } from '../src/sbom/purl.ts';
 import { rpmNamespace } from '../src/vulndb/os-ecosystems.ts';
 import { osEcosystems } from '../src/vulndb/match.ts';
@@ -42,6 +48,26 @@ describe('rpm distributions in OSV', () => {
   it('distributions without OSV data are recognised but not matched', () => {
     for (const id of ['amzn', 'fedora', 'ol', 'centos']) expect(osEcosystems(os(id, '2'))).toBeUndefined();
     expect(osEcosystems(os('mariner'))).toBeUndefined();
+  });
+
+  it('packages read from a real rpm database match an Azure Linux advisory through the store', async () => {
+    const { store, db, dataDir } = await freshStore();
+    // shaped like OSV's Azure Linux records (AZL-…): release-qualified ecosystem, ECOSYSTEM ranges
+    const azl = { id: 'AZL-99999', modified: '2026-01-01T00:00:00Z', aliases: ['CVE-2099-0001'], summary: 'customs-hello overflow',
+      affected: [{ package: { ecosystem: 'Azure Linux:3', name: 'customs-hello' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '2:1.2.3-5.azl3' }] }] }] };
+    const file = join(dataDir, 'azl.json');
+    writeFileSync(file, JSON.stringify([azl]));
+    await store.importFrom([file]);
+    const { packages } = parseRpmDb('/var/lib/rpm/rpmdb.sqlite', readFileSync(resolve(import.meta.dirname, 'fixtures/rpm/rpmdb.sqlite')));
+    const inv = (os: OsInfo): ImageInventory => ({
+      source: 'test', rootDigest: 'sha256:' + 'a'.repeat(64), manifestDigest: 'sha256:' + 'a'.repeat(64), platform: { os: 'linux', architecture: 'amd64' },
+      configDigest: 'sha256:' + 'b'.repeat(64), config: {}, layers: [], packages, warnings: [], os,
+    });
+    const hits = await matchInventory(store, inv(os('azurelinux', '3.0')));
+    expect(hits.map((h) => [h.id, h.package.name, h.matchedVersion, h.fixedVersion])).toEqual([['CVE-2099-0001', 'customs-hello', '2:1.2.3-4.el9', '2:1.2.3-5.azl3']]);
+    expect(await matchInventory(store, inv(os('azurelinux', '2.0')))).toEqual([]);
+    expect(await matchInventory(store, inv(os('amzn', '2023')))).toEqual([]);
+    db.close();
   });
 
   it('Azure Linux versions compare in rpm order (rpm 4.18 rpmvercmp)', () => {

@@ -1,7 +1,7 @@
 // Reads the header blobs of rpm's SQLite database (rpmdb.sqlite, rpm ≥ 4.16: table Packages(hnum,
 // blob)). SQLite needs a file: the bytes go to a private temp directory, are opened read-only with
 // Node's built-in SQLite (defensive mode, untrusted schema) and deleted afterwards.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -20,15 +20,20 @@ export function isSqlite(buf: Buffer): boolean {
 export function readSqliteValues(content: Buffer, maxValueBytes: number): DbValues {
   if (!isSqlite(content)) throw new SqliteDbError('not an SQLite database (bad magic)');
   // a WAL-mode file would want -wal/-shm files beside it; the copy says "rollback journal" instead
-  // (bytes 18-19 are the read/write format versions: 2 = WAL, 1 = legacy)
-  const copy = Buffer.from(content);
-  if (copy[18] === 2) copy[18] = 1;
-  if (copy[19] === 2) copy[19] = 1;
+  // (bytes 18-19 are the read/write format versions: 2 = WAL, 1 = legacy). Only the first page
+  // header is copied to change them: databases can be tens of megabytes.
+  const head = Buffer.from(content.subarray(0, 100));
+  if (head[18] === 2) head[18] = 1;
+  if (head[19] === 2) head[19] = 1;
   const dir = mkdtempSync(join(tmpdir(), 'customs-rpmdb-'));
   let db: DatabaseSync | undefined;
   try {
     const file = join(dir, 'rpmdb.sqlite');
-    writeFileSync(file, copy, { mode: 0o600 });
+    const fd = openSync(file, 'wx', 0o600);
+    try {
+      writeAll(fd, head);
+      writeAll(fd, content.subarray(100));
+    } finally { closeSync(fd); }
     db = new DatabaseSync(file, { readOnly: true, defensive: true, allowExtension: false });
     db.exec('PRAGMA trusted_schema = OFF; PRAGMA cell_size_check = ON; PRAGMA mmap_size = 0');
     // a view named Packages could compute forever; only a real table is read
@@ -52,5 +57,13 @@ export function readSqliteValues(content: Buffer, maxValueBytes: number): DbValu
   } finally {
     try { db?.close(); } catch { /* already closed */ }
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function writeAll(fd: number, buf: Buffer): void {
+  for (let off = 0; off < buf.length;) {
+    const n = writeSync(fd, buf, off, buf.length - off);
+    if (n <= 0) throw new SqliteDbError('cannot write the temporary copy');
+    off += n;
   }
 }
