@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { npmAnalyzer, parseNpmPackageJson } from '../src/analyzers/npm.ts';
-import { inventoryLayers, treeEntries } from './helpers/layers.ts';
+import { inventoryLayers, LIMITS, treeEntries } from './helpers/layers.ts';
 import { npmLsPackages, npmProject } from './helpers/npm-tree.ts';
 import { caught } from './helpers/util.ts';
 
@@ -52,6 +52,13 @@ describe('npm analyzer on a real npm install', () => {
 });
 
 describe('npm analyzer on hostile package.json', () => {
+  it('a package.json above maxFileBytes is skipped with a warning', async () => {
+    const big = JSON.stringify({ name: 'big', version: '1.0.0', description: 'x'.repeat(200_000) });
+    const { merged, results } = await inventoryLayers([[{ path: 'app/node_modules/big/package.json', content: big }]], [npmAnalyzer], { ...LIMITS, maxFileBytes: 100_000 });
+    expect(merged.packages).toEqual([]);
+    expect(results[0]!.warnings.join('\n')).toMatch(/node_modules\/big\/package.json is \d+ bytes, above maxFileBytes 100000/);
+  });
+
   it('malformed, deep, wrong-typed and nameless files give warnings or nothing, never a crash', async () => {
     const deep = '{"a":' + '['.repeat(5000) + ']'.repeat(5000) + '}';
     const { merged, results } = await inventoryLayers([[

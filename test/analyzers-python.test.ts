@@ -1,5 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dpkgFilesAnalyzer, ownedLanguageFiles } from '../src/analyzers/dpkg-files.ts';
 import { parsePythonMetadata, pythonAnalyzer } from '../src/analyzers/python.ts';
@@ -82,6 +84,17 @@ describe('python metadata parsing', () => {
     ]], [pythonAnalyzer]);
     expect(merged.packages.map((p) => `${p.name}@${p.version}`)).toEqual(['distutils-style@0.1', 'wide@1.0']);
     expect(results[0]!.warnings.join('\n')).toMatch(/bad-1.0.egg: not a readable egg/);
+  });
+
+  it('an egg whose PKG-INFO inflates past its cap is refused with a warning (zip made by python3 zipfile)', async () => {
+    const py = 'import zipfile, sys\nwith zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z: z.writestr("EGG-INFO/PKG-INFO", "Name: bomb\\nVersion: 1\\n" + "A" * (8 << 20))';
+    const file = join(mkdtempSync(join(tmpdir(), 'customs-egg-')), 'bomb-1-py3.egg');
+    execFileSync('python3', ['-c', py, file]);
+    const bytes = readFileSync(file);
+    expect(bytes.length).toBeLessThan(64 * 1024);
+    const { merged, results } = await inventoryLayers([[{ path: 'site/bomb-1-py3.egg', content: bytes }]], [pythonAnalyzer]);
+    expect(merged.packages).toEqual([]);
+    expect(results[0]!.warnings.join('\n')).toMatch(/bomb-1-py3.egg: EGG-INFO\/PKG-INFO of 8388\d+ bytes is over 1048576/);
   });
 
   it('dpkg lists are reduced to language metadata paths', () => {

@@ -1,12 +1,13 @@
 // End to end: an image holding real language metadata (Debian's python3-requests with its dpkg list,
 // a real npm install, pip-installed wheels, Ruby's gemspecs, a composer install) pushed to a real
 // registry and inventoried through the command line.
-import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from '../src/registry/client.ts';
+import { customsCli } from './helpers/cli.ts';
 import { treeEntries } from './helpers/layers.ts';
 import { npmLsPackages, npmProject } from './helpers/npm-tree.ts';
 import { pushImage, type PushedImage } from './helpers/push.ts';
@@ -15,15 +16,7 @@ import { gzip, makeTar } from './helpers/tar.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const work = mkdtempSync(join(tmpdir(), 'customs-cli-lang-'));
-const cfgFile = join(work, 'customs.yaml');
-writeFileSync(cfgFile, 'http:\n  retries: 1\n  backoffMs: 10\n  maxBackoffMs: 50\n  timeoutMs: 3000\n');
-
-function customs(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((res) => {
-    execFile(join(ROOT, 'bin/customs'), args, { env: { ...process.env, CUSTOMS_DATA: join(work, 'data'), CUSTOMS_CONFIG: cfgFile, CUSTOMS_LOG_LEVEL: 'warn' }, maxBuffer: 64 << 20 },
-      (err, stdout, stderr) => res({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }));
-  });
-}
+const customs = customsCli(work);
 
 const DEB_SITE = '/usr/lib/python3/dist-packages';
 const REQUESTS_DEB = readdirSync(DEB_SITE).find((n) => /^requests-.*\.egg-info$/.test(n))!;

@@ -16,6 +16,7 @@ describe('language metadata paths', () => {
     expect(isNpmPackageJson('/node_modules/package.json')).toBe(false);
     expect(isNpmLockfile('/app/node_modules/.package-lock.json')).toBe(true);
     expect(isNpmLockfile('/app/package-lock.json')).toBe(true);
+    expect(isNpmLockfile('/app/node_modules/x/package-lock.json')).toBe(false);
   });
 
   it('python, ruby, composer, dotnet, java', () => {

@@ -1,12 +1,9 @@
 // PHP packages installed by Composer: vendor/composer/installed.json, in Composer 1's form (an array
 // of packages) and Composer 2's ({"packages": [...]}). Versions are kept as written ("v1.4.0").
-import type { Analyzer, AnalyzerFinding } from './analyzer.ts';
-import type { PackageRecord } from '../types.ts';
+import { packageFileAnalyzer, type FoundPackage as Pkg } from './package-file-analyzer.ts';
 import { parseUntrustedJson } from '../util/json.ts';
 import { isComposerInstalledPath } from './language-paths.ts';
 import { licenseText, metadataText, stringField } from './metadata-fields.ts';
-
-type Pkg = Omit<PackageRecord, 'layer' | 'layerIndex'>;
 
 const MAX_PACKAGES = 100_000;
 // Composer package names: vendor/name, lower-case by convention (composer validates this pattern)
@@ -31,14 +28,4 @@ export function parseComposerInstalled(path: string, content: Buffer | string): 
   return out;
 }
 
-export const composerAnalyzer: Analyzer = {
-  name: 'composer',
-  version: 1,
-  wants(path: string): boolean {
-    return isComposerInstalledPath(path);
-  },
-  analyze(path: string, content: Buffer): AnalyzerFinding | null {
-    const packages = parseComposerInstalled(path, content);
-    return packages.length ? { packages } : null;
-  },
-};
+export const composerAnalyzer = packageFileAnalyzer('composer', 1, isComposerInstalledPath, parseComposerInstalled);

@@ -1,13 +1,10 @@
 // .NET dependencies: `<app>.deps.json`, written by the SDK next to an application. Its `libraries`
 // map is keyed "Name/Version"; only entries of type "package" (NuGet packages) are reported —
 // "project" is the application itself and "reference" an assembly without a package.
-import type { Analyzer, AnalyzerFinding } from './analyzer.ts';
-import type { PackageRecord } from '../types.ts';
+import { packageFileAnalyzer, type FoundPackage as Pkg } from './package-file-analyzer.ts';
 import { parseUntrustedJson } from '../util/json.ts';
 import { isDotnetDepsPath } from './language-paths.ts';
 import { metadataText, stringField } from './metadata-fields.ts';
-
-type Pkg = Omit<PackageRecord, 'layer' | 'layerIndex'>;
 
 const MAX_LIBRARIES = 100_000;
 
@@ -28,14 +25,4 @@ export function parseDepsJson(path: string, content: Buffer | string): Pkg[] {
   return out;
 }
 
-export const dotnetAnalyzer: Analyzer = {
-  name: 'dotnet',
-  version: 1,
-  wants(path: string): boolean {
-    return isDotnetDepsPath(path);
-  },
-  analyze(path: string, content: Buffer): AnalyzerFinding | null {
-    const packages = parseDepsJson(path, content);
-    return packages.length ? { packages } : null;
-  },
-};
+export const dotnetAnalyzer = packageFileAnalyzer('dotnet', 1, isDotnetDepsPath, parseDepsJson);

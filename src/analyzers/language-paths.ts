@@ -34,9 +34,11 @@ function isNpmName(s: string): boolean {
   return s.length > 0 && !s.startsWith('.') && !s.startsWith('@') && s !== 'node_modules';
 }
 
-/** npm's hidden lockfile (npm ≥ 7) or a project lockfile: recorded as a fact about the install. */
+/** npm's hidden lockfile (npm ≥ 7) or a project's lockfile: recorded as a fact about the install.
+ *  A package-lock.json shipped inside an installed package (below node_modules) is not the image's. */
 export function isNpmLockfile(path: string): boolean {
-  return path.endsWith('/node_modules/.package-lock.json') || basename(path) === 'package-lock.json';
+  if (path.endsWith('/node_modules/.package-lock.json')) return true;
+  return basename(path) === 'package-lock.json' && !path.includes('/node_modules/');
 }
 
 /** Python distribution metadata: `x.dist-info/METADATA`, `x.egg-info/PKG-INFO`, a `x.egg-info`

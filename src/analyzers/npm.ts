@@ -1,13 +1,10 @@
 // npm packages installed in node_modules (project-local and global, nested and scoped): one package
 // per package root's package.json. Lockfiles are noted as facts (no content read).
-import type { Analyzer, AnalyzerFinding } from './analyzer.ts';
-import type { PackageRecord } from '../types.ts';
+import { packageFileAnalyzer, type FoundPackage as Pkg } from './package-file-analyzer.ts';
 import { parseUntrustedJson } from '../util/json.ts';
 import { isNpmLockfile, isNpmPackageJson } from './language-paths.ts';
 import { basename } from '../image/paths.ts';
 import { licenseText, metadataText, stringField } from './metadata-fields.ts';
-
-type Pkg = Omit<PackageRecord, 'layer' | 'layerIndex'>;
 
 /** package.json of an installed package → its record, or null when it has no usable name + version. */
 export function parseNpmPackageJson(path: string, content: Buffer | string): Pkg | null {
@@ -24,19 +21,10 @@ export function parseNpmPackageJson(path: string, content: Buffer | string): Pkg
   return pkg;
 }
 
-export const npmAnalyzer: Analyzer = {
-  name: 'npm',
-  version: 1,
-  wants(path: string): boolean {
-    return isNpmPackageJson(path);
-  },
-  analyze(path: string, content: Buffer): AnalyzerFinding | null {
-    const pkg = parseNpmPackageJson(path, content);
-    return pkg ? { packages: [pkg] } : null;
-  },
+export const npmAnalyzer = packageFileAnalyzer('npm', 1, isNpmPackageJson, parseNpmPackageJson, {
   inspect(entry) {
     if (entry.type !== 'file' || !isNpmLockfile(entry.path)) return null;
     const hidden = basename(entry.path) === '.package-lock.json';
     return { facts: [{ id: 'npm-lockfile', detail: hidden ? 'hidden lockfile (node_modules/.package-lock.json)' : 'package-lock.json' }] };
   },
-};
+});

@@ -2,13 +2,10 @@
 // distutils `*.egg-info` file), unzipped `*.egg/EGG-INFO/PKG-INFO` and zipped `*.egg` files. The
 // name is kept as written; purls normalise it (PEP 503, src/sbom/purl.ts).
 import yauzl from 'yauzl';
-import type { Analyzer, AnalyzerFinding } from './analyzer.ts';
-import type { PackageRecord } from '../types.ts';
+import { packageFileAnalyzer, type FoundPackage as Pkg } from './package-file-analyzer.ts';
 import { CustomsError } from '../errors.ts';
 import { isPythonMetadataPath } from './language-paths.ts';
 import { metadataText, stringField } from './metadata-fields.ts';
-
-type Pkg = Omit<PackageRecord, 'layer' | 'layerIndex'>;
 
 const MAX_PKG_INFO = 1024 * 1024;     // PKG-INFO inside an egg: headers plus a long description at most
 const MAX_EGG_ENTRIES = 100_000;      // central directory entries looked at before giving up
@@ -100,20 +97,13 @@ export async function eggPkgInfo(path: string, zipBytes: Buffer): Promise<Buffer
   }
 }
 
-export const pythonAnalyzer: Analyzer = {
-  name: 'python',
-  version: 1,
-  wants(path: string): boolean {
-    return isPythonMetadataPath(path);
-  },
-  async analyze(path: string, content: Buffer): Promise<AnalyzerFinding | null> {
-    let meta: Buffer | null = content;
-    if (path.endsWith('.egg')) {
-      // a zipped egg starts with a local file header "PK\x03\x04"
-      if (content.length < 4 || content.readUInt32LE(0) !== 0x04034b50) return null;
-      meta = await eggPkgInfo(path, content);
-    }
-    const pkg = meta && parsePythonMetadata(path, meta);
-    return pkg ? { packages: [pkg] } : null;
-  },
-};
+/** A metadata file, or a zipped egg whose EGG-INFO/PKG-INFO is read. */
+async function parsePythonFile(path: string, content: Buffer): Promise<Pkg | null> {
+  if (!path.endsWith('.egg')) return parsePythonMetadata(path, content);
+  // a zipped egg starts with a local file header "PK\x03\x04" (an unzipped one is a directory)
+  if (content.length < 4 || content.readUInt32LE(0) !== 0x04034b50) return null;
+  const meta = await eggPkgInfo(path, content);
+  return meta && parsePythonMetadata(path, meta);
+}
+
+export const pythonAnalyzer = packageFileAnalyzer('python', 1, isPythonMetadataPath, parsePythonFile);

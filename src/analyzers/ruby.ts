@@ -1,12 +1,9 @@
 // Installed gems: the spec files RubyGems writes under `specifications/` (and `specifications/default/`
 // for gems bundled with Ruby). They are Ruby code; they are read with patterns for the few forms
 // RubyGems (Gem::Specification#to_ruby) and older generators write — never evaluated.
-import type { Analyzer, AnalyzerFinding } from './analyzer.ts';
-import type { PackageRecord } from '../types.ts';
+import { packageFileAnalyzer, type FoundPackage as Pkg } from './package-file-analyzer.ts';
 import { isGemspecPath } from './language-paths.ts';
 import { joinLicenses, metadataText, stringField } from './metadata-fields.ts';
-
-type Pkg = Omit<PackageRecord, 'layer' | 'layerIndex'>;
 
 // a Ruby string literal as to_ruby writes it: "x" / 'x' / %q{x} / %q<x> / %q(x), maybe .freeze
 const STR = String.raw`(?:"([^"\\\n]*)"|'([^'\\\n]*)'|%q\{([^}\n]*)\}|%q<([^>\n]*)>|%q\(([^)\n]*)\))(?:\.freeze)?`;
@@ -37,14 +34,4 @@ export function parseGemspec(path: string, content: Buffer | string): Pkg | null
   return pkg;
 }
 
-export const rubyAnalyzer: Analyzer = {
-  name: 'ruby',
-  version: 1,
-  wants(path: string): boolean {
-    return isGemspecPath(path);
-  },
-  analyze(path: string, content: Buffer): AnalyzerFinding | null {
-    const pkg = parseGemspec(path, content);
-    return pkg ? { packages: [pkg] } : null;
-  },
-};
+export const rubyAnalyzer = packageFileAnalyzer('ruby', 1, isGemspecPath, parseGemspec);
