@@ -35,6 +35,20 @@ export async function openDatabase(cfg: Config): Promise<Database> {
   }
 }
 
+/**
+ * A second connection for derived data (verdicts recomputed by re-evaluation): on an embedded file
+ * it commits with synchronous=NORMAL, durable against a process crash and only at risk on power
+ * loss — where the data can be recomputed anyway — instead of an fsync per commit. A libsql server
+ * decides durability itself: there the same database is returned, and close() does nothing.
+ */
+export async function openDerivedWriter(database: Database): Promise<Database> {
+  if (!database.url.startsWith('file:')) return { ...database, close: () => {} };
+  const client = createClient({ url: database.url });
+  await client.execute('PRAGMA busy_timeout=10000');
+  await client.execute('PRAGMA synchronous=NORMAL');
+  return { db: drizzle(client, { schema }), client, url: database.url, close: () => client.close() };
+}
+
 /** Database URLs may carry credentials (authToken query, user:pass@); keep them out of logs. */
 export function redactUrl(url: string): string {
   return url.replace(/\/\/[^@/]*@/, '//[redacted]@').replace(/([?&](authToken|token)=)[^&]*/gi, '$1[redacted]');

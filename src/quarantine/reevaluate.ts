@@ -2,7 +2,7 @@
 // image is judged again from its stored inventory (re-matched against the new database), without
 // pulling a layer; images whose verdict changes are acted on like a fresh push.
 import { eq, isNull, max } from 'drizzle-orm';
-import type { Database } from '../db/client.ts';
+import { openDerivedWriter, type Database } from '../db/client.ts';
 import { images, policyVersions, scans } from '../db/schema.ts';
 import { log } from '../log.ts';
 import { PolicyStore } from '../policy/store.ts';
@@ -28,10 +28,13 @@ export async function reevaluateAll(deps: { database: Database; actions: ActionC
   const policies = await new PolicyStore(deps.database).current();
   const exceptions = await vexExceptions(deps.database);
   const dbVersion = opts.rematch ? await currentDbVersion(deps.store) : undefined;
+  // verdicts are derived data: written on a relaxed-sync connection (no fsync per image)
+  const writer = await openDerivedWriter(deps.database);
   const rows = await db.select({ registry: images.registry, repository: images.repository, digest: images.digest, scanId: images.lastScanId, report: scans.report, scanDb: scans.dbVersion })
     .from(images).innerJoin(scans, eq(scans.id, images.lastScanId))
     .where(isNull(images.deletedAt)).limit(opts.limit ?? 1_000_000);
   const summary: ReevaluationSummary = { images: 0, rematched: 0, changed: 0, quarantined: 0, failed: 0, ms: 0 };
+  try {
   for (const r of rows) {
     summary.images++;
     try {
@@ -39,15 +42,18 @@ export async function reevaluateAll(deps: { database: Database; actions: ActionC
       if (opts.rematch && dbVersion && r.scanDb !== dbVersion.version) {
         report = await rematchReport(report, deps.store);
         summary.rematched++;
-        await db.update(scans).set({ report: JSON.stringify(report), dbVersion: report.dbVersion?.version ?? null, findings: report.platforms.reduce((n, p) => n + p.findings.length, 0) }).where(eq(scans.id, r.scanId!));
+        await writer.db.update(scans).set({ report: JSON.stringify(report), dbVersion: report.dbVersion?.version ?? null, findings: report.platforms.reduce((n, p) => n + p.findings.length, 0) }).where(eq(scans.id, r.scanId!));
       }
-      const res = await enforce({ database: deps.database, actions: deps.actions, exceptions, policies }, { registry: r.registry, repository: r.repository, digest: r.digest }, report, r.scanId);
+      const res = await enforce({ database: writer, actions: deps.actions, exceptions, policies }, { registry: r.registry, repository: r.repository, digest: r.digest }, report, r.scanId);
       if (res.change.before?.verdict !== res.change.after.verdict) summary.changed++;
       if (res.change.quarantinedNow) summary.quarantined++;
     } catch (e) {
       summary.failed++;
       log.warn({ image: `${r.registry}/${r.repository}@${r.digest}`, err: (e as Error)?.message }, 're-evaluation failed for an image');
     }
+  }
+  } finally {
+    writer.close();
   }
   summary.ms = Math.round(performance.now() - t0);
   log.info(summary, 're-evaluation done');

@@ -1,0 +1,75 @@
+// Pull gate cost: blob throughput through the gate vs straight from the registry, and manifest
+// latency (p50/p99) through the gate vs direct — both measured in the same run, alternated.
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { gateSchema } from '../src/config/gate-schema.ts';
+import { loadConfig } from '../src/config/load.ts';
+import { openDatabase } from '../src/db/client.ts';
+import { startGate } from '../src/gate/server.ts';
+import { DEFAULT_POLICY } from '../src/policy/default.ts';
+import { recordVerdict } from '../src/quarantine/verdict-store.ts';
+import { RegistryClient } from '../src/registry/client.ts';
+import { pushImage } from '../test/helpers/push.ts';
+
+const BLOB_MB = 256;
+const MANIFEST_REQUESTS = 2000;
+
+async function drain(url: string, headers: Record<string, string> = {}): Promise<number> {
+  const res = await request(url, { headers });
+  let n = 0;
+  for await (const c of res.body) n += (c as Buffer).length;
+  if (res.statusCode !== 200) throw new Error(`${url}: ${res.statusCode}`);
+  return n;
+}
+
+function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+}
+
+export async function benchGate(registryHost: string, work: string) {
+  const cfg = loadConfig({ env: { CUSTOMS_DATA: join(work, 'gate-bench') } });
+  const database = await openDatabase(cfg);
+  const client = new RegistryClient(cfg);
+  const gate = await startGate(gateSchema.parse({ enabled: true, port: 0, upstream: `http://${registryHost}` }), database);
+  try {
+    const blob = randomBytes(BLOB_MB * 1024 * 1024); // incompressible, stored as-is
+    const img = await pushImage(client, registryHost, 'bench/gate', 'v1', { layers: [{ data: blob, mediaType: 'application/vnd.oci.image.layer.v1.tar' }], config: { architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } } });
+    // a stored passing verdict: the gate's normal path is one primary-key lookup
+    await recordVerdict(database, { registry: registryHost, repository: 'bench/gate', digest: img.manifestDigest },
+      { verdict: 'pass', policy: { name: 'default', version: 0, mode: 'enforce' }, dbVersion: null, platforms: [] }, DEFAULT_POLICY, null);
+    const g = `127.0.0.1:${gate.address().port}`;
+    const blobPath = `/v2/bench/gate/blobs/${img.layers[0]!.digest}`;
+
+    const direct: number[] = [], gated: number[] = [];
+    await drain(`http://${registryHost}${blobPath}`); // page cache warm-up
+    for (let i = 0; i < 3; i++) {
+      let t = performance.now(); await drain(`http://${registryHost}${blobPath}`); direct.push((performance.now() - t) / 1000);
+      t = performance.now(); await drain(`http://${g}${blobPath}`); gated.push((performance.now() - t) / 1000);
+    }
+    const med = (a: number[]) => pct(a, 50);
+    const accept = { accept: img.manifestMediaType };
+    const lat = { direct: [] as number[], gate: [] as number[] };
+    for (let i = 0; i < MANIFEST_REQUESTS; i++) {
+      let t = performance.now(); await drain(`http://${registryHost}/v2/bench/gate/manifests/v1`, accept); lat.direct.push(performance.now() - t);
+      t = performance.now(); await drain(`http://${g}/v2/bench/gate/manifests/v1`, accept); lat.gate.push(performance.now() - t);
+    }
+    const out = {
+      blobMiB: BLOB_MB,
+      directMiBps: +(BLOB_MB / med(direct)).toFixed(0),
+      gateMiBps: +(BLOB_MB / med(gated)).toFixed(0),
+      throughputRatio: +(med(direct) / med(gated)).toFixed(3),
+      manifestRequests: MANIFEST_REQUESTS,
+      directP50Ms: +pct(lat.direct, 50).toFixed(2), directP99Ms: +pct(lat.direct, 99).toFixed(2),
+      gateP50Ms: +pct(lat.gate, 50).toFixed(2), gateP99Ms: +pct(lat.gate, 99).toFixed(2),
+      addedP99Ms: +(pct(lat.gate, 99) - pct(lat.direct, 99)).toFixed(2),
+      targets: 'throughputRatio >= 0.90, addedP99Ms <= 10',
+    };
+    return out;
+  } finally {
+    await gate.close();
+    await client.close();
+    database.close();
+  }
+}
