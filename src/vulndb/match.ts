@@ -102,10 +102,12 @@ export function affectedEntryCovers(aff: OsvAffected, ecosystem: string, version
 
 const idClass = (id: string) => id.startsWith('CVE-') ? 0 : id.startsWith('GHSA-') ? 1 : 2;
 /** Primary-id order: CVE ids first (oldest year, then lowest number), then GHSA, then any other id; ties by natural order. */
+// one collator: localeCompare with options builds one per call, which dominated matching time
+const natural = new Intl.Collator('en', { numeric: true });
 export function compareIds(a: string, b: string): number {
   const d = idClass(a) - idClass(b);
   if (d) return d;
-  return a.localeCompare(b, 'en', { numeric: true });
+  return natural.compare(a, b);
 }
 
 /**
@@ -270,7 +272,8 @@ export async function matchInventory(store: VulnStore, inv: ImageInventory): Pro
     }
   });
   await enrichFindings(store.database, findings);
-  return findings.sort((a, b) => a.package.name.localeCompare(b.package.name) || a.package.version.localeCompare(b.package.version) || compareIds(a.id, b.id));
+  const byCode = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+  return findings.sort((a, b) => byCode(a.package.name, b.package.name) || byCode(a.package.version, b.package.version) || compareIds(a.id, b.id));
 }
 
 function toFinding(p: PackageRecord, name: string, version: string, m: PackageMatch): Finding {

@@ -176,7 +176,7 @@ export class VulnStore {
     for (const a of advs) {
       const severity: Severity = severityOf(a, a.affected?.[0]);
       advRows.push([importId, a.id, JSON.stringify(a.aliases ?? []), JSON.stringify(a.upstream ?? []), a.summary ?? null,
-        JSON.stringify(severity), a.modified, a.published ?? null, JSON.stringify(a.affected ?? [])]);
+        JSON.stringify(severity), a.modified, a.published ?? null, JSON.stringify((a.affected ?? []).map(slimAffected))]);
       const keys = new Set<string>();
       for (const af of a.affected ?? []) {
         if (!af.package) continue;
@@ -353,6 +353,23 @@ function rowToAdvisory(row: Record<string, unknown>): StoredAdvisory {
     ...(row.published != null ? { published: String(row.published) } : {}),
     affected: JSON.parse(String(row.affected)),
   };
+}
+
+/**
+ * The part of an affected entry matching and reports read. Vendor bags keep their scalar fields
+ * (urgency, severity, status…) and drop nested data such as Go's per-symbol `imports`, which made
+ * rows several times larger and lookups slower without being used.
+ */
+function slimAffected(af: NonNullable<OsvAdvisory['affected']>[number]) {
+  const scalars = (bag: Record<string, unknown> | undefined) => {
+    if (!bag) return undefined;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(bag)) if (v === null || typeof v !== 'object') out[k] = v;
+    return Object.keys(out).length ? out : undefined;
+  };
+  const { ecosystem_specific: es, database_specific: ds, ...rest } = af;
+  const e = scalars(es), d = scalars(ds);
+  return { ...rest, ...(e ? { ecosystem_specific: e } : {}), ...(d ? { database_specific: d } : {}) };
 }
 
 function pushMultiRow(stmts: InStatement[], prefix: string, rows: (string | number | null)[][], per: number) {
