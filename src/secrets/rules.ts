@@ -154,9 +154,10 @@ export const DEFAULT_RULES: SecretRule[] = [
   {
     id: 'generic-password', title: 'Password or secret assignment', severity: 'medium',
     keywords: ['pass', 'pwd', 'secret', 'token', 'api_key', 'apikey', 'api-key'],
-    regex: `(?:password|passwd|pwd|secret|token|api[_-]?key)[\\w.-]{0,20}["']?${ASSIGNED}([^\\s"'\`;,<>(){}\\[\\]\\\\&]{8,128})`,
+    // keys naming something about the secret (token_type, password_file, secret_name) hold no secret
+    regex: `(?:password|passwd|pwd|secret|token|api[_-]?key)(?![_.-]?(?:type|file|path|name|url|uri|id|len|length|prompt|hint|field|env|cmd|command|policy|ttl|count|expiry|expires)\\b)[\\w.-]{0,20}["']?${ASSIGNED}([^\\s"'\`;,<>(){}\\[\\]\\\\&]{8,128})`,
     flags: 'i', entropy: 3.5,
     // identifiers, references, paths and calls are code, not values
-    allow: ['^[A-Za-z_]+(?:\\.[A-Za-z_]\\w*)+$', '^[a-z]+$', '^_{0,2}[a-z][a-z0-9]*(?:_[a-z0-9]+)+$', '^[a-z]+(?:[A-Z][a-z]+)+$', '^[A-Z]+(?:_[A-Z]+)*$', '^[$%@&]', '^/', '^(?:true|false|null|none|nil|undefined)$', '^https?:'],
+    allow: ['^[A-Za-z_]\\w*(?:(?:\\.|::|->)[A-Za-z_]\\w*)+$', '^[a-z]+$', '^_{0,2}[a-z][a-z0-9]*(?:_[a-z0-9]+)+$', '^[a-z]+(?:[A-Z][a-z]+)+$', '^[A-Z]+(?:_[A-Z]+)*$', '^[$%@&]', '^/', '^(?:true|false|null|none|nil|undefined)$', '^https?:'],
   },
 ];
