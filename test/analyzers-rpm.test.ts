@@ -195,6 +195,25 @@ describe('rpm header parser on hostile bytes', () => {
     expect(() => parseRpmHeader(d, { files: true })).toThrow(/run past/);
   });
 
+  it('refuses millions of empty file names in a header of zeros', () => {
+    // NAME, VERSION, RELEASE, then BASENAMES claiming 2,000,000 strings over 2 MB of NUL bytes
+    const strs = Buffer.from('x\0' + '1\0' + '1\0');
+    const dl = strs.length + 2_000_000;
+    const blob = Buffer.alloc(8 + 4 * 16 + dl);
+    blob.writeUInt32BE(4, 0); blob.writeUInt32BE(dl, 4);
+    const ent = (i: number, tag: number, type: number, off: number, count: number) => {
+      blob.writeInt32BE(tag, 8 + 16 * i); blob.writeUInt32BE(type, 12 + 16 * i); blob.writeInt32BE(off, 16 + 16 * i); blob.writeUInt32BE(count, 20 + 16 * i);
+    };
+    ent(0, 1000, 6, 0, 1); ent(1, 1001, 6, 2, 1); ent(2, 1002, 6, 4, 1); ent(3, 1117, 8, strs.length, 2_000_000);
+    strs.copy(blob, 8 + 4 * 16);
+    expect(parseRpmHeader(blob).name).toBe('x');
+    expect(() => parseRpmHeader(blob, { files: true })).toThrow(/2000000 strings are too many/);
+    // a name of 70,000 characters
+    blob.fill(0x61, 8 + 4 * 16 + strs.length, 8 + 4 * 16 + strs.length + 70_000);
+    ent(0, 1000, 6, strs.length, 1);
+    expect(() => parseRpmHeader(blob)).toThrow(/tag 1000: value of 70000 characters is too long/);
+  });
+
   it('survives every truncation and random byte flips with a clean error', () => {
     const h = header();
     for (let n = 0; n < h.length; n += 3) expectClean(() => parseRpmHeader(h.subarray(0, n), { files: true }));

@@ -14,6 +14,11 @@ const TYPE = { INT32: 4, STRING: 6, STRING_ARRAY: 8, I18NSTRING: 9 } as const;
 /** rpm refuses headers with more tags or data than this (hdrchkTags / HEADER_DATA_MAX) */
 const MAX_TAGS = 0xffff;
 const MAX_DATA = 256 * 1024 * 1024;
+/** more files than any real package (texlive's largest hold tens of thousands): a header of zeros
+ *  claiming millions of empty names would otherwise cost gigabytes of strings */
+const MAX_ARRAY = 1_000_000;
+/** name, version, license…: real ones are short; a megabyte "name" only bloats every report */
+const MAX_FIELD = 64 * 1024;
 const ENTRY_SIZE = 16;
 
 export interface RpmHeader {
@@ -64,6 +69,7 @@ export function parseRpmHeader(blob: Buffer, opts: { files?: boolean | ((basenam
   /** NUL-terminated strings starting at `pos`, at most `count`, never past the data */
   const strings = (tag: number, pos: number, count: number): string[] => {
     if (count > dl) throw new RpmHeaderError(`tag ${tag}: ${count} strings cannot fit in ${dl} bytes`);
+    if (count > MAX_ARRAY) throw new RpmHeaderError(`tag ${tag}: ${count} strings are too many`);
     const out: string[] = [];
     for (let k = 0; k < count; k++) {
       const nul = blob.indexOf(0, pos);
@@ -80,7 +86,9 @@ export function parseRpmHeader(blob: Buffer, opts: { files?: boolean | ((basenam
       throw new RpmHeaderError(`tag ${tag}: type ${e.type} is not a string`);
     }
     if (e.count < 1) throw new RpmHeaderError(`tag ${tag}: no value`);
-    return strings(tag, where(tag, e), 1)[0];
+    const s = strings(tag, where(tag, e), 1)[0]!;
+    if (s.length > MAX_FIELD) throw new RpmHeaderError(`tag ${tag}: value of ${s.length} characters is too long`);
+    return s;
   };
   const strArray = (tag: number): string[] | undefined => {
     const e = entries.get(tag);
@@ -94,6 +102,7 @@ export function parseRpmHeader(blob: Buffer, opts: { files?: boolean | ((basenam
     if (e.type !== TYPE.INT32) throw new RpmHeaderError(`tag ${tag}: type ${e.type} is not int32`);
     const pos = where(tag, e);
     if (e.count > (dataEnd - pos) / 4) throw new RpmHeaderError(`tag ${tag}: ${e.count} int32 values run past the header data`);
+    if (e.count > MAX_ARRAY) throw new RpmHeaderError(`tag ${tag}: ${e.count} values are too many`);
     const out: number[] = new Array(e.count);
     for (let k = 0; k < e.count; k++) out[k] = blob.readInt32BE(pos + 4 * k);
     return out;
