@@ -167,5 +167,13 @@ describe('java-archive analyzer on archives too big to hold', () => {
     const f = await streamed('/b-2.0.jar', bomb);
     expect(f!.packages!.map((p) => p.name)).toEqual(['b']);
     expect(f!.facts!.map((x) => x.detail)).toEqual(['/b-2.0.jar!/lib/bomb-1.0.jar: 8388608 bytes, not read']);
+    // what a streamed archive keeps for later is bounded as a whole (twice the in-memory cap)
+    const io = readFileSync(join(JAVA, 'commons-io-2.11.0.jar'));
+    const five: Record<string, Buffer> = {};
+    for (let i = 1; i <= 5; i++) five[`lib/io${i}-2.11.0.jar`] = io;
+    const fat = await streamed('/fat-1.0.jar', await zipOf(five, false), io.length + 1000);
+    expect(f).toBeTruthy();
+    expect(fat!.packages!.filter((p) => p.name === 'commons-io:commons-io').length).toBe(2);
+    expect(fat!.facts!.map((x) => x.detail)).toEqual([3, 4, 5].map((i) => `/fat-1.0.jar!/lib/io${i}-2.11.0.jar: not read, the archive's kept entries would exceed ${2 * (io.length + 1000)} bytes`));
   });
 });

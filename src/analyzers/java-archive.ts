@@ -66,6 +66,7 @@ function streamedSink(path: string, maxInMemory: number): FileSink {
   const zip = createZipStream({
     wanted: (n) => POM_PROPERTIES.test(n) || MANIFEST.test(n) || ARCHIVE_EXT.test(n),
     maxEntryBytes: (n) => (ARCHIVE_EXT.test(n) ? maxInMemory : limits.maxMetadataBytes),
+    maxKeptBytes: 2 * maxInMemory,
     maxEntries: limits.maxEntries,
   });
   return {

@@ -24,9 +24,10 @@ export interface WalkLimits {
 
 export const DEFAULT_WALK_LIMITS: WalkLimits = {
   maxDepth: 8,
-  maxNestedBytes: 256 * 1024 * 1024,
+  // nested archives are held while their children are read: these two bound that chain's memory
+  maxNestedBytes: 64 * 1024 * 1024,
   maxMetadataBytes: 1024 * 1024,
-  maxTotalBytes: 1024 * 1024 * 1024,
+  maxTotalBytes: 256 * 1024 * 1024,
   maxEntries: 500_000,
 };
 

@@ -16,6 +16,8 @@ export interface ZipStreamOptions {
   wanted(name: string): boolean;
   /** a wanted entry bigger than this (compressed or not) is skipped and reported */
   maxEntryBytes(name: string): number;
+  /** all kept entries together (they are held until the end of the archive) */
+  maxKeptBytes: number;
   maxEntries: number;
 }
 
@@ -36,7 +38,7 @@ type State =
 export function createZipStream(o: ZipStreamOptions): ZipStream {
   let state: State = { kind: 'header' };
   let pending: Buffer = Buffer.alloc(0);
-  let entries = 0;
+  let entries = 0, kept = 0;
   const out: StreamedEntry[] = [];
   const problems: string[] = [];
 
@@ -85,6 +87,13 @@ export function createZipStream(o: ZipStreamOptions): ZipStream {
   const keepBytes = (s: { keep: Buffer[] | null; name: string; max: number }, bytes: Buffer, total: number) => {
     if (!s.keep) return;
     if (total > s.max) { problems.push(`${s.name}: more than ${s.max} compressed bytes, not read`); s.keep = null; return; }
+    if (kept + bytes.length > o.maxKeptBytes) {
+      problems.push(`${s.name}: not read, the archive's kept entries would exceed ${o.maxKeptBytes} bytes`);
+      kept -= s.keep.reduce((n, b) => n + b.length, 0);
+      s.keep = null;
+      return;
+    }
+    kept += bytes.length;
     s.keep.push(Buffer.from(bytes));
   };
 
