@@ -196,7 +196,10 @@ export async function analyzeLayer(
       if (content) {
         const prev = captured.get(path);
         if (prev) { capturedBytes -= prev.length; captured.delete(path); }
-        if (capturedBytes + content.length <= capturedBudget) { captured.set(path, content); capturedBytes += content.length; }
+        // a small file's bytes may be a view into a much larger inflate chunk: keep a copy, or the
+        // whole chunk stays alive for the rest of the layer (~30 KB per package.json)
+        const kept = content.buffer.byteLength > content.length * 2 ? Buffer.from(content) : content;
+        if (capturedBytes + kept.length <= capturedBudget) { captured.set(path, kept); capturedBytes += kept.length; }
       }
       const found = await runAnalyzers(path, content, which, entry, sinks, inspected);
       // a wanted path always records (an empty list replaces what lower layers said about it); a
