@@ -23,7 +23,7 @@ const port = await freePort();
 const dbFile = join(dir, 'customs.db');
 writeFileSync(join(dir, 'customs.json'), JSON.stringify({
   dataDir: dir, database: { url: `file:${dbFile}` }, server: { host: '127.0.0.1', port },
-  webhooks: { sources: { distribution: { secret: SECRET } } }, workers: { concurrency: 0 },
+  webhooks: { sources: { distribution: { secret: SECRET } } }, workers: { concurrency: 0, vulndbRefresh: false },
 }));
 const server = spawn(join(ROOT, 'bin/customs'), ['serve', '--config', join(dir, 'customs.json')], { env: { ...process.env, CUSTOMS_LOG_LEVEL: 'warn' }, stdio: 'inherit' });
 try {

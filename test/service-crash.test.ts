@@ -54,7 +54,7 @@ describe('crash safety', () => {
     writeFileSync(cfgFile, JSON.stringify({
       dataDir: dir, database: { url: `file:${dbFile}` }, server: { host: '127.0.0.1', port },
       webhooks: { sources: { distribution: { secret: SECRET } } },
-      workers: { concurrency: 2, perRegistry: 2, pollMs: 100, leaseMs: 1500, backoffMs: 100, maxBackoffMs: 1000 },
+      workers: { concurrency: 2, perRegistry: 2, pollMs: 100, leaseMs: 1500, backoffMs: 100, maxBackoffMs: 1000, vulndbRefresh: false },
       http: { retries: 1, backoffMs: 20, maxBackoffMs: 200 },
     }));
     let customs = startCustoms(port, cfgFile);

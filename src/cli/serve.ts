@@ -10,7 +10,7 @@ import { VERSION } from '../version.ts';
  * workers.shutdownMs and release the leases of the rest (another replica or the next start takes them).
  */
 export async function serveCommand(cfg: Config): Promise<void> {
-  const service = await startService(cfg);
+  const service = await startService(cfg, { vulndbRefresh: true });
   log.info({
     version: VERSION, address: `http://${cfg.server.host}:${service.port}`, db: redactUrl(service.database.url),
     dataDir: cfg.dataDir, workers: cfg.workers.concurrency, owner: service.workers.owner,

@@ -53,9 +53,11 @@ export const workersSchema = z.object({
   shutdownMs: z.number().int().min(0).default(20_000),
   /** write `sha256-<hex>.scan` status tags back to the registry */
   statusTags: z.boolean().default(false),
+  /** `customs serve` runs `db update` every vulndb.refreshIntervalMs */
+  vulndbRefresh: z.boolean().default(true),
 }).strict().default({
   concurrency: 2, perRegistry: 2, leaseMs: 60_000, pollMs: 1000, maxAttempts: 6, backoffMs: 5_000,
-  maxBackoffMs: 600_000, shutdownMs: 20_000, statusTags: false,
+  maxBackoffMs: 600_000, shutdownMs: 20_000, statusTags: false, vulndbRefresh: true,
 });
 
 export type WebhookSourceConfig = z.infer<typeof webhookSource>;

@@ -118,6 +118,14 @@ export class JobStore {
    */
   async claim(owner: string, leaseMs: number, busy: string[] = []): Promise<Job | undefined> {
     const now = Date.now();
+    // Look before taking the write lock: an idle poll is a read (no lock in WAL mode), so idle
+    // workers never make other writers (webhook intake, other processes) wait.
+    const look = await this.database.client.execute({
+      sql: `SELECT EXISTS (SELECT 1 FROM jobs WHERE state = 'queued' AND next_run_at <= ?1)
+              OR EXISTS (SELECT 1 FROM jobs WHERE state = 'running' AND lease_expires_at < ?1) AS due`,
+      args: [now],
+    });
+    if (!Number(look.rows[0]!.due)) return undefined;
     // A job whose worker died on its last allowed attempt ends here rather than running forever.
     await this.database.client.execute({
       sql: `UPDATE jobs SET state = 'failed', lease_owner = NULL, lease_expires_at = NULL, finished_at = ?1, updated_at = ?1,

@@ -16,6 +16,7 @@ import { enforce } from '../quarantine/enforce.ts';
 import { startReevaluationWatcher } from '../quarantine/reevaluate.ts';
 import { RegistryClient } from '../registry/client.ts';
 import type { ScanReport } from '../scan/types.ts';
+import { startVulnDbRefresh } from '../vulndb/refresh.ts';
 import { VulnStore } from '../vulndb/store.ts';
 
 export interface RunningService {
@@ -30,7 +31,7 @@ export interface RunningService {
 }
 
 /** The whole service in this process: HTTP intake + API and the scan workers on one database. */
-export async function startService(cfg: Config, opts: { snsFetch?: SnsOptions['fetch'] } = {}): Promise<RunningService> {
+export async function startService(cfg: Config, opts: { snsFetch?: SnsOptions['fetch']; vulndbRefresh?: boolean } = {}): Promise<RunningService> {
   const database = await openDatabase(cfg);
   const jobs = new JobStore(database);
   const metrics = createMetrics(() => jobs.countByState());
@@ -62,6 +63,8 @@ export async function startService(cfg: Config, opts: { snsFetch?: SnsOptions['f
   }
   const stopWatcher = startReevaluationWatcher({ database, actions, store: new VulnStore(database) }, cfg.policy.reevaluateIntervalMs);
   workers.start();
+  // The vulnerability data refresh schedule (customs serve only: tests and embedders opt in).
+  const refresh = opts.vulndbRefresh && cfg.workers.vulndbRefresh ? startVulnDbRefresh(cfg, new VulnStore(database)) : undefined;
   let stopped: Promise<void> | undefined;
   return {
     port: (server.address() as AddressInfo).port, database, jobs, workers,
@@ -70,6 +73,7 @@ export async function startService(cfg: Config, opts: { snsFetch?: SnsOptions['f
       const closed = new Promise<void>((r) => server.close(() => r()));
       server.closeIdleConnections();
       stopWatcher();
+      await refresh?.stop();
       await gate?.close();
       await workers.stop();
       server.closeAllConnections();
