@@ -73,6 +73,19 @@ describe('end-of-life checks', () => {
     expect(f[0]!.nextSupported).toEqual({ cycle: '20', eolDate: '2026-04-30' });
     expect(f[0]!.foundIn).toBe('deb nodejs 18.19.0+dfsg-6~deb12u1');
   });
+
+  it('find runtimes official images install from tarballs, by their ENV', () => {
+    const env = ['PATH=/usr/local/bin', 'NODE_VERSION=16.20.2', 'YARN_VERSION=1.22.19', 'PYTHON_VERSION=3.8.18', 'GOLANG_VERSION=1.22.1', 'JAVA_VERSION=jdk8u402-b06'];
+    expect(detectRuntimes([], env).map((r) => `${r.product} ${r.version} ${r.foundIn}`)).toEqual([
+      'nodejs 16.20.2 config:Env[1]', 'python 3.8.18 config:Env[3]', 'go 1.22.1 config:Env[4]', 'eclipse-temurin 8 config:Env[5]',
+    ]);
+    expect(detectRuntimes([], ['JAVA_VERSION=jdk-17.0.10+7'])[0]!.version).toBe('17');
+    const i = inv({ id: 'debian', versionId: '12' });
+    i.config = { env };
+    expect(eolFindings(i, data, at('2025-03-01')).map((x) => `${x.product} ${x.cycle} ${x.status}`)).toEqual([
+      'nodejs 16 end-of-life', 'python 3.8 end-of-life', 'go 1.22 end-of-life',
+    ]);
+  });
 });
 
 describe('customs eol update', () => {

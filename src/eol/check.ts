@@ -76,7 +76,7 @@ export function eolFindings(inv: ImageInventory, data: EolData, opts: { now?: Da
     const f = judge(product, 'os', version, os.foundIn, data, now, opts.warnDays);
     if (f) out.push(f);
   }
-  for (const r of detectRuntimes(inv.packages)) {
+  for (const r of detectRuntimes(inv.packages, inv.config.env)) {
     const f = judge(r.product, 'runtime', r.version, r.foundIn, data, now, opts.warnDays);
     if (f) out.push(f);
   }

@@ -25,7 +25,16 @@ const RULES: NameRule[] = [
   { re: /^(?:go|golang)$/, product: 'go', version: (_m, p) => upstream(p.version) },
 ];
 
-export function detectRuntimes(packages: PackageRecord[]): RuntimeSeen[] {
+/** Official language images install runtimes from tarballs, not packages, and say so in ENV. */
+const ENV_RULES: { re: RegExp; product: string }[] = [
+  { re: /^NODE_VERSION=v?(\d+\.\d+\.\d+)$/, product: 'nodejs' },
+  { re: /^PYTHON_VERSION=(\d+\.\d+(?:\.\d+)?)/, product: 'python' },
+  { re: /^GOLANG_VERSION=(\d+\.\d+(?:\.\d+)?)/, product: 'go' },
+  // eclipse-temurin: JAVA_VERSION=jdk-17.0.10+7 or jdk8u402-b06
+  { re: /^JAVA_VERSION=(?:jdk-?)?(\d+)(?:[.u]|$)/, product: 'eclipse-temurin' },
+];
+
+export function detectRuntimes(packages: PackageRecord[], env: string[] = []): RuntimeSeen[] {
   const out = new Map<string, RuntimeSeen>();
   const add = (r: RuntimeSeen) => {
     if (!/^\d/.test(r.version)) return;
@@ -45,5 +54,11 @@ export function detectRuntimes(packages: PackageRecord[]): RuntimeSeen[] {
       break;
     }
   }
+  env.forEach((e, i) => {
+    for (const r of ENV_RULES) {
+      const m = r.re.exec(e);
+      if (m) add({ product: r.product, version: m[1]!, foundIn: `config:Env[${i}]` });
+    }
+  });
   return [...out.values()];
 }
