@@ -10,6 +10,7 @@ import { BdbError, readBdbHashValues } from '../src/analyzers/rpm-bdb.ts';
 import { parseRpmHeader, RpmHeaderError, splitSourceRpm } from '../src/analyzers/rpm-header.ts';
 import { NdbError, readNdbValues } from '../src/analyzers/rpm-ndb.ts';
 import { SqliteDbError } from '../src/analyzers/rpm-sqlite.ts';
+import { parseRpmManifest } from '../src/analyzers/rpm-manifest.ts';
 import { mayBeLanguageFile, parseRpmDb, readRpmDbValues, rpmAnalyzer } from '../src/analyzers/rpm.ts';
 import { isLanguageMetadataPath } from '../src/analyzers/language-paths.ts';
 import { defaultAnalyzers } from '../src/analyzers/index.ts';
@@ -79,6 +80,25 @@ describe('rpm databases read like rpm reads them', () => {
     expect(readRpmDbValues(fixture('rpmdb.sqlite')).values.length).toBe(4);
     // files owned by rpms that language analyzers would report (a Python dist-info), nothing else
     expect(ownedFiles).toEqual(['/usr/lib/python3.9/site-packages/customs-1.0rc1.dist-info/METADATA']);
+  });
+
+  it('CBL-Mariner distroless manifest (rpm -qa --qf output) gives the same packages as the database', () => {
+    const m = parseRpmManifest('/var/lib/rpmmanifest/container-manifest-2', fixture('container-manifest-2'));
+    expect(m.warnings).toEqual([]);
+    const db = parseRpmDb('/var/lib/rpm/rpmdb.sqlite', fixture('rpmdb.sqlite')).packages;
+    // the manifest has no license or modularity label; EPOCHNUM 0 reads as no epoch
+    const strip = (p: any) => ({ name: p.name, epoch: p.epoch || undefined, version: p.version, release: p.release, arch: p.arch, sourceName: p.sourceName, sourceVersion: p.sourceVersion, vendor: p.vendor });
+    expect(m.packages.map(strip)).toEqual(db.map(strip));
+    expect(rpmAnalyzer.wants('/var/lib/rpmmanifest/container-manifest-2', 100)).toBe(true);
+  });
+
+  it('manifest lines that are not rpm -qa lines are warnings', async () => {
+    const text = 'bash\t5.2.15-3.cm2\t1\t1\tMicrosoft Corporation\t(none)\t1\tx86_64\t0\tbash-5.2.15-3.cm2.src.rpm\n'
+      + 'garbage line\nzlib\tnodash\t1\t1\t(none)\t(none)\t1\tx86_64\t0\tzlib-1.src.rpm\nx\t1-1\t1\t1\t(none)\t(none)\t1\tx86_64\t-1\tx-1-1.src.rpm\n';
+    const f = await rpmAnalyzer.analyze('/var/lib/rpmmanifest/container-manifest-2', Buffer.from(text));
+    expect(f?.packages?.map((p) => `${p.name}@${p.version}-${p.release} ${p.vendor}`)).toEqual(['bash@5.2.15-3.cm2 Microsoft Corporation']);
+    expect(f?.warnings).toEqual(['line 2: not a manifest line (1 fields)', 'line 3: not a manifest line (10 fields)', 'line 4: not a manifest line (10 fields)']);
+    await expect(Promise.resolve().then(() => rpmAnalyzer.analyze('/var/lib/rpmmanifest/container-manifest-2', Buffer.from('a\tb\n'.repeat(100))))).rejects.toThrow(/not a manifest line/);
   });
 
   it('wants the three database files in the three rpm directories only, and is registered', () => {

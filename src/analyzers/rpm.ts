@@ -6,6 +6,7 @@ import { normalizeEntryPath } from '../image/paths.ts';
 import { isLanguageMetadataPath } from './language-paths.ts';
 import { isBdbHash, readBdbHashValues, type DbValues } from './rpm-bdb.ts';
 import { parseRpmHeader, splitSourceRpm, type RpmHeader } from './rpm-header.ts';
+import { parseRpmManifest, RPM_MANIFEST_PATH } from './rpm-manifest.ts';
 import { isNdb, readNdbValues } from './rpm-ndb.ts';
 import { isSqlite, readSqliteValues } from './rpm-sqlite.ts';
 
@@ -79,11 +80,12 @@ export const rpmAnalyzer: Analyzer = {
   name: 'rpm',
   version: 1,
   wants(path: string, _size: number): boolean {
-    return isRpmDbPath(path);
+    return isRpmDbPath(path) || path === RPM_MANIFEST_PATH;
   },
   analyze(path: string, content: Buffer): AnalyzerFinding | null {
     if (content.length === 0) return null; // rpm's lock and empty placeholder files
-    const { packages, ownedFiles, warnings } = parseRpmDb(path, content);
+    // distroless CBL-Mariner: a text manifest (no file lists) instead of a database
+    const { packages, ownedFiles, warnings } = path === RPM_MANIFEST_PATH ? { ...parseRpmManifest(path, content), ownedFiles: [] } : parseRpmDb(path, content);
     // a database that yields nothing but problems is reported as a failure (a layer warning)
     if (!packages.length && warnings.length) throw new Error(warnings.slice(0, 3).join('; '));
     if (!packages.length) return null;
