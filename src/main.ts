@@ -19,6 +19,7 @@ Usage:
   customs policy apply -f FILE       store a policy (YAML/JSON) as a new version; list | show NAME [--revision N]
   customs policy delete NAME         | test -f FILE (what would change) | vex -f FILE (import OpenVEX exceptions)
   customs quarantine list            quarantined images; release DIGEST --reason TEXT [--repository REPO]
+  customs key show                   the public key Customs signs attestations with (PEM)
   customs version
 
 References:
@@ -92,6 +93,7 @@ async function main(argv: string[]): Promise<number> {
         reason: v.reason, revision: v.revision,
       }));
     }
+    case 'key': return (await import('./cli/key.ts')).keyCommand(rest, cfg);
     case 'quarantine': return (await import('./cli/quarantine.ts')).quarantineCommand(rest, cfg, defined({ reason: v.reason, repository: v.repository, format: v.format }));
     default: throw new CustomsError('usage', `unknown command "${command}"\nrun "customs help" for usage`);
   }

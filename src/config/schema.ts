@@ -3,6 +3,7 @@ import { eolSchema, hygieneSchema, secretsSchema } from './hygiene-schema.ts';
 import { apiSchema, webhooksSchema, workersSchema } from './service-schema.ts';
 import { gateSchema, policySettingsSchema } from './gate-schema.ts';
 import { vulndbSchema } from './vulndb-schema.ts';
+import { attestationsSchema, signingSchema } from './signing-schema.ts';
 
 const registryCreds = z.object({
   username: z.string().optional(),
@@ -91,6 +92,9 @@ export const configSchema = z.object({
   gate: gateSchema,
   /** policy evaluation and quarantine actions in the service */
   policy: policySettingsSchema,
+  /** Customs' signing key and the signed attestations written back (src/config/signing-schema.ts) */
+  signing: signingSchema,
+  attestations: attestationsSchema,
 }).strict();
 
 export type Config = z.infer<typeof configSchema>;

@@ -10,11 +10,14 @@ import type { ScopedPolicy } from '../policy/scope.ts';
 import { governingPolicy, PolicyStore } from '../policy/store.ts';
 import { evaluateReport, type ImageVerdict } from '../policy/verdicts.ts';
 import type { ScanReport } from '../scan/types.ts';
+import { policySignatures } from '../signing/policy-signatures.ts';
 import { runActions, undoActions, type ActionContext, type ActionRecord, type ImageTarget } from './actions.ts';
 import { recordVerdict, releaseImage, summarize, type StoredVerdict, type VerdictChange } from './verdict-store.ts';
 
 export interface EnforceResult {
   verdict: ImageVerdict;
+  /** the signatures found and how each was judged (only when the policy has a signature rule) */
+  signatures?: NonNullable<Awaited<ReturnType<typeof policySignatures>>>['results'];
   change: VerdictChange;
   actions: ActionRecord[];
 }
@@ -47,7 +50,8 @@ export async function enforce(
     ? governingPolicy(deps.policies, image.registry, image.repository)
     : await new PolicyStore(deps.database).governing(image.registry, image.repository);
   const exceptions = deps.exceptions ?? await vexExceptions(deps.database);
-  const verdict = evaluateReport(report, image, governing, { exceptions });
+  const signed = await policySignatures(deps.actions.client, image, governing.policy);
+  const verdict = evaluateReport(report, image, governing, { exceptions, ...(signed ? { signatures: signed.statuses } : {}) });
   const change = await recordVerdict(deps.database, image, verdict, governing.policy, scanId);
   const policy = governing.policy;
   let actions: ActionRecord[] = [];
@@ -70,7 +74,7 @@ export async function enforce(
     })));
   }
   log.info({ image: `${image.registry}/${image.repository}@${image.digest}`, verdict: verdict.verdict, policy: message.policy, quarantine: change.after.quarantine, actions: actions.map((a) => `${a.type}:${a.ok ? 'ok' : 'failed'}`) }, 'verdict');
-  return { verdict, change, actions };
+  return { verdict, change, actions, ...(signed ? { signatures: signed.results } : {}) };
 }
 
 /** Release (operator decision with a reason) and undo the registry side of the quarantine. */

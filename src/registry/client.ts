@@ -149,6 +149,18 @@ export class RegistryClient {
     throw new CustomsError('limit', `${what}: more than ${MAX_TAG_PAGES} pages`);
   }
 
+  /** GET /v2/<repo>/referrers/<digest> (OCI 1.1): the index of referrers, or undefined when the
+   *  registry has no referrers API (404/405; the caller then reads the `sha256-<hex>` tag index). */
+  async referrers(registry: string, repo: string, digest: string, maxBytes: number): Promise<Buffer | undefined> {
+    assertDigest(digest, 'subject digest');
+    checkRepoRef(repo, digest);
+    const what = `${registry}/${repo}@${digest} referrers`;
+    const res = await this.send(registry, pullScope(repo), { method: 'GET', path: `/v2/${repo}/referrers/${digest}`, headers: { accept: 'application/vnd.oci.image.index.v1+json' }, what });
+    if (res.status === 404 || res.status === 405) { discard(res.body); return undefined; }
+    if (res.status !== 200) throw await failure(res, what);
+    return readCapped(res, maxBytes, what);
+  }
+
   // ---- writes (tests, write-backs) -----------------------------------------------------------
 
   /** Upload a blob monolithically (POST → PUT ?digest=); a no-op when it already exists. */

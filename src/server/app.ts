@@ -15,6 +15,7 @@ import { createMetrics, type Metrics } from './metrics.ts';
 import { problem } from './problem.ts';
 import { mountWebhooks } from './webhook-routes.ts';
 import { mountPolicyApi } from './policy-routes.ts';
+import { mountKeyRoutes } from './key-routes.ts';
 import { RegistryClient } from '../registry/client.ts';
 
 export interface AppDeps {
@@ -78,6 +79,7 @@ export function createApp(deps: AppDeps): Hono {
   mountWebhooks(app, { cfg, intake, metrics, ...(deps.onQueued ? { onQueued: deps.onQueued } : {}), ...(deps.snsFetch ? { snsFetch: deps.snsFetch } : {}) });
   mountApi(app, { cfg, database: deps.database, jobs, ...(deps.onQueued ? { onQueued: deps.onQueued } : {}) });
   mountPolicyApi(app, { cfg, database: deps.database, actions: { client: deps.registryClient ?? new RegistryClient(cfg) } });
+  mountKeyRoutes(app, cfg);
 
   app.notFound((c) => problem(c, 404, 'Not Found', `no route ${c.req.method} ${c.req.path}`));
   app.onError((err, c) => {

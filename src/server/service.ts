@@ -13,6 +13,7 @@ import { createMetrics } from './metrics.ts';
 import { startGate, type Gate } from '../gate/server.ts';
 import type { Job } from '../jobs/job-store.ts';
 import { enforce } from '../quarantine/enforce.ts';
+import { attestAfterScan } from '../attest/after-scan.ts';
 import { startReevaluationWatcher } from '../quarantine/reevaluate.ts';
 import { RegistryClient } from '../registry/client.ts';
 import type { ScanReport } from '../scan/types.ts';
@@ -39,7 +40,8 @@ export async function startService(cfg: Config, opts: { snsFetch?: SnsOptions['f
   const actions = { client: registryClient };
   // verdict after every new scan; actions only when configured (a verdict is always recorded)
   const onScanned = async (job: Job, digest: string, report: ScanReport) => {
-    await enforce({ database, actions: cfg.policy.actions ? actions : { client: registryClient, dryRun: true } }, { registry: job.registry, repository: job.repository, digest, ...(job.tag ? { tag: job.tag } : {}) }, report, job.id);
+    const { verdict } = await enforce({ database, actions: cfg.policy.actions ? actions : { client: registryClient, dryRun: true } }, { registry: job.registry, repository: job.repository, digest, ...(job.tag ? { tag: job.tag } : {}) }, report, job.id);
+    await attestAfterScan(cfg, registryClient, { registry: job.registry, repository: job.repository, digest }, report, verdict);
   };
   const workers = new WorkerPool({ store: jobs, cfg: cfg.workers, run: createJobRunner({ cfg, database, store: jobs, onScanned }), metrics });
   const app = createApp({ database, cfg, jobs, metrics, registryClient, onQueued: () => workers.notify(), ...(opts.snsFetch ? { snsFetch: opts.snsFetch } : {}) });

@@ -1,0 +1,69 @@
+import { MT } from '../image/media-types.ts';
+import type { RegistryClient } from '../registry/client.ts';
+import { digestOf } from '../util/digest.ts';
+import { KeyedLock } from '../util/keyed-lock.ts';
+import { CUSTOMS_MARK, descriptorsOf, digestTag, getOptionalManifest, keepOthers, type ArtifactDescriptor } from './oci-artifacts.ts';
+import type { ImageSubject } from './statements.ts';
+
+// cosign 3 / sigstore layout: one OCI manifest per attestation, `subject` = the image, one layer
+// holding a sigstore bundle v0.3. Registries with the referrers API index it themselves (they answer
+// the push with OCI-Subject); for the others the OCI 1.1 tag-schema fallback applies: an index
+// under tag `sha256-<hex>` listing the referrers, which also keeps them reachable for GC.
+
+export const BUNDLE_MEDIA_TYPE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
+export const BUNDLE_PREDICATE_ANNOTATION = 'dev.sigstore.bundle.predicateType';
+
+export interface BundleAttestation {
+  predicateType: string;
+  /** the bundle JSON */
+  bundle: Buffer;
+}
+
+export interface ReferrersResult {
+  /** referrer manifest digests, in the order given */
+  manifests: string[];
+  /** digest of the fallback index when the registry has no referrers API */
+  fallbackIndex?: string;
+}
+
+const lock = new KeyedLock();
+
+export async function publishReferrers(client: RegistryClient, image: ImageSubject, atts: BundleAttestation[], created: string, maxManifestBytes: number): Promise<ReferrersResult> {
+  const subject = await client.getManifest(image.registry, image.repository, image.digest, maxManifestBytes);
+  const empty = await client.pushBlob(image.registry, image.repository, Buffer.from('{}'));
+  const descriptors: ArtifactDescriptor[] = [];
+  let referrersApi = true;
+  for (const a of atts) {
+    const layer = await client.pushBlob(image.registry, image.repository, a.bundle);
+    const annotations = {
+      'dev.sigstore.bundle.content': 'dsse-envelope', [BUNDLE_PREDICATE_ANNOTATION]: a.predicateType,
+      'org.opencontainers.image.created': created, [CUSTOMS_MARK]: 'true',
+    };
+    const bytes = Buffer.from(JSON.stringify({
+      schemaVersion: 2, mediaType: MT.ociManifest, artifactType: BUNDLE_MEDIA_TYPE,
+      config: { mediaType: MT.ociEmpty, ...empty },
+      layers: [{ mediaType: BUNDLE_MEDIA_TYPE, ...layer }],
+      subject: { mediaType: subject.contentType ?? MT.ociManifest, digest: image.digest, size: subject.bytes.length },
+      annotations,
+    }));
+    const put = await client.putManifestDetailed(image.registry, image.repository, digestOf(bytes), bytes, MT.ociManifest);
+    if (put.subject !== image.digest) referrersApi = false;
+    descriptors.push({ mediaType: MT.ociManifest, digest: put.digest, size: bytes.length, artifactType: BUNDLE_MEDIA_TYPE, annotations });
+  }
+  const manifests = descriptors.map((d) => d.digest);
+  if (referrersApi) return { manifests };
+  return { manifests, fallbackIndex: await updateFallbackIndex(client, image, descriptors, maxManifestBytes) };
+}
+
+/** Read, de-duplicate, append, push back (serialised per image): the referrers tag schema. */
+function updateFallbackIndex(client: RegistryClient, image: ImageSubject, added: ArtifactDescriptor[], maxManifestBytes: number): Promise<string> {
+  const tag = digestTag(image.digest);
+  return lock.run(`${image.registry}/${image.repository}:${tag}`, async () => {
+    const current = await getOptionalManifest(client, image.registry, image.repository, tag, maxManifestBytes);
+    const previous = current ? descriptorsOf(current.bytes, 'manifests', `${image.registry}/${image.repository}:${tag}`) : [];
+    const replaced = new Set(added.map((d) => d.annotations?.[BUNDLE_PREDICATE_ANNOTATION] ?? ''));
+    const manifests = [...keepOthers(previous, (d) => d.annotations?.[BUNDLE_PREDICATE_ANNOTATION], replaced, new Set(added.map((d) => d.digest))), ...added];
+    const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MT.ociIndex, manifests }));
+    return client.putManifest(image.registry, image.repository, tag, bytes, MT.ociIndex);
+  });
+}

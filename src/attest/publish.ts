@@ -1,0 +1,49 @@
+import { toDSSEBundle, bundleToJSON } from '@sigstore/bundle';
+import type { Config } from '../config/schema.ts';
+import { CustomsError } from '../errors.ts';
+import type { ImageVerdict } from '../policy/verdicts.ts';
+import type { RegistryClient } from '../registry/client.ts';
+import type { ScanReport } from '../scan/types.ts';
+import type { Signer } from '../signing/signer.ts';
+import { IN_TOTO_PAYLOAD_TYPE, signEnvelope } from './dsse.ts';
+import { publishLegacy } from './publish-legacy.ts';
+import { publishReferrers, type ReferrersResult } from './publish-referrers.ts';
+import { imageStatements, type ImageSubject } from './statements.ts';
+
+export interface PublishResult {
+  predicateTypes: string[];
+  /** digest of the `.att` manifest (legacy format) */
+  legacy?: string;
+  referrers?: ReferrersResult;
+}
+
+/**
+ * Sign the image's statements (vulnerabilities, SBOM, verdict) and write them in the configured
+ * formats. Everything is signed and size-checked before the first write: a statement over the
+ * limit fails the whole publication, so nothing is ever half written.
+ */
+export async function publishAttestations(
+  deps: { client: RegistryClient; signer: Signer; cfg: Config },
+  image: ImageSubject, report: ScanReport, verdict: ImageVerdict,
+): Promise<PublishResult> {
+  const { attestations, limits } = deps.cfg;
+  const format = attestations.registries[image.registry] ?? attestations.format;
+  const signed = [];
+  for (const st of imageStatements(image, report, verdict)) {
+    const payload = Buffer.from(JSON.stringify(st));
+    if (payload.length > attestations.maxStatementBytes) {
+      throw new CustomsError('limit', `${image.registry}/${image.repository}@${image.digest}: the ${st.predicateType} statement is ${payload.length} bytes, over attestations.maxStatementBytes (${attestations.maxStatementBytes}); no attestation was written`);
+    }
+    const { envelope, signature } = await signEnvelope(deps.signer, IN_TOTO_PAYLOAD_TYPE, payload);
+    const bundle = toDSSEBundle({ artifact: payload, artifactType: IN_TOTO_PAYLOAD_TYPE, signature, keyHint: deps.signer.keyId });
+    signed.push({ predicateType: st.predicateType, envelope: Buffer.from(JSON.stringify(envelope)), bundle: Buffer.from(JSON.stringify(bundleToJSON(bundle))) });
+  }
+  const result: PublishResult = { predicateTypes: signed.map((s) => s.predicateType) };
+  if (format !== 'referrers') result.legacy = await publishLegacy(deps.client, image, signed, limits.maxManifestBytes);
+  if (format !== 'legacy') result.referrers = await publishReferrers(deps.client, image, signed, verdictTime(verdict), limits.maxManifestBytes);
+  return result;
+}
+
+function verdictTime(verdict: ImageVerdict): string {
+  return verdict.platforms[0]?.evaluatedAt ?? new Date().toISOString();
+}

@@ -1,0 +1,54 @@
+import type { ImageVerdict } from '../policy/verdicts.ts';
+import { COSIGN_VULN_PREDICATE_TYPE, rfc3339, toCosignVuln } from '../report/cosign-vuln.ts';
+import { toCycloneDx } from '../sbom/cyclonedx.ts';
+import type { ScanReport } from '../scan/types.ts';
+import { VERSION } from '../version.ts';
+
+// The in-toto v1 statements Customs writes about an image digest: vulnerabilities (cosign's vuln
+// predicate), the SBOM (CycloneDX) and the policy verdict (Customs' own predicate, whose JSON
+// schema is schemas/verdict-v1.schema.json).
+
+export const STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
+export const CYCLONEDX_PREDICATE_TYPE = 'https://cyclonedx.org/bom';
+export const VERDICT_PREDICATE_TYPE = 'https://customs.dev/attestation/verdict/v1';
+
+export interface ImageSubject { registry: string; repository: string; digest: string }
+
+export interface Statement {
+  _type: typeof STATEMENT_TYPE;
+  subject: { name: string; digest: Record<string, string> }[];
+  predicateType: string;
+  predicate: unknown;
+}
+
+export function statement(image: ImageSubject, predicateType: string, predicate: unknown): Statement {
+  const [alg, hex] = image.digest.split(':') as [string, string];
+  return { _type: STATEMENT_TYPE, subject: [{ name: `${image.registry}/${image.repository}`, digest: { [alg]: hex } }], predicateType, predicate };
+}
+
+export function verdictPredicate(verdict: ImageVerdict): object {
+  return {
+    verdict: verdict.verdict,
+    policy: { name: verdict.policy.name, version: verdict.policy.version, mode: verdict.policy.mode },
+    dbVersion: verdict.dbVersion,
+    evaluatedAt: rfc3339(verdict.platforms[0]?.evaluatedAt ?? new Date().toISOString()),
+    scanner: { name: 'customs', version: VERSION },
+    platforms: verdict.platforms.map((p) => ({
+      platform: p.platform, manifestDigest: p.manifestDigest, verdict: p.verdict,
+      reasons: p.reasons.map((r) => ({ rule: r.rule, outcome: r.outcome, message: r.message })),
+    })),
+  };
+}
+
+/** The three statements for one scanned image (in a fixed order). */
+export function imageStatements(image: ImageSubject, report: ScanReport, verdict: ImageVerdict): Statement[] {
+  const sbom = toCycloneDx({
+    ref: { kind: 'registry', registry: image.registry, repository: image.repository, digest: image.digest, original: `${image.registry}/${image.repository}@${image.digest}` },
+    toolVersion: VERSION, timestamp: report.finishedAt, inventories: report.platforms.map((p) => p.inventory),
+  });
+  return [
+    statement(image, COSIGN_VULN_PREDICATE_TYPE, toCosignVuln(report)),
+    statement(image, CYCLONEDX_PREDICATE_TYPE, sbom),
+    statement(image, VERDICT_PREDICATE_TYPE, verdictPredicate(verdict)),
+  ];
+}

@@ -1,0 +1,23 @@
+import { z } from 'zod';
+
+const attestationFormat = z.enum(['both', 'legacy', 'referrers']);
+
+/** Customs' signing key (src/signing/key.ts). */
+export const signingSchema = z.object({
+  /** PEM file of an ECDSA P-256 private key; default <dataDir>/signing-key.pem, generated on first use (mode 0600) */
+  keyFile: z.string().min(1).optional(),
+}).strict().default({});
+
+/** Signed in-toto attestations written back to the registry after each scan (src/attest/). */
+export const attestationsSchema = z.object({
+  enabled: z.boolean().default(false),
+  /** legacy cosign `.att` tag, sigstore bundle referrers, or both (default) */
+  format: attestationFormat.default('both'),
+  /** per registry host ("127.0.0.1:5000"), overriding `format` */
+  registries: z.record(z.string(), attestationFormat).default({}),
+  /** largest in-toto statement (the SBOM is the big one); larger ones fail the whole write, nothing is pushed */
+  maxStatementBytes: z.number().int().min(1024).default(16 * 1024 * 1024),
+}).strict().default({ enabled: false, format: 'both', registries: {}, maxStatementBytes: 16 * 1024 * 1024 });
+
+export type AttestationFormat = z.infer<typeof attestationFormat>;
+export type AttestationsConfig = z.infer<typeof attestationsSchema>;

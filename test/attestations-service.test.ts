@@ -1,0 +1,83 @@
+// The service writes signed attestations after each scan (attestations.enabled), Debian's
+// docker-registry notifies Customs of those pushes (the .att tag, the referrer manifests, the
+// fallback index) and none of them starts a scan; the public key is served and printed.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { RegistryClient } from '../src/registry/client.ts';
+import { startService, type RunningService } from '../src/server/service.ts';
+import { pushImage } from './helpers/push.ts';
+import { CUSTOMS_BIN } from './helpers/cli.ts';
+import { startRegistry, testConfig, type TestRegistry } from './helpers/registry.ts';
+import { gzip, makeTar } from './helpers/tar.ts';
+
+const SECRET = 'distribution-secret-attest-0123456789';
+let dir: string;
+let reg: TestRegistry;
+let svc: RunningService;
+let base: string;
+const client = new RegistryClient(testConfig());
+
+async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    await sleep(100);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'customs-attest-svc-'));
+  svc = await startService(testConfig({
+    dataDir: dir, database: { url: `file:${join(dir, 'customs.db')}` }, server: { host: '127.0.0.1', port: 0 },
+    webhooks: { sources: { distribution: { secret: SECRET } } },
+    workers: { concurrency: 2, pollMs: 50, leaseMs: 5000, backoffMs: 50, maxBackoffMs: 200 },
+    attestations: { enabled: true },
+  }));
+  base = `http://127.0.0.1:${svc.port}`;
+  reg = await startRegistry({ notifications: { url: `${base}/webhooks/distribution`, headers: { Authorization: [`Bearer ${SECRET}`] } } });
+}, 60_000);
+
+afterAll(async () => {
+  await reg?.stop();
+  await svc?.stop();
+  await client.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+it('a scanned push gets .att and referrer attestations; their own notifications start no scan', async () => {
+  const img = await pushImage(client, reg.host, 'lab/signed', 'v1', {
+    layers: [{ data: gzip(await makeTar([{ path: 'etc/os-release', content: 'ID=debian\nVERSION_ID="12"\n' }])) }],
+    config: { architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } },
+  });
+  const hex = img.manifestDigest.slice(7);
+  const tags = await waitFor('the attestations', async () => {
+    const t = await client.listTags(reg.host, 'lab/signed');
+    return t.includes(`sha256-${hex}.att`) && t.includes(`sha256-${hex}`) ? t : undefined;
+  });
+  expect(tags.sort()).toEqual([`sha256-${hex}`, `sha256-${hex}.att`, 'v1']);
+  const index = JSON.parse((await client.getManifest(reg.host, 'lab/signed', `sha256-${hex}`, 1 << 20)).bytes.toString());
+  expect(index.manifests).toHaveLength(3);
+  await sleep(800); // let the registry deliver the write-backs' notifications
+  const jobs = (await (await fetch(`${base}/api/v1/jobs`)).json()) as any;
+  expect(jobs.items.map((j: any) => j.digest)).toEqual([img.manifestDigest]);
+}, 30_000);
+
+it('serves the public key at GET /api/v1/keys, and `customs key show` prints the same key', async () => {
+  const res = await fetch(`${base}/api/v1/keys`);
+  expect(res.status).toBe(200);
+  const pem = await res.text();
+  expect(pem).toMatch(/^-----BEGIN PUBLIC KEY-----\n/);
+  expect(readFileSync(join(dir, 'signing-key.pem'), 'utf8')).toMatch(/BEGIN PRIVATE KEY/);
+  const cfgFile = join(dir, 'cli.yaml');
+  writeFileSync(cfgFile, `dataDir: ${dir}\n`);
+  const out = await new Promise<{ code: number; stdout: string; stderr: string }>((r) => execFile(CUSTOMS_BIN, ['key', 'show', '--config', cfgFile], (err, stdout, stderr) => r({ code: err ? Number(err.code) : 0, stdout, stderr })));
+  expect(out).toMatchObject({ code: 0, stdout: pem });
+  const bad = await new Promise<{ code: number; stderr: string }>((r) => execFile(CUSTOMS_BIN, ['key', 'rotate', '--config', cfgFile], (err, _o, stderr) => r({ code: err ? Number(err.code) : 0, stderr })));
+  expect(bad.code).toBe(2);
+});
