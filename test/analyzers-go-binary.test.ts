@@ -10,25 +10,19 @@ import { canonicalGo } from '../src/versions/go.ts';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { BUILDINFO_MAGIC } from '../src/analyzers/go-buildinfo.ts';
-import type { EntryInfo } from '../src/types.ts';
 import { configSchema } from '../src/config/schema.ts';
 import { analyzeLayer } from '../src/image/layer-walker.ts';
 import { chunked, gzip, makeTar } from './helpers/tar.ts';
 import { buildFixtures } from './helpers/fixtures-build.ts';
+import { fileEntry as entry, viaAnalyzerSink } from './helpers/sink.ts';
 
 const LIMITS = configSchema.parse({}).limits;
 let dir = '';
 beforeAll(async () => { dir = await buildFixtures('test/fixtures/go/build.sh', 'go'); }, 240_000);
 
-const entry = (path: string, size: number, mode = 0o755): EntryInfo => ({ path, size, mode, uid: 0, gid: 0, type: 'file' });
 
 /** Feed a file through the analyzer's sink in chunks of `chunk` bytes, as the layer walker does. */
-async function viaSink(path: string, bytes: Buffer, chunk = 64 * 1024) {
-  const sink = goBinaryAnalyzer.openSink!(entry(path, bytes.length));
-  if (!sink) return null;
-  for (let i = 0; i < bytes.length; i += chunk) if (sink.write(bytes.subarray(i, i + chunk)) === false) break;
-  return sink.end();
-}
+const viaSink = (path: string, bytes: Buffer, chunk?: number) => viaAnalyzerSink(goBinaryAnalyzer, path, bytes, chunk);
 
 /** Expected packages from `go version -m`: "file: go1.x.y [X:…]", then tab-separated lines. */
 function groundTruth(text: string) {

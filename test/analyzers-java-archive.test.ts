@@ -12,18 +12,12 @@ import { walkArchive, DEFAULT_WALK_LIMITS } from '../src/analyzers/java/archive-
 import { configSchema } from '../src/config/schema.ts';
 import { analyzeLayer } from '../src/image/layer-walker.ts';
 import { packagePurl } from '../src/sbom/purl.ts';
-import type { EntryInfo } from '../src/types.ts';
 import { chunked, gzip, makeTar } from './helpers/tar.ts';
 import { buildJavaArchives, JAVA, pomTruth } from './helpers/java-fixtures.ts';
+import { feedSink, viaAnalyzerSink } from './helpers/sink.ts';
 
-const entry = (path: string, size: number): EntryInfo => ({ path, size, mode: 0o644, uid: 0, gid: 0, type: 'file' });
 
-async function viaSink(path: string, bytes: Buffer) {
-  const sink = javaArchiveAnalyzer.openSink!(entry(path, bytes.length));
-  if (!sink) return null;
-  for (let i = 0; i < bytes.length; i += 65536) if (sink.write(bytes.subarray(i, i + 65536)) === false) break;
-  return sink.end();
-}
+const viaSink = (path: string, bytes: Buffer) => viaAnalyzerSink(javaArchiveAnalyzer, path, bytes, undefined, 0o644);
 
 function zipOf(files: Record<string, Buffer | string>, compress = true): Promise<Buffer> {
   const z = new yazl.ZipFile();
@@ -130,9 +124,7 @@ describe('java-archive analyzer', () => {
 describe('java-archive analyzer on archives too big to hold', () => {
   /** Stream through the sink that reads local headers (the archive is one byte above the cap). */
   async function streamed(path: string, bytes: Buffer, maxInMemory = bytes.length - 1, chunk = 65536) {
-    const sink = javaArchiveSink(path, bytes.length, maxInMemory);
-    for (let i = 0; i < bytes.length; i += chunk) if (sink.write(bytes.subarray(i, i + chunk)) === false) break;
-    return sink.end();
+    return feedSink(javaArchiveSink(path, bytes.length, maxInMemory), bytes, chunk);
   }
   const names = (f: Awaited<ReturnType<typeof streamed>>) => f!.packages!.map((p) => `${p.name}@${p.version} ${p.foundIn}`).sort();
 

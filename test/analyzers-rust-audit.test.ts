@@ -9,20 +9,14 @@ import { deflateSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { rustAuditAnalyzer } from '../src/analyzers/rust-audit.ts';
 import { packagePurl } from '../src/sbom/purl.ts';
-import type { EntryInfo } from '../src/types.ts';
 import { buildFixtures } from './helpers/fixtures-build.ts';
+import { fileEntry as entry, viaAnalyzerSink } from './helpers/sink.ts';
 
 let dir = '';
 beforeAll(async () => { dir = await buildFixtures('test/fixtures/rust/build.sh', 'rust'); }, 240_000);
 
-const entry = (path: string, size: number, mode = 0o755): EntryInfo => ({ path, size, mode, uid: 0, gid: 0, type: 'file' });
 
-async function viaSink(path: string, bytes: Buffer, chunk = 64 * 1024) {
-  const sink = rustAuditAnalyzer.openSink!(entry(path, bytes.length));
-  if (!sink) return null;
-  for (let i = 0; i < bytes.length; i += chunk) if (sink.write(bytes.subarray(i, i + chunk)) === false) break;
-  return sink.end();
-}
+const viaSink = (path: string, bytes: Buffer, chunk?: number) => viaAnalyzerSink(rustAuditAnalyzer, path, bytes, chunk);
 
 /** The real binary with its .dep-v0 section replaced by `section` (binutils objcopy). */
 function withSection(section: Buffer): Buffer {

@@ -7,6 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { parsePolicy } from '../src/policy/parse.ts';
+import { PolicyStore } from '../src/policy/store.ts';
+import { verdictFor } from '../src/quarantine/verdict-store.ts';
 import { RegistryClient } from '../src/registry/client.ts';
 import { startService, type RunningService } from '../src/server/service.ts';
 import { pushImage } from './helpers/push.ts';
@@ -61,7 +65,11 @@ it('a scanned push gets .att and referrer attestations; their own notifications 
     return t.includes(`sha256-${hex}.att`) && t.includes(`sha256-${hex}`) ? t : undefined;
   });
   expect(tags.sort()).toEqual([`sha256-${hex}`, `sha256-${hex}.att`, 'v1']);
-  const index = JSON.parse((await client.getManifest(reg.host, 'lab/signed', `sha256-${hex}`, 1 << 20)).bytes.toString());
+  // distribution lists a tag's directory a moment before its link is written: wait for the index itself
+  const index = await waitFor('the fallback index', async () => {
+    const m = await client.getManifest(reg.host, 'lab/signed', `sha256-${hex}`, 1 << 20).catch(() => undefined);
+    return m ? JSON.parse(m.bytes.toString()) : undefined;
+  });
   expect(index.manifests).toHaveLength(3);
   await sleep(800); // let the registry deliver the write-backs' notifications
   const jobs = (await (await fetch(`${base}/api/v1/jobs`)).json()) as any;
@@ -81,3 +89,49 @@ it('serves the public key at GET /api/v1/keys, and `customs key show` prints the
   const bad = await new Promise<{ code: number; stderr: string }>((r) => execFile(CUSTOMS_BIN, ['key', 'rotate', '--config', cfgFile], (err, _o, stderr) => r({ code: err ? Number(err.code) : 0, stderr })));
   expect(bad.code).toBe(2);
 });
+
+it('a signature pushed after the scan (cosign .sig tag) re-evaluates the image: the signature rule turns fail into pass', async () => {
+  const key = join(dir, 'release.pem');
+  execFileSync('openssl', ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', key]);
+  const pub = execFileSync('openssl', ['pkey', '-in', key, '-pubout'], { encoding: 'utf8' });
+  await new PolicyStore(svc.database).apply(parsePolicy(`apiVersion: customs.dev/v1
+kind: Policy
+metadata: { name: needs-signature }
+spec:
+  mode: audit
+  scope: { registries: ["**"], repositories: ["lab/needs-sig"] }
+  rules:
+    - type: signature
+      outcome: fail
+      authorities:
+        - name: release
+          key: |
+${pub.trim().split('\n').map((l) => `            ${l}`).join('\n')}
+`), { actor: 'test' });
+  const img = await pushImage(client, reg.host, 'lab/needs-sig', 'v1', {
+    layers: [{ data: gzip(await makeTar([{ path: 'etc/os-release', content: 'ID=debian\nVERSION_ID="12"\nNAME=sig\n' }])) }],
+    config: { architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } },
+  });
+  const digest = img.manifestDigest;
+  const first = await waitFor('the unsigned verdict', async () => verdictFor(svc.database, reg.host, 'lab/needs-sig', digest));
+  expect(first.verdict).toBe('fail');
+  // cosign's legacy signature, made with openssl
+  const payload = Buffer.from(JSON.stringify({ critical: { identity: { 'docker-reference': `${reg.host}/lab/needs-sig` }, image: { 'docker-manifest-digest': digest }, type: 'cosign container image signature' }, optional: null }));
+  writeFileSync(join(dir, 'payload'), payload);
+  execFileSync('openssl', ['dgst', '-sha256', '-sign', key, '-out', join(dir, 'payload.sig'), join(dir, 'payload')]);
+  const b = await client.pushBlob(reg.host, 'lab/needs-sig', payload);
+  const cfgBlob = await client.pushBlob(reg.host, 'lab/needs-sig', Buffer.from('{}'));
+  const OCI = 'application/vnd.oci.image.manifest.v1+json';
+  await client.putManifest(reg.host, 'lab/needs-sig', `${digest.replace(':', '-')}.sig`, Buffer.from(JSON.stringify({
+    schemaVersion: 2, mediaType: OCI, config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...cfgBlob },
+    layers: [{ mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json', ...b, annotations: { 'dev.cosignproject.cosign/signature': readFileSync(join(dir, 'payload.sig')).toString('base64') } }],
+  })), OCI);
+  const after = await waitFor('the re-evaluated verdict', async () => {
+    const v = await verdictFor(svc.database, reg.host, 'lab/needs-sig', digest);
+    return v?.verdict === 'pass' ? v : undefined;
+  });
+  expect(after.policyName).toBe('needs-signature');
+  // the signature push started no scan
+  const jobs = (await (await fetch(`${base}/api/v1/jobs`)).json()) as any;
+  expect(jobs.items.filter((j: any) => j.digest === digest)).toHaveLength(1);
+}, 30_000);

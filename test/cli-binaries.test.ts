@@ -1,29 +1,20 @@
 // End to end: an image holding a Go binary, a cargo-auditable Rust binary and a Spring-Boot-like fat
 // jar (all built here from real artefacts) pushed to a real docker-registry, inventoried by
 // bin/customs scan and written as CycloneDX by bin/customs sbom.
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from '../src/registry/client.ts';
 import { pushImage } from './helpers/push.ts';
 import { startRegistry, testConfig, type TestRegistry } from './helpers/registry.ts';
 import { gzip, makeTar } from './helpers/tar.ts';
 import { buildFixtures } from './helpers/fixtures-build.ts';
+import { customsCli } from './helpers/cli.ts';
 import { buildJavaArchives, FAT_JAR_LIBS, JAVA, pomTruth } from './helpers/java-fixtures.ts';
 
-const ROOT = resolve(import.meta.dirname, '..');
 const work = mkdtempSync(join(tmpdir(), 'customs-clibin-'));
-const cfgFile = join(work, 'customs.yaml');
-writeFileSync(cfgFile, 'http:\n  retries: 1\n  backoffMs: 10\n  maxBackoffMs: 50\n  timeoutMs: 3000\n');
-
-function customs(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((res) => {
-    execFile(join(ROOT, 'bin/customs'), args, { env: { ...process.env, CUSTOMS_DATA: join(work, 'data'), CUSTOMS_CONFIG: cfgFile, CUSTOMS_LOG_LEVEL: 'warn' }, maxBuffer: 64 << 20 },
-      (err, stdout, stderr) => res({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }));
-  });
-}
+const customs = customsCli(work);
 
 let reg: TestRegistry;
 let client: RegistryClient;

@@ -31,6 +31,8 @@ export interface AppDeps {
   registryClient?: RegistryClient;
   /** GET used for SNS certificates and subscription confirmation (tests) */
   snsFetch?: SnsOptions['fetch'];
+  /** a signature for an image was pushed (`.sig` tag or referrers fallback index): judge it again */
+  onSignature?: (image: { registry: string; repository: string; digest: string }) => void;
 }
 
 const JOURNAL = resolve(dirname(fileURLToPath(import.meta.url)), '../../migrations/meta/_journal.json');
@@ -76,7 +78,7 @@ export function createApp(deps: AppDeps): Hono {
   app.get('/metrics', requireRole(cfg.api, 'reader'), async (c) =>
     c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }));
 
-  mountWebhooks(app, { cfg, intake, metrics, ...(deps.onQueued ? { onQueued: deps.onQueued } : {}), ...(deps.snsFetch ? { snsFetch: deps.snsFetch } : {}) });
+  mountWebhooks(app, { cfg, intake, metrics, ...(deps.onQueued ? { onQueued: deps.onQueued } : {}), ...(deps.snsFetch ? { snsFetch: deps.snsFetch } : {}), ...(deps.onSignature ? { onSignature: deps.onSignature } : {}) });
   mountApi(app, { cfg, database: deps.database, jobs, ...(deps.onQueued ? { onQueued: deps.onQueued } : {}) });
   mountPolicyApi(app, { cfg, database: deps.database, actions: { client: deps.registryClient ?? new RegistryClient(cfg) } });
   mountKeyRoutes(app, cfg);

@@ -14,6 +14,7 @@ import { startGate, type Gate } from '../gate/server.ts';
 import type { Job } from '../jobs/job-store.ts';
 import { enforce } from '../quarantine/enforce.ts';
 import { attestAfterScan } from '../attest/after-scan.ts';
+import { signatureReevaluator } from '../signing/reevaluate-signed.ts';
 import { startReevaluationWatcher } from '../quarantine/reevaluate.ts';
 import { RegistryClient } from '../registry/client.ts';
 import type { ScanReport } from '../scan/types.ts';
@@ -44,7 +45,7 @@ export async function startService(cfg: Config, opts: { snsFetch?: SnsOptions['f
     await attestAfterScan(cfg, registryClient, { registry: job.registry, repository: job.repository, digest }, report, verdict);
   };
   const workers = new WorkerPool({ store: jobs, cfg: cfg.workers, run: createJobRunner({ cfg, database, store: jobs, onScanned }), metrics });
-  const app = createApp({ database, cfg, jobs, metrics, registryClient, onQueued: () => workers.notify(), ...(opts.snsFetch ? { snsFetch: opts.snsFetch } : {}) });
+  const app = createApp({ database, cfg, jobs, metrics, registryClient, onQueued: () => workers.notify(), onSignature: signatureReevaluator({ database, actions: cfg.policy.actions ? actions : { client: registryClient, dryRun: true } }), ...(opts.snsFetch ? { snsFetch: opts.snsFetch } : {}) });
   let server: Server;
   try {
     server = await new Promise<Server>((resolve, reject) => {

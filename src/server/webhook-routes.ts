@@ -9,12 +9,13 @@ import { parseUntrustedJson } from '../util/json.ts';
 import { allowList, authenticateWebhook } from '../webhooks/auth.ts';
 import type { SnsOptions } from '../webhooks/sns.ts';
 import { webhookParsers } from '../webhooks/sources.ts';
+import { signatureSubject } from '../webhooks/classify.ts';
 import type { Metrics } from './metrics.ts';
 import { problem } from './problem.ts';
 import { readBodyCapped } from './read-body.ts';
 
 /** POST /webhooks/<source>: authenticate, parse, store durably, then answer 202. */
-export function mountWebhooks(app: Hono, deps: { cfg: Config; intake: IntakeWriter; metrics: Metrics; onQueued?: () => void; snsFetch?: SnsOptions['fetch'] }): void {
+export function mountWebhooks(app: Hono, deps: { cfg: Config; intake: IntakeWriter; metrics: Metrics; onQueued?: () => void; snsFetch?: SnsOptions['fetch']; onSignature?: (image: { registry: string; repository: string; digest: string }) => void }): void {
   const { cfg, intake, metrics } = deps;
   const ips = new Map(Object.entries(cfg.webhooks.sources).map(([s, sc]) => [s, allowList(sc!.allowIps)]));
   const parsers = new Map(WEBHOOK_SOURCES.map((s) => {
@@ -58,6 +59,7 @@ export function mountWebhooks(app: Hono, deps: { cfg: Config; intake: IntakeWrit
     metrics.webhooksReceived.inc({ source });
     for (const o of outcomes) metrics.webhookEvents.inc({ source, outcome: o.outcome });
     if (outcomes.some((o) => o.outcome === 'queued')) deps.onQueued?.();
+    for (const e of events) { const d = signatureSubject(e); if (d) deps.onSignature?.({ registry: e.registry, repository: e.repository, digest: d }); }
     log.debug({ source, events: outcomes.length }, 'webhook accepted');
     return c.json({ accepted: outcomes.length, events: outcomes.map((o, i) => ({ ...o, ...(events[i]!.reason ? { reason: events[i]!.reason } : {}) })) }, 202);
   });

@@ -14,6 +14,16 @@ export function isWriteBackTag(tag: string | undefined): boolean {
   return !!tag && WRITE_BACK_TAG.test(tag);
 }
 
+/**
+ * The image a pushed signature is about: a cosign `sha256-<hex>.sig` tag, or a referrers fallback
+ * index `sha256-<hex>` (cosign 3 and Notation update it on registries without the referrers API).
+ */
+export function signatureSubject(e: RegistryEvent): string | undefined {
+  if (e.action !== 'ignored' || e.reason !== 'write-back tag' || !e.tag) return undefined;
+  const m = /^sha256-([0-9a-f]{64})(\.sig)?$/.exec(e.tag);
+  return m ? `sha256:${m[1]}` : undefined;
+}
+
 export function isImageManifestType(mediaType: string | undefined): boolean {
   return !!mediaType && (MANIFEST_TYPES.has(mediaType) || INDEX_TYPES.has(mediaType)
     || mediaType === MT.dockerSchema1 || mediaType === MT.dockerSchema1Signed);

@@ -1,0 +1,37 @@
+import { and, eq, isNull } from 'drizzle-orm';
+import type { Database } from '../db/client.ts';
+import { images, scans } from '../db/schema.ts';
+import { log } from '../log.ts';
+import type { ActionContext } from '../quarantine/actions.ts';
+import { enforce } from '../quarantine/enforce.ts';
+import type { ScanReport } from '../scan/types.ts';
+import type { ImageSubject } from '../attest/statements.ts';
+
+// Images are usually signed after they are pushed (and scanned): a signature push event judges
+// the image again from its stored scan, so a signature rule can turn a fail into a pass without a
+// new scan. Bursts (cosign pushes several manifests) are coalesced per image.
+
+const COALESCE_MS = 250;
+
+export function signatureReevaluator(deps: { database: Database; actions: ActionContext }): (image: ImageSubject) => void {
+  const pending = new Map<string, NodeJS.Timeout>();
+  return (image) => {
+    const key = `${image.registry}/${image.repository}@${image.digest}`;
+    if (pending.has(key)) return;
+    pending.set(key, setTimeout(() => {
+      pending.delete(key);
+      reevaluateImage(deps, image).catch((e) => log.warn({ image: key, err: (e as Error).message }, 're-evaluation after a signature push failed'));
+    }, COALESCE_MS).unref());
+  };
+}
+
+/** Judge one stored image again (no-op when it was never scanned or is deleted). */
+export async function reevaluateImage(deps: { database: Database; actions: ActionContext }, image: ImageSubject): Promise<boolean> {
+  const rows = await deps.database.db.select({ scanId: images.lastScanId, report: scans.report })
+    .from(images).innerJoin(scans, eq(scans.id, images.lastScanId))
+    .where(and(eq(images.registry, image.registry), eq(images.repository, image.repository), eq(images.digest, image.digest), isNull(images.deletedAt))).limit(1);
+  const row = rows[0];
+  if (!row) return false;
+  await enforce(deps, image, JSON.parse(row.report) as ScanReport, row.scanId);
+  return true;
+}
