@@ -42,6 +42,7 @@ function rpmQa(): RpmTruth[] {
 const osRelease = {
   rhel: 'NAME="Red Hat Enterprise Linux"\nVERSION="9.4 (Plow)"\nID="rhel"\nID_LIKE="fedora"\nVERSION_ID="9.4"\nPLATFORM_ID="platform:el9"\nPRETTY_NAME="Red Hat Enterprise Linux 9.4 (Plow)"\n',
   sles: 'NAME="SLES"\nVERSION="15-SP5"\nVERSION_ID="15.5"\nPRETTY_NAME="SUSE Linux Enterprise Server 15 SP5"\nID="sles"\nID_LIKE="suse"\n',
+  mariner: 'NAME="Common Base Linux Mariner"\nVERSION="2.0.20240123"\nID=mariner\nVERSION_ID="2.0"\nPRETTY_NAME="CBL-Mariner/Linux"\n',
   centos: 'NAME="CentOS Linux"\nVERSION="7 (Core)"\nID="centos"\nID_LIKE="rhel fedora"\nVERSION_ID="7"\nPRETTY_NAME="CentOS Linux 7 (Core)"\n',
 };
 
@@ -74,6 +75,8 @@ beforeAll(async () => {
     [{ path: 'etc/os-release', content: osRelease.centos }, { path: 'var/lib/rpm/Packages', content: readFileSync(join(FIX, 'Packages-512')) }],
     [{ path: 'var/lib/rpm/Packages', content: readFileSync(join(FIX, 'Packages')) }],
   ]);
+  // distroless CBL-Mariner: no database, the rpm -qa manifest
+  await push('mariner', [[{ path: 'etc/os-release', content: osRelease.mariner }, { path: 'var/lib/rpmmanifest/container-manifest-2', content: readFileSync(join(FIX, 'container-manifest-2')) }]]);
   // a hostile image: a database that is noise after a valid BerkeleyDB magic
   const noise = Buffer.alloc(8192, 0xa5);
   noise.writeUInt32LE(0x061561, 12); noise.writeUInt32LE(4096, 20); noise[24] = 0; noise[25] = 8;
@@ -143,6 +146,14 @@ describe('rpm images through customs sbom', () => {
     expect(names(centos)).toEqual(want);
     // the same packages were already in layer 0: that is the layer that added them
     expect(centos.packages.map((p: any) => `${p.layerIndex} ${p.foundIn}`)).toEqual(want.map(() => '0 /var/lib/rpm/Packages'));
+  });
+
+  it('distroless CBL-Mariner: packages from the manifest, purls in the mariner namespace', async () => {
+    const file = join(work, 'mariner.cdx.json');
+    expect((await customs(['sbom', `${reg.host}/rpm/mariner:v1`, '--format', 'cyclonedx', '--output', file, '--no-cache'])).code).toBe(0);
+    const purls = JSON.parse(readFileSync(file, 'utf8')).components.map((c: any) => c.purl).filter((p: string) => p?.startsWith('pkg:rpm/')).sort();
+    expect(purls).toEqual(truth.map((t) => new PackageURL('rpm', 'mariner', t.name, `${t.version}-${t.release}`,
+      { arch: t.arch, ...(t.epoch ? { epoch: String(t.epoch) } : {}), distro: 'mariner-2.0', upstream: t.sourcerpm }, undefined).toString()).sort());
   });
 
   it('the inventory table shows [epoch:]version-release and the source rpm when it differs', async () => {
