@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { takeInventory } from '../src/cli/inventory.ts';
 import { runHygieneChecks } from '../src/hygiene/checks.ts';
+import { configSchema } from '../src/config/schema.ts';
 import { hygieneReport } from '../src/hygiene/report.ts';
 import { DEFAULT_POLICY } from '../src/policy/default.ts';
 import { evaluateReport } from '../src/policy/verdicts.ts';
@@ -101,6 +102,9 @@ describe('hygiene checks', () => {
     expect(ids).not.toContain('no-healthcheck');
     expect(ids).not.toContain('image-too-old');
     expect(found.find((f) => f.id === 'root-user')!.severity).toBe('critical');
+    // a mistyped check id is a configuration error naming the known ones
+    expect(() => configSchema.parse({ hygiene: { disabled: ['shell-presnt'] } })).toThrow(/unknown check id \(known: root-user, /);
+    expect(() => configSchema.parse({ hygiene: { severity: { 'root-usr': 'low' } } })).toThrow(/unknown check id/);
   });
 
   it('hygieneReport gathers config, end-of-life and secrets findings, most severe first', () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CHECKS } from '../hygiene/checks.ts';
 
 // Configuration of the checks beyond CVEs: secrets, image hygiene, end of life. Mounted under
 // top-level keys of configSchema (src/config/schema.ts).
@@ -32,13 +33,15 @@ export const secretsSchema = z.object({
   allowPaths: z.array(regex).default([]),
 }).strict().default({ enabled: true, maxFileBytes: 2 * 1024 * 1024, rules: [], allow: [], allowPaths: [] });
 
+const checkId = z.string().refine((id) => CHECKS.some((c) => c.id === id), { message: `unknown check id (known: ${CHECKS.map((c) => c.id).join(', ')})` });
+
 export const hygieneSchema = z.object({
   /** an image built longer ago than this is reported (image-too-old) */
   maxAgeDays: z.number().int().min(1).default(365),
   /** check ids not run, e.g. ["shell-present"] */
-  disabled: z.array(z.string()).default([]),
+  disabled: z.array(checkId).default([]),
   /** severity per check id, replacing the default */
-  severity: z.record(z.string(), severity).default({}),
+  severity: z.record(checkId, severity).default({}),
 }).strict().default({ maxAgeDays: 365, disabled: [], severity: {} });
 
 export const eolSchema = z.object({
