@@ -50,8 +50,14 @@ const isAdvisoryFile = (name: string) => /\.(json|ya?ml)$/i.test(name);
  * in one transaction when the import is complete, so readers see either the old or the new data,
  * never a mix or an empty database. Rows of superseded and failed imports are deleted afterwards.
  */
+/** package lookups kept per store: an image fleet shares most packages, so re-evaluating thousands
+ *  of inventories reads and parses each advisory once per database version */
+const LOOKUP_CACHE_ENTRIES = 50_000;
+
 export class VulnStore {
   readonly database: Database;
+  /** (ecosystem base, normalised name) → advisories, valid for one import id only */
+  private lookups: { importId: number; map: Map<string, StoredAdvisory[]> } | undefined;
   constructor(database: Database) { this.database = database; }
 
   /** Import advisories from directories (recursive, *.json / *.yaml), JSON/YAML files (one advisory
@@ -299,7 +305,14 @@ export class VulnStore {
         const result = new Map<string, StoredAdvisory[]>();
         out.push(result);
         if (importId === undefined) continue;
-        const names = [...new Set(q.names.map((n) => normalizePackageName(q.ecosystem, n)))];
+        if (this.lookups?.importId !== importId || this.lookups.map.size > LOOKUP_CACHE_ENTRIES) this.lookups = { importId, map: new Map() };
+        const known = this.lookups.map;
+        const names: string[] = [];
+        for (const n of new Set(q.names.map((x) => normalizePackageName(q.ecosystem, x)))) {
+          const hit = known.get(`${base}\0${n}`);
+          if (hit === undefined) names.push(n);
+          else if (hit.length) result.set(n, hit);
+        }
         for (let i = 0; i < names.length; i += 500) {
           const chunk = names.slice(i, i + 500);
           const rows = await readRows(tx, importId, base, chunk);
@@ -311,6 +324,7 @@ export class VulnStore {
             const list = result.get(n);
             if (list) list.push(adv); else result.set(n, [adv]);
           }
+          for (const n of chunk) known.set(`${base}\0${n}`, result.get(n) ?? []);
         }
       }
       return out;
