@@ -25,6 +25,7 @@ describe('matching language packages', () => {
       pkg('pypi', 'AioHTTP', '3.8.4'),
       pkg('pypi', 'aiohttp', '3.8.4', { osOwned: true, foundIn: '/usr/lib/python3/dist-packages/aiohttp-3.8.4.dist-info/METADATA' }),
       pkg('npm', 'aiohttp', '3.8.4'),                         // same name, other ecosystem: no match
+      pkg('golang', 'github.com/gin-gonic/gin', '(devel)', { foundIn: '/usr/local/bin/built-from-checkout' }), // no version: not judged
     ]);
     const findings = await matchInventory(store, inv);
     const keys = new Set(findings.map((f) => `${f.package.type} ${f.package.name} ${f.package.version}`));

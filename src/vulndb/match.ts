@@ -242,6 +242,9 @@ export function osvIdentity(p: PackageRecord): { name: string; version: string }
  *  owned by an OS package (those are covered by the distribution's advisories), its language's otherwise. */
 function ecosystemsOf(p: PackageRecord, os: ReturnType<typeof osEcosystems>): string[] | undefined {
   const lang = LANGUAGE_ECOSYSTEMS[p.type];
+  // a Go main module built from a checkout has no version ("(devel)"): nothing can be said of it,
+  // and matching it would make every `introduced: 0` advisory of that module a false positive
+  if (lang && (!p.version || p.version === '(devel)')) return undefined;
   if (lang) return p.osOwned ? undefined : [lang];
   return os && os.type === p.type ? os.ecosystems : undefined;
 }
