@@ -20,6 +20,8 @@ import { loadConfig } from '../src/config/load.ts';
 import { setLogLevel } from '../src/log.ts';
 import { benchSecrets } from './secrets.ts';
 import { benchBigBinary } from './big-binary.ts';
+import { benchGate } from './gate.ts';
+import { benchReevaluate } from './reevaluate.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const LAB = process.env.LAB ?? '/tmp/lab';
@@ -175,6 +177,12 @@ async function main(): Promise<void> {
     // a 160 MB executable through the Go/Rust/Java sinks vs the same bytes not executable
     results.bigBinary = await benchBigBinary(registry.host, CUSTOMS, join(work, 'data-bin'));
     console.log(JSON.stringify(results.bigBinary, null, 2));
+    // the pull gate: blob throughput and manifest latency vs the registry directly (same run)
+    results.gate = await benchGate(registry.host, work);
+    console.log(JSON.stringify(results.gate, null, 2));
+    // re-evaluating 10,000 stored images after a database update, no blob downloaded
+    results.reevaluate = await benchReevaluate(work, Number(process.env.BENCH_REEVAL_IMAGES ?? 10_000));
+    console.log(JSON.stringify(results.reevaluate, null, 2));
     mkdirSync(join(ROOT, 'bench/out'), { recursive: true });
     writeFileSync(join(ROOT, 'bench/out/results.json'), JSON.stringify(results, null, 2));
   } finally {
