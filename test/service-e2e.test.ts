@@ -104,8 +104,9 @@ describe('service end to end', () => {
     // The status tag: an OCI artifact with the summary whose subject is the image; its own push
     // notification starts no scan.
     const tag = `sha256-${digest.slice(7)}.scan`;
-    await waitFor('the status tag', async () => ((await client.listTags(reg.host, 'lab/app')).includes(tag) ? true : undefined));
-    const art = JSON.parse((await client.getManifest(reg.host, 'lab/app', tag, 1 << 20)).bytes.toString('utf8'));
+    // (A tag can be listed a moment before its manifest link is readable: wait for the manifest.)
+    const art = JSON.parse((await waitFor('the status tag', async () => client.getManifest(reg.host, 'lab/app', tag, 1 << 20).catch(() => undefined))).bytes.toString('utf8'));
+    expect(await client.listTags(reg.host, 'lab/app')).toContain(tag);
     expect(art).toMatchObject({ artifactType: 'application/vnd.customs.scan.v1+json', subject: { digest }, config: { mediaType: 'application/vnd.oci.empty.v1+json' } });
     const summary = JSON.parse((await client.fetchBlob(reg.host, 'lab/app', art.layers[0], 1 << 20)).toString('utf8'));
     expect(summary).toMatchObject({ digest, packages: 2, findings: 1, critical: 1 });
@@ -185,5 +186,7 @@ describe('service end to end', () => {
     expect(metrics).toMatch(/customs_webhooks_refused_total\{source="distribution",reason="401"\} 2/);
     expect(metrics).toMatch(/customs_jobs\{state="succeeded"\} [1-9]/);
     expect(metrics).toMatch(/customs_scan_duration_seconds_count\{result="succeeded"\} [1-9]/);
+    expect(metrics).toMatch(new RegExp(`customs_bytes_pulled_total\\{registry="${reg.host}"\\} [1-9]`));
+    expect(metrics).toMatch(new RegExp(`customs_registry_errors_total\\{registry="${reg.host}",kind="not-found"\\} 1`));
   }, 30_000);
 });

@@ -112,7 +112,7 @@ export class WorkerPool {
       jlog.info({ scanId: r.scanId, stored: r.stored, seconds: Math.round(seconds * 1000) / 1000 }, 'scan finished');
     } catch (e) {
       const failure = classifyFailure(e);
-      if (['unreachable', 'registry', 'auth', 'digest-mismatch'].includes(failure.kind)) this.metrics?.registryErrors.inc({ registry: job.registry, kind: failure.kind });
+      if (['unreachable', 'registry', 'auth', 'digest-mismatch', 'not-found'].includes(failure.kind)) this.metrics?.registryErrors.inc({ registry: job.registry, kind: failure.kind });
       if (this.stopping && failure.retryable) {
         await this.store.release(job, this.owner).catch(() => undefined);
         return;
