@@ -46,7 +46,7 @@ beforeAll(async () => {
     config: {
       architecture: 'amd64', os: 'linux', created: '2024-06-01T00:00:00Z', rootfs: { type: 'layers', diff_ids: [] },
       config: {
-        Env: [`API_TOKEN=${tokens()['github-token']}`], ExposedPorts: { '22/tcp': {}, '80/tcp': {}, '8080/tcp': {} },
+        Env: [`API_TOKEN=${tokens()['github-token']}`, 'DB_PASSWORD=hunter2', 'SECRET_KEY_FILE=/run/secrets/key', 'GITHUB_TOKEN=', 'REDIS_PASSWORD=$REDIS_PW'], ExposedPorts: { '22/tcp': {}, '80/tcp': {}, '8080/tcp': {} },
         Labels: { 'org.opencontainers.image.base.name': 'docker.io/library/debian:latest' },
       },
       history: [
@@ -84,6 +84,9 @@ describe('hygiene checks', () => {
     expect(by['setuid-binaries']!.paths).toEqual(['/usr/bin/passwd', '/usr/bin/sudo', '/usr/bin/wall']);
     expect(by['world-writable']!.paths).toEqual(['/app/log.txt', '/data']);
     expect(by['privileged-port']!.detail).toBe('80/tcp');
+    expect(by['secrets-in-env']!.paths).toEqual(['config:Env[0] (github-token)', 'config:Env[1] (env-credential)']);
+    expect(JSON.stringify(risky)).not.toContain('hunter2');
+    expect(risky.config.env![1]).toBe('DB_PASSWORD=*******');
     expect(by['image-too-old']!.detail).toMatch(/^built 2024-06-01, 593 days ago/);
     expect(by['remote-add']!.detail).toContain('history[0]');
     expect(found.every((f) => f.fix.length > 20 && f.title.length > 5)).toBe(true);
@@ -110,7 +113,7 @@ describe('hygiene checks', () => {
   it('hygieneReport gathers config, end-of-life and secrets findings, most severe first', () => {
     const r = hygieneReport(risky, cfg, { now: NOW });
     expect(r.config[0]!.severity).toBe('high');
-    expect(r.secrets.map((s) => [s.path, s.rule])).toEqual([['config:Env[0]', 'github-token']]);
+    expect(r.secrets.map((s) => [s.path, s.rule])).toEqual([['config:Env[0]', 'github-token'], ['config:Env[1]', 'env-credential']]);
     // Debian 12 at 2026-01-15 is still supported
     expect(r.eol).toEqual([]);
     expect(hygieneReport(risky, cfg, { now: new Date('2026-07-01T00:00:00Z') }).eol.map((e) => [e.product, e.cycle, e.status])).toEqual([['debian', '12', 'extended-support']]);

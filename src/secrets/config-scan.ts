@@ -2,7 +2,8 @@
 // lines (ARG/ENV values baked in at build time stay readable there forever). The config kept in
 // the inventory gets the values masked, so a report never carries them.
 import type { Descriptor, ImageConfigSummary, LocatedSecret } from '../types.ts';
-import { findSecrets, type SecretScanner } from './scan.ts';
+import { NOT_A_SECRET_VALUE, SECRET_ENV_NAME } from './rules.ts';
+import { findSecrets, fingerprintSecret, maskSecret, type SecretScanner } from './scan.ts';
 
 /** history index → index of the layer it created (empty_layer entries create none) */
 export function historyLayerIndex(config: ImageConfigSummary): Map<number, number> {
@@ -25,8 +26,20 @@ export function scanImageConfig(scanner: SecretScanner, config: ImageConfigSumma
     for (const f of [...found].sort((a, b) => b.start - a.start)) out = out.slice(0, f.start) + f.hit.masked + out.slice(f.end);
     return out;
   };
+  /** rules first; else a credential-named variable with a literal value */
+  const envEntry = (path: string, e: string): string => {
+    const before = secrets.length;
+    const out = scan(path, e);
+    const eq = e.indexOf('=');
+    if (secrets.length > before || eq <= 0) return out;
+    const name = e.slice(0, eq), value = e.slice(eq + 1);
+    if (!SECRET_ENV_NAME.test(name) || NOT_A_SECRET_VALUE.test(value)) return out;
+    const masked = maskSecret(value);
+    secrets.push({ rule: 'env-credential', severity: 'medium', title: `Credential-named environment variable ${name.slice(0, 100)} with a literal value`, masked, fingerprint: fingerprintSecret(value), path, visible: true });
+    return `${name}=${masked}`;
+  };
   const redacted: ImageConfigSummary = { ...config };
-  if (config.env) redacted.env = config.env.map((e, i) => scan(`config:Env[${i}]`, e));
+  if (config.env) redacted.env = config.env.map((e, i) => envEntry(`config:Env[${i}]`, e));
   if (config.labels) {
     redacted.labels = Object.fromEntries(Object.entries(config.labels).map(([k, v]) => {
       const line = scan(`config:Labels[${JSON.stringify(k)}]`, `${k}=${v}`);

@@ -161,3 +161,9 @@ export const DEFAULT_RULES: SecretRule[] = [
     allow: ['^[A-Za-z_]\\w*(?:(?:\\.|::|->)[A-Za-z_]\\w*)+$', '^[a-z]+$', '^_{0,2}[a-z][a-z0-9]*(?:_[a-z0-9]+)+$', '^[a-z]+(?:[A-Z][a-z]+)+$', '^[A-Z]+(?:_[A-Z]+)*$', '^[$%@&]', '^/', '^(?:true|false|null|none|nil|undefined)$', '^https?:'],
   },
 ];
+
+/** Environment variables named like a credential: a literal value baked into the image config is a
+ *  leak even when it is too short or too plain for the rules above. */
+export const SECRET_ENV_NAME = /(?:^|_)(?:PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIALS?)$/i;
+/** empty, references, paths, placeholders, booleans: not a credential */
+export const NOT_A_SECRET_VALUE = /^(?:|\$.*|\/.*|<.*>|\*+|x+|changeme|change_me|none|null|false|true|0|1)$/i;
