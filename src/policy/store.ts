@@ -68,13 +68,20 @@ export class PolicyStore {
       throw new CustomsError('usage', `policy ${policy.metadata.name}: its scope is as specific as that of ${clash.map((p) => p.metadata.name).join(', ')} for the same images; narrow one scope or merge the policies`);
     }
     const now = new Date();
-    const version = await this.database.db.transaction(async (tx) => {
-      const prev = await tx.select({ v: max(policyVersions.version) }).from(policyVersions).where(eq(policyVersions.name, policy.metadata.name));
-      const v = (prev[0]?.v ?? 0) + 1;
-      await tx.insert(policyVersions).values({ name: policy.metadata.name, version: v, document: JSON.stringify(policy), source: opts.source ?? null, deleted: false, createdAt: now, createdBy: opts.actor });
-      await tx.insert(auditLog).values({ at: now, actor: opts.actor, action: 'policy.apply', subject: `policy:${policy.metadata.name}`, details: JSON.stringify({ version: v, mode: policy.spec.mode }) });
-      return v;
-    });
+    // next version read, then both writes in one batch (no write lock held across awaits); two
+    // applies racing on one name collide on the (name, version) unique index and one is refused
+    const db = this.database.db;
+    const prev = await db.select({ v: max(policyVersions.version) }).from(policyVersions).where(eq(policyVersions.name, policy.metadata.name));
+    const version = (prev[0]?.v ?? 0) + 1;
+    try {
+      await db.batch([
+        db.insert(policyVersions).values({ name: policy.metadata.name, version, document: JSON.stringify(policy), source: opts.source ?? null, deleted: false, createdAt: now, createdBy: opts.actor }),
+        db.insert(auditLog).values({ at: now, actor: opts.actor, action: 'policy.apply', subject: `policy:${policy.metadata.name}`, details: JSON.stringify({ version, mode: policy.spec.mode }) }),
+      ]);
+    } catch (e) {
+      if (/UNIQUE/i.test(String((e as Error)?.message))) throw new CustomsError('usage', `policy ${policy.metadata.name} was changed at the same time by someone else; apply again`);
+      throw e;
+    }
     log.info({ policy: policy.metadata.name, version, actor: opts.actor }, 'policy applied');
     return { policy, version, createdAt: now.toISOString(), createdBy: opts.actor, ...(opts.source ? { source: opts.source } : {}) };
   }
@@ -85,10 +92,11 @@ export class PolicyStore {
     if (!cur) throw new CustomsError('not-found', `no policy named ${name}`);
     const now = new Date();
     const version = cur.version + 1;
-    await this.database.db.transaction(async (tx) => {
-      await tx.insert(policyVersions).values({ name, version, document: null, source: null, deleted: true, createdAt: now, createdBy: opts.actor });
-      await tx.insert(auditLog).values({ at: now, actor: opts.actor, action: 'policy.delete', subject: `policy:${name}`, reason: opts.reason ?? null, details: JSON.stringify({ version }) });
-    });
+    const db = this.database.db;
+    await db.batch([
+      db.insert(policyVersions).values({ name, version, document: null, source: null, deleted: true, createdAt: now, createdBy: opts.actor }),
+      db.insert(auditLog).values({ at: now, actor: opts.actor, action: 'policy.delete', subject: `policy:${name}`, reason: opts.reason ?? null, details: JSON.stringify({ version }) }),
+    ]);
     log.info({ policy: name, version, actor: opts.actor }, 'policy deleted');
     return version;
   }

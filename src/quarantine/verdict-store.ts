@@ -61,49 +61,48 @@ export async function recordVerdict(
 ): Promise<VerdictChange> {
   const now = new Date();
   const key = and(eq(imageVerdicts.registry, image.registry), eq(imageVerdicts.repository, image.repository), eq(imageVerdicts.digest, image.digest));
-  return database.db.transaction(async (tx) => {
-    const prev = (await tx.select().from(imageVerdicts).where(key).limit(1))[0];
-    const enforce = policy.spec.mode === 'enforce';
-    const failing = v.verdict === 'fail' && enforce;
-    let quarantine: QuarantineState;
-    let failedWhileReleased = false;
-    if (!failing) quarantine = prev?.quarantine === 'released' ? 'released' : 'none';
-    else if (prev?.quarantine === 'released') {
-      const changed = prev.policyVersion !== v.policy.version || prev.policyName !== v.policy.name || prev.dbVersion !== v.dbVersion;
-      failedWhileReleased = changed;
-      quarantine = changed && policy.spec.actions.requarantineReleased ? 'quarantined' : 'released';
-    } else quarantine = 'quarantined';
-    const gated = quarantine === 'quarantined' && policy.spec.actions.fail.some((a) => a.type === 'gate');
-    const summary = summarize(v);
-    const base = {
-      registry: image.registry, repository: image.repository, rootDigest: image.digest,
-      policyName: v.policy.name, policyVersion: v.policy.version, mode: v.policy.mode, dbVersion: v.dbVersion,
-      scanId, evaluatedAt: now, quarantine, gated,
-      ...(quarantine === 'released' ? {} : { releasedAt: null, releasedBy: null, releaseReason: null }),
-    };
-    const rows = [
-      { ...base, digest: image.digest, verdict: v.verdict, summary, details: JSON.stringify(v) },
-      ...v.platforms.filter((p) => p.manifestDigest !== image.digest).map((p) => ({
-        ...base, digest: p.manifestDigest, verdict: v.verdict, summary,
-        details: JSON.stringify({ ...v, platforms: [p] }),
-      })),
-    ];
-    for (const r of rows) {
-      await tx.insert(imageVerdicts).values(r).onConflictDoUpdate({
-        target: [imageVerdicts.registry, imageVerdicts.repository, imageVerdicts.digest],
-        set: { ...r },
-      });
-    }
-    const quarantinedNow = quarantine === 'quarantined' && prev?.quarantine !== 'quarantined';
-    if (quarantinedNow) {
-      await tx.insert(auditLog).values({ at: now, actor: 'customs', action: 'quarantine', subject: image.digest, reason: summary, details: JSON.stringify({ registry: image.registry, repository: image.repository, policy: `${v.policy.name}@${v.policy.version}`, dbVersion: v.dbVersion }) });
-    }
-    return {
-      ...(prev ? { before: { verdict: prev.verdict, quarantine: prev.quarantine as QuarantineState } } : {}),
-      after: { verdict: v.verdict, quarantine },
-      quarantinedNow, failedWhileReleased,
-    };
-  });
+  // one read, then every write in one batch (a single short write transaction: no lock held across awaits)
+  const db = database.db;
+  const prev = (await db.select().from(imageVerdicts).where(key).limit(1))[0];
+  const enforce = policy.spec.mode === 'enforce';
+  const failing = v.verdict === 'fail' && enforce;
+  let quarantine: QuarantineState;
+  let failedWhileReleased = false;
+  if (!failing) quarantine = prev?.quarantine === 'released' ? 'released' : 'none';
+  else if (prev?.quarantine === 'released') {
+    const changed = prev.policyVersion !== v.policy.version || prev.policyName !== v.policy.name || prev.dbVersion !== v.dbVersion;
+    failedWhileReleased = changed;
+    quarantine = changed && policy.spec.actions.requarantineReleased ? 'quarantined' : 'released';
+  } else quarantine = 'quarantined';
+  const gated = quarantine === 'quarantined' && policy.spec.actions.fail.some((a) => a.type === 'gate');
+  const summary = summarize(v);
+  const base = {
+    registry: image.registry, repository: image.repository, rootDigest: image.digest,
+    policyName: v.policy.name, policyVersion: v.policy.version, mode: v.policy.mode, dbVersion: v.dbVersion,
+    scanId, evaluatedAt: now, quarantine, gated,
+    ...(quarantine === 'released' ? {} : { releasedAt: null, releasedBy: null, releaseReason: null }),
+  };
+  const rows = [
+    { ...base, digest: image.digest, verdict: v.verdict, summary, details: JSON.stringify(v) },
+    ...v.platforms.filter((p) => p.manifestDigest !== image.digest).map((p) => ({
+      ...base, digest: p.manifestDigest, verdict: v.verdict, summary,
+      details: JSON.stringify({ ...v, platforms: [p] }),
+    })),
+  ];
+  const quarantinedNow = quarantine === 'quarantined' && prev?.quarantine !== 'quarantined';
+  const writes = rows.map((r) => db.insert(imageVerdicts).values(r).onConflictDoUpdate({
+    target: [imageVerdicts.registry, imageVerdicts.repository, imageVerdicts.digest],
+    set: { ...r },
+  }));
+  const audit = quarantinedNow
+    ? [db.insert(auditLog).values({ at: now, actor: 'customs', action: 'quarantine', subject: image.digest, reason: summary, details: JSON.stringify({ registry: image.registry, repository: image.repository, policy: `${v.policy.name}@${v.policy.version}`, dbVersion: v.dbVersion }) })]
+    : [];
+  await db.batch([writes[0]!, ...writes.slice(1), ...audit]);
+  return {
+    ...(prev ? { before: { verdict: prev.verdict, quarantine: prev.quarantine as QuarantineState } } : {}),
+    after: { verdict: v.verdict, quarantine },
+    quarantinedNow, failedWhileReleased,
+  };
 }
 
 /** The verdict for a digest pulled from a repository (root or platform manifest). */
@@ -131,14 +130,16 @@ export async function releaseImage(database: Database, digest: string, opts: { a
   const rows = (await verdictsOf(database, digest)).filter((r) => !opts.repository || r.repository === opts.repository);
   const roots = new Set(rows.filter((r) => r.quarantine === 'quarantined').map((r) => `${r.registry}\0${r.repository}\0${r.rootDigest}`));
   if (roots.size === 0) throw new CustomsError('not-found', `${digest} is not quarantined${opts.repository ? ` in ${opts.repository}` : ''}`);
-  await database.db.transaction(async (tx) => {
-    for (const k of roots) {
-      const [registry, repository, root] = k.split('\0') as [string, string, string];
-      await tx.update(imageVerdicts).set({ quarantine: 'released', gated: false, releasedAt: now, releasedBy: opts.actor, releaseReason: reason })
-        .where(and(eq(imageVerdicts.registry, registry), eq(imageVerdicts.repository, repository), eq(imageVerdicts.rootDigest, root)));
-      await tx.insert(auditLog).values({ at: now, actor: opts.actor, action: 'release', subject: root, reason, details: JSON.stringify({ registry, repository }) });
-    }
+  const db = database.db;
+  const writes = [...roots].flatMap((k) => {
+    const [registry, repository, root] = k.split('\0') as [string, string, string];
+    return [
+      db.update(imageVerdicts).set({ quarantine: 'released', gated: false, releasedAt: now, releasedBy: opts.actor, releaseReason: reason })
+        .where(and(eq(imageVerdicts.registry, registry), eq(imageVerdicts.repository, repository), eq(imageVerdicts.rootDigest, root))),
+      db.insert(auditLog).values({ at: now, actor: opts.actor, action: 'release', subject: root, reason, details: JSON.stringify({ registry, repository }) }),
+    ];
   });
+  await db.batch([writes[0]!, ...writes.slice(1)]);
   log.info({ digest, actor: opts.actor, images: roots.size }, 'image released from quarantine');
   return (await verdictsOf(database, digest)).filter((r) => !opts.repository || r.repository === opts.repository);
 }
