@@ -127,7 +127,7 @@ describe('rules', () => {
     - { type: eol-os }
     - { type: deny-packages, packages: ["npm:event-stream@3.3.6", "log4j-*"] }
     - { type: deny-vulnerabilities, ids: ["GHSA-xxxx-yyyy-zzzz"] }
-    - { type: deny-licenses, licenses: ["AGPL-3.0-only"] }
+    - { type: deny-licenses, licenses: ["AGPL-3.0-only", "GPL-3.0-or-later"] }
     - { type: image-age, maxDays: 90 }
     - { type: signature, authorities: [{ name: release, keyless: { issuer: "https://token.actions.githubusercontent.com", subject: "/^https://github.com/acme//" } }] }
 `);
@@ -140,6 +140,7 @@ describe('rules', () => {
           { type: 'npm', name: 'event-stream', version: '3.3.6', foundIn: '/app/node_modules/event-stream/package.json' },
           { type: 'maven', name: 'log4j-core', version: '2.14.1', foundIn: '/app.jar', license: 'Apache-2.0' },
           { type: 'npm', name: 'ghostscript-js', version: '1.0.0', foundIn: '/x', license: 'MIT OR AGPL-3.0-only' },
+          { type: 'deb', name: 'bash', version: '5.2.15-2', foundIn: '/var/lib/dpkg/status', license: 'GPL-3+' },
         ],
         secrets: [{ rule: 'aws-access-key', severity: 'critical', title: 'AWS access key', masked: 'AKIA****', fingerprint: 'f', path: '/app/.env', visible: false, layerIndex: 1 }],
       },
@@ -157,7 +158,7 @@ describe('rules', () => {
     expect(msg['root-user']).toBe('runs as root (User "0:0")');
     expect(msg['eol-os']).toBe('end-of-life OS: debian 10 (since 2024-06-30)');
     expect(msg['deny-packages']).toBe('denied packages: event-stream 3.3.6, log4j-core 2.14.1');
-    expect(msg['deny-licenses']).toBe('denied license: ghostscript-js (MIT OR AGPL-3.0-only)');
+    expect(msg['deny-licenses']).toBe('denied licenses: ghostscript-js (MIT OR AGPL-3.0-only), bash (GPL-3+)');
     expect(msg['image-age']).toBe('image built 693 days ago (more than 90)');
     expect(msg.signature).toBe('signed by 0 of the 1 required authorities; missing: release');
     const signed = evaluatePolicy(p, 1, { ...s, signatures: [{ authority: 'release', verified: true }] }, { now: NOW });

@@ -4,6 +4,7 @@
 import picomatch from 'picomatch';
 import type { ImageInventory, Platform } from '../types.ts';
 import type { Finding } from '../vulndb/types.ts';
+import { toSpdxExpression } from '../licenses/spdx.ts';
 import { exceptionFor, isExpired, type ActiveException } from './exceptions.ts';
 import { SEVERITY_ORDER, type Policy, type PolicyRule } from './schema.ts';
 
@@ -150,8 +151,9 @@ function checkRule(rule: PolicyRule, s: PolicySubject, findings: PolicySubject['
       return hit.length ? { message: `denied ${plural(hit.length, 'vulnerability', 'vulnerabilities')}: ${uniq(hit.map((f) => `${f.id} in ${f.package.name}`)).slice(0, 5).join(', ')}`, subjects: uniq(hit.map((f) => f.id)) } : undefined;
     }
     case 'deny-licenses': {
-      const deny = new Set(rule.licenses.map((x) => x.toLowerCase()));
-      const hit = s.inventory.packages.filter((p) => p.license && licenseIds(p.license).some((id) => deny.has(id.toLowerCase())));
+      // both sides normalised to SPDX where possible: a deb's "GPL-2+" is denied by "GPL-2.0-or-later"
+      const deny = new Set(rule.licenses.flatMap((x) => [x, toSpdxExpression(x) ?? x]).map((x) => x.toLowerCase()));
+      const hit = s.inventory.packages.filter((p) => p.license && [...licenseIds(p.license), ...licenseIds(toSpdxExpression(p.license) ?? '')].some((id) => deny.has(id.toLowerCase())));
       return hit.length ? { message: `denied ${plural(hit.length, 'license', 'licenses')}: ${uniq(hit.map((p) => `${p.name} (${p.license})`)).slice(0, 5).join(', ')}`, subjects: uniq(hit.map((p) => p.name)) } : undefined;
     }
     case 'image-age': {
