@@ -224,4 +224,13 @@ describe('attestations in the registry', () => {
     const tags = await client.listTags(reg.host, 'att/big');
     expect(tags).toEqual(['v1']);
   });
+
+  it('follows the per-registry format: legacy only writes no referrers', async () => {
+    const legacyOnly = testConfig({ dataDir: work, attestations: { enabled: true, format: 'referrers', registries: { [reg.host]: 'legacy' } } });
+    const img = await scannedImage('att/legacy', 'v1');
+    const res = await publishAttestations({ client, signer: loadSigner(cfg), cfg: legacyOnly }, { registry: reg.host, repository: 'att/legacy', digest: img.digest }, img.report, img.verdict);
+    expect(res.legacy).toBeDefined();
+    expect(res.referrers).toBeUndefined();
+    expect((await client.listTags(reg.host, 'att/legacy')).sort()).toEqual([`${img.digest.replace(':', '-')}.att`, 'v1']);
+  });
 });

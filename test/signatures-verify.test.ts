@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { toDSSEBundle, bundleToJSON } from '@sigstore/bundle';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pae } from '../src/attest/dsse.ts';
+import { descriptorsOf } from '../src/attest/oci-artifacts.ts';
 import { publishReferrers } from '../src/attest/publish-referrers.ts';
 import { statement } from '../src/attest/statements.ts';
 import { openDatabase, type Database } from '../src/db/client.ts';
@@ -175,4 +176,42 @@ ${indent(keys.p256!.pub)}
     expect(bad.verdict.platforms[0]!.reasons[0]!.message).toBe('signed by 0 of the 1 required authorities; missing: release-key');
     database.close();
   });
+});
+
+describe('hostile signature data', () => {
+  it('skips malformed .sig layers and referrers that point elsewhere, without failing', async () => {
+    const digest = await image('sig/hostile', 'hostile');
+    const other = await image('sig/hostile', 'other'); // same repository, tag v1 moves on
+    const junk = await client.pushBlob(reg.host, 'sig/hostile', Buffer.from('not json at all'));
+    const cfg = await client.pushBlob(reg.host, 'sig/hostile', Buffer.from('{}'));
+    await client.putManifest(reg.host, 'sig/hostile', `${digest.replace(':', '-')}.sig`, Buffer.from(JSON.stringify({
+      schemaVersion: 2, mediaType: OCI, config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...cfg },
+      layers: [
+        { mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json', ...junk }, // no signature annotation: skipped
+        { mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json', ...junk, annotations: { 'dev.cosignproject.cosign/signature': '%%%not-base64' } },
+      ],
+    })), OCI);
+    // a fallback index whose bundle entry is a referrer of another image
+    const img = { registry: reg.host, repository: 'sig/hostile', digest: other };
+    const res0 = await publishReferrers(client, img, [{ predicateType: COSIGN_SIGN_PREDICATE_TYPE, bundle: Buffer.from('{"mediaType":"nonsense"}') }], new Date().toISOString(), 1 << 22);
+    const desc = (await client.getManifest(reg.host, 'sig/hostile', res0.manifests[0]!, 1 << 20));
+    await client.putManifest(reg.host, 'sig/hostile', digest.replace(':', '-'), Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [
+      { mediaType: OCI, digest: res0.manifests[0], size: desc.bytes.length, artifactType: 'application/vnd.dev.sigstore.bundle.v0.3+json' },
+    ] })), 'application/vnd.oci.image.index.v1+json');
+    const res = await verifyImageSignatures(client, { registry: reg.host, repository: 'sig/hostile', digest }, auth('p256'), 1 << 22);
+    expect(res).toHaveLength(1);
+    expect(res[0]).toMatchObject({ format: 'cosign-legacy', verified: false });
+    // and the malformed bundle itself, checked for the image it names, is refused with a reason
+    const own = await verifyImageSignatures(client, img, auth('p256'), 1 << 22);
+    expect(own).toHaveLength(1);
+    expect(own[0]!.reason).toMatch(/not a valid sigstore bundle/);
+  });
+});
+
+it('keeps only well-formed descriptors from a manifest or index written by anyone', () => {
+  const doc = Buffer.from(JSON.stringify({ layers: ['garbage', null, 42, { mediaType: 'x', digest: 'sha256:xyz', size: 1 }, { mediaType: 'x', digest: `sha256:${'a'.repeat(64)}`, size: -1 },
+    { mediaType: 'x', digest: `sha256:${'b'.repeat(64)}`, size: 3, annotations: { a: 'b', n: 1 } }] }));
+  expect(descriptorsOf(doc, 'layers', 'test')).toEqual([{ mediaType: 'x', digest: `sha256:${'b'.repeat(64)}`, size: 3, annotations: { a: 'b' } }]);
+  expect(() => descriptorsOf(Buffer.from('{"layers":{}}'), 'layers', 'test')).toThrow(/no layers array/);
+  expect(() => descriptorsOf(Buffer.from('['.repeat(100)), 'layers', 'test')).toThrow();
 });

@@ -25,11 +25,10 @@ export function publishLegacy(client: RegistryClient, image: ImageSubject, atts:
   return lock.run(`${image.registry}/${image.repository}:${tag}`, async () => {
     const current = await getOptionalManifest(client, image.registry, image.repository, tag, maxManifestBytes);
     const previous = current ? descriptorsOf(current.bytes, 'layers', `${image.registry}/${image.repository}:${tag}`) : [];
-    const added: ArtifactDescriptor[] = [];
-    for (const a of atts) {
-      const blob = await client.pushBlob(image.registry, image.repository, a.envelope);
-      added.push({ mediaType: DSSE_LAYER_TYPE, ...blob, annotations: { predicateType: a.predicateType, [COSIGN_SIGNATURE_ANNOTATION]: '', [CUSTOMS_MARK]: 'true' } });
-    }
+    const added: ArtifactDescriptor[] = await Promise.all(atts.map(async (a) => ({
+      mediaType: DSSE_LAYER_TYPE, ...(await client.pushBlob(image.registry, image.repository, a.envelope)),
+      annotations: { predicateType: a.predicateType, [COSIGN_SIGNATURE_ANNOTATION]: '', [CUSTOMS_MARK]: 'true' },
+    })));
     const layers = [
       ...keepOthers(previous, (d) => d.annotations?.predicateType, new Set(atts.map((a) => a.predicateType)), new Set(added.map((d) => d.digest))),
       ...added,

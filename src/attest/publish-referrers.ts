@@ -31,9 +31,7 @@ const lock = new KeyedLock();
 export async function publishReferrers(client: RegistryClient, image: ImageSubject, atts: BundleAttestation[], created: string, maxManifestBytes: number): Promise<ReferrersResult> {
   const subject = await client.getManifest(image.registry, image.repository, image.digest, maxManifestBytes);
   const empty = await client.pushBlob(image.registry, image.repository, Buffer.from('{}'));
-  const descriptors: ArtifactDescriptor[] = [];
-  let referrersApi = true;
-  for (const a of atts) {
+  const pushed = await Promise.all(atts.map(async (a) => {
     const layer = await client.pushBlob(image.registry, image.repository, a.bundle);
     const annotations = {
       'dev.sigstore.bundle.content': 'dsse-envelope', [BUNDLE_PREDICATE_ANNOTATION]: a.predicateType,
@@ -47,9 +45,12 @@ export async function publishReferrers(client: RegistryClient, image: ImageSubje
       annotations,
     }));
     const put = await client.putManifestDetailed(image.registry, image.repository, digestOf(bytes), bytes, MT.ociManifest);
-    if (put.subject !== image.digest) referrersApi = false;
-    descriptors.push({ mediaType: MT.ociManifest, digest: put.digest, size: bytes.length, artifactType: BUNDLE_MEDIA_TYPE, annotations });
-  }
+    const descriptor: ArtifactDescriptor = { mediaType: MT.ociManifest, digest: put.digest, size: bytes.length, artifactType: BUNDLE_MEDIA_TYPE, annotations };
+    return { descriptor, indexed: put.subject === image.digest };
+  }));
+  const descriptors = pushed.map((p) => p.descriptor);
+  // a registry with the referrers API answers every push with OCI-Subject
+  const referrersApi = pushed.every((p) => p.indexed);
   const manifests = descriptors.map((d) => d.digest);
   if (referrersApi) return { manifests };
   return { manifests, fallbackIndex: await updateFallbackIndex(client, image, descriptors, maxManifestBytes) };

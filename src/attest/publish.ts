@@ -39,9 +39,12 @@ export async function publishAttestations(
     signed.push({ predicateType: st.predicateType, envelope: Buffer.from(JSON.stringify(envelope)), bundle: Buffer.from(JSON.stringify(bundleToJSON(bundle))) });
   }
   const result: PublishResult = { predicateTypes: signed.map((s) => s.predicateType) };
-  if (format !== 'referrers') result.legacy = await publishLegacy(deps.client, image, signed, limits.maxManifestBytes);
-  if (format !== 'legacy') result.referrers = await publishReferrers(deps.client, image, signed, verdictTime(verdict), limits.maxManifestBytes);
-  return result;
+  // the two layouts touch different tags and manifests: written side by side
+  const [legacy, referrers] = await Promise.all([
+    format !== 'referrers' ? publishLegacy(deps.client, image, signed, limits.maxManifestBytes) : undefined,
+    format !== 'legacy' ? publishReferrers(deps.client, image, signed, verdictTime(verdict), limits.maxManifestBytes) : undefined,
+  ]);
+  return { ...result, ...(legacy ? { legacy } : {}), ...(referrers ? { referrers } : {}) };
 }
 
 function verdictTime(verdict: ImageVerdict): string {
