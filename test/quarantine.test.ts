@@ -31,6 +31,7 @@ let cfg: Config;
 let database: Database;
 let client: RegistryClient;
 let hook: Server;
+let hookUrl: string;
 const notes: any[] = [];
 
 async function image(repo: string, tag: string, pkgs: [string, string][]) {
@@ -55,7 +56,7 @@ beforeAll(async () => {
     req.on('end', () => { notes.push(JSON.parse(body)); res.writeHead(200).end('ok'); });
   });
   await new Promise<void>((r) => hook.listen(0, '127.0.0.1', () => r()));
-  const hookUrl = `http://127.0.0.1:${(hook.address() as { port: number }).port}/slack`;
+  hookUrl = `http://127.0.0.1:${(hook.address() as { port: number }).port}/slack`;
   await new PolicyStore(database).apply(parsePolicy(`apiVersion: customs.dev/v1
 kind: Policy
 metadata: { name: apps }
@@ -90,6 +91,20 @@ describe('quarantine actions', () => {
     expect(await client.headManifest(reg.host, 'quarantine/apps', '1.0')).toBe(bad.manifestDigest);
     expect(notes[0].text).toMatch(/apps\/web:1\.0@sha256:.* is fail under policy apps@1: denied package: telnetd 0\.17-44/);
     expect(await client.headManifest(reg.host, 'apps/web', '0.9')).toBe(keep.manifestDigest);
+    // the registry announces the quarantine copy as a push: it is judged, never acted on
+    await new PolicyStore(database).apply(parsePolicy(`apiVersion: customs.dev/v1
+kind: Policy
+metadata: { name: quarantined-copies }
+spec:
+  scope: { repositories: ["quarantine/**"] }
+  rules: [{ type: deny-packages, packages: ["telnetd"] }]
+  actions: { fail: [{ type: notify, url: "${hookUrl}" }] }
+`), { actor: 'test' });
+    const sent = notes.length;
+    const copy = await scanAndEnforce('quarantine/apps', '1.0');
+    expect(copy.verdict).toMatchObject({ verdict: 'fail', policy: { name: 'quarantined-copies' } });
+    expect(copy.actions).toEqual([]);
+    expect(notes.length).toBe(sent);
 
     expect((await caught(release({ database, actions: { client } }, bad.manifestDigest, { actor: 'ops', reason: '' }))).kind).toBe('usage');
     const rel = await release({ database, actions: { client } }, bad.manifestDigest, { actor: 'ops', reason: 'accepted risk, ticket SEC-12' });
@@ -98,7 +113,8 @@ describe('quarantine actions', () => {
     expect(await client.headManifest(reg.host, 'apps/web', 'latest')).toBe(bad.manifestDigest);
     expect(await client.listTags(reg.host, 'quarantine/apps')).toEqual([]);
     const audit = await new Store(database).auditEntries({ subject: bad.manifestDigest });
-    expect(audit.map((a) => `${a.action}:${a.actor}`)).toEqual(['release:ops', 'quarantine:customs']);
+    // a release without --repository releases the digest wherever it is quarantined (the copy too)
+    expect(audit.map((a) => `${a.action}:${a.actor}:${(a.details as { repository: string }).repository}`).sort()).toEqual(['quarantine:customs:apps/web', 'quarantine:customs:quarantine/apps', 'release:ops:apps/web', 'release:ops:quarantine/apps']);
   }, 120_000);
 
   it('tags a passing image once, and an imported OpenVEX statement turns a failure into a pass', async () => {

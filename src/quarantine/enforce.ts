@@ -56,7 +56,11 @@ export async function enforce(
   const policy = governing.policy;
   let actions: ActionRecord[] = [];
   const message = { verdict: verdict.verdict, summary: summarize(verdict), policy: `${policy.metadata.name}@${governing.version}` };
-  if (policy.spec.mode === 'enforce') {
+  // copies Customs moved into a quarantine repository are judged (their verdict is visible) but
+  // never acted on again: their own push notifications must not start a second quarantine
+  const all = deps.policies ?? await new PolicyStore(deps.database).current();
+  const isQuarantineCopy = all.some((p) => p.policy.spec.actions.fail.some((a) => a.type === 'move' && a.repository === image.repository));
+  if (policy.spec.mode === 'enforce' && !isQuarantineCopy) {
     if (change.quarantinedNow) {
       actions = await runActions(deps.actions, policy.spec.actions.fail, image, message);
     } else if (verdict.verdict !== 'fail' && change.before?.verdict !== verdict.verdict && policy.spec.actions.pass.length) {
