@@ -1,54 +1,12 @@
 // NuGet order checked against test/data/versions/NuGet.tsv (labelled by the reference implementation; see
 // the file's header line and test/data/versions/generate-part2.sh): every row, both directions
 // (antisymmetry), and every version against itself (reflexivity).
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { compareVersions } from '../src/versions/index.ts';
-import { isCustomsError } from '../src/errors.ts';
 import { compareNuGet } from '../src/versions/nuget.ts';
+import { describeVectors } from './helpers/version-vectors.ts';
 
-const FILE = new URL('./data/versions/NuGet.tsv', import.meta.url);
-const [header, ...lines] = readFileSync(FILE, 'utf8').split('\n').filter((l) => l !== '');
-const rows = lines.map((l) => l.split('\t') as [string, string, string]);
-
-function outcome(a: string, b: string): string {
-  try {
-    return String(compareNuGet(a, b));
-  } catch (e) {
-    if (isCustomsError(e) && e.kind === 'usage') return 'error';
-    throw e;
-  }
-}
-
-describe('compareNuGet vectors', () => {
-  it('has a labelled vector file', () => {
-    expect(header).toMatch(/^# NuGet: /);
-    expect(rows.length).toBeGreaterThanOrEqual(90);
-    for (const r of rows) expect([r.length, ['-1', '0', '1', 'error'].includes(r[2])]).toEqual([3, true]);
-  });
-
-  it('agrees with the reference on every row, both ways round', () => {
-    const wrong: string[] = [];
-    for (const [a, b, want] of rows) {
-      const back = want === 'error' ? 'error' : String(-Number(want) || 0);
-      const got = outcome(a, b), gotBack = outcome(b, a);
-      if (got !== want) wrong.push(`${JSON.stringify(a)} vs ${JSON.stringify(b)}: want ${want}, got ${got}`);
-      if (gotBack !== back) wrong.push(`${JSON.stringify(b)} vs ${JSON.stringify(a)}: want ${back}, got ${gotBack}`);
-    }
-    expect(wrong.slice(0, 20)).toEqual([]);
-  });
-
-  it('is reflexive', () => {
-    const wrong: string[] = [];
-    for (const [a, b, want] of rows) {
-      for (const v of [a, b]) {
-        const r = outcome(v, v);
-        if (r !== '0' && !(r === 'error' && want === 'error')) wrong.push(`${JSON.stringify(v)}: ${r}`);
-      }
-    }
-    expect(wrong.slice(0, 20)).toEqual([]);
-  });
-});
+describeVectors('NuGet', compareNuGet, 90);
 
 describe('compareNuGet examples', () => {
   it('sorts a documented chain in increasing order', () => {
