@@ -70,6 +70,28 @@ describe('rpm distributions in OSV', () => {
     db.close();
   });
 
+  it('an rpm whose source rpm is named otherwise is matched by its own name too, once per vulnerability', async () => {
+    const { store, db, dataDir } = await freshStore();
+    // shaped like OSV's AlmaLinux (ALSA) records, which list binary packages
+    const alsa = (id: string, cve: string, names: string[]) => ({ id, modified: '2026-01-01T00:00:00Z', aliases: [], upstream: [cve], summary: id,
+      affected: names.map((name) => ({ package: { ecosystem: 'AlmaLinux:9', name }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '1.0-1.el9' }] }] })) });
+    const file = join(dataDir, 'alsa.json');
+    writeFileSync(file, JSON.stringify([alsa('ALSA-2026:0001', 'CVE-2099-0002', ['python3-customs']), alsa('ALSA-2026:0002', 'CVE-2099-0003', ['customs-py', 'python3-customs'])]));
+    await store.importFrom([file]);
+    const { packages } = parseRpmDb('/var/lib/rpm/rpmdb.sqlite', readFileSync(resolve(import.meta.dirname, 'fixtures/rpm/rpmdb.sqlite')));
+    const inv: ImageInventory = {
+      source: 'test', rootDigest: 'sha256:' + 'a'.repeat(64), manifestDigest: 'sha256:' + 'a'.repeat(64), platform: { os: 'linux', architecture: 'amd64' },
+      configDigest: 'sha256:' + 'b'.repeat(64), config: {}, layers: [], packages, warnings: [], os: os('almalinux', '9.4'),
+    };
+    const hits = await matchInventory(store, inv);
+    // python3-customs 1.0~rc1-1.module… (source customs-py) is below 1.0-1.el9: both advisories, each once
+    expect(hits.map((h) => [h.id, h.package.name, h.matchedVersion]).sort()).toEqual([
+      ['CVE-2099-0002', 'python3-customs', '1.0~rc1-1.module+el9.2.0+1234+abcdef12'],
+      ['CVE-2099-0003', 'python3-customs', '1.0~rc1-1.module+el9.2.0+1234+abcdef12'],
+    ]);
+    db.close();
+  });
+
   it('Azure Linux versions compare in rpm order (rpm 4.18 rpmvercmp)', () => {
     expect(compareVersions('Azure Linux:3', '1.3.1-1.azl3', '1.3.1-2')).toBe(-1);
     expect(compareVersions('Azure Linux:3', '0:1.3.1-1', '1.3.1-1')).toBe(0);

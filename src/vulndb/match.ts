@@ -249,6 +249,14 @@ function ecosystemsOf(p: PackageRecord, os: ReturnType<typeof osEcosystems>): st
   return os && os.type === p.type ? os.ecosystems : undefined;
 }
 
+/** Names a package is looked up by: its OSV identity, and for an rpm built from a differently named
+ *  source rpm its own name too (AlmaLinux, Rocky, Red Hat and SUSE records list binary packages,
+ *  e.g. python3-lxml of python-lxml). */
+function osvNames(p: PackageRecord): string[] {
+  const { name } = osvIdentity(p);
+  return p.type === 'rpm' && p.name !== name ? [name, p.name] : [name];
+}
+
 /** Vulnerabilities of an image's packages, one finding per (package, vulnerability). */
 export async function matchInventory(store: VulnStore, inv: ImageInventory): Promise<Finding[]> {
   const os = osEcosystems(inv.os);
@@ -264,14 +272,19 @@ export async function matchInventory(store: VulnStore, inv: ImageInventory): Pro
   if (!groups.size) return [];
   const list = [...groups.values()];
   const lookupEco = (ecos: string[]) => ecos[0]!.replace(/\*$/, '');
-  const found = await store.lookupMany(list.map((g) => ({ ecosystem: lookupEco(g.ecosystems), names: g.pkgs.map((p) => osvIdentity(p).name) })));
+  const found = await store.lookupMany(list.map((g) => ({ ecosystem: lookupEco(g.ecosystems), names: g.pkgs.flatMap(osvNames) })));
   const findings: Finding[] = [];
   list.forEach((g, gi) => {
     for (const p of g.pkgs) {
-      const { name, version } = osvIdentity(p);
-      const advs = found[gi]!.get(normalizePackageName(lookupEco(g.ecosystems), name));
-      if (!advs) continue;
-      for (const m of matchAdvisories(advs, g.ecosystems, name, version)) findings.push(toFinding(p, name, version, m));
+      const { version } = osvIdentity(p);
+      const ids = new Set<string>(); // one finding per vulnerability when both names match
+      for (const name of osvNames(p)) {
+        const advs = found[gi]!.get(normalizePackageName(lookupEco(g.ecosystems), name));
+        if (!advs) continue;
+        for (const m of matchAdvisories(advs, g.ecosystems, name, version)) {
+          if (!ids.has(m.id)) { ids.add(m.id); findings.push(toFinding(p, name, version, m)); }
+        }
+      }
     }
   });
   await enrichFindings(store.database, findings);
