@@ -153,4 +153,43 @@ describe('pull gate', () => {
     expect((await fetch(`http://${g}/v2/_catalog`)).status).toBe(200);
     expect((await fetch(`http://${g}/other`)).status).toBe(404);
   }, 60_000);
+
+  it('passes token auth through unchanged to a registry that requires it, and waits for a scan when configured', async () => {
+    const secured = await startRegistry({ auth: 'token', users: { alice: { password: 'pw' }, scanner: { password: 'sc' } } });
+    const c2 = testConfig({ dataDir: cfg.dataDir, database: cfg.database, registries: { [secured.host]: { username: 'alice', password: 'pw' } } });
+    const securedClient = new RegistryClient(c2);
+    const g2 = await startGate(gateSchema.parse({ enabled: true, port: 0, upstream: `http://${secured.host}`, waitForScanMs: 3000 }), database);
+    try {
+      const layer = gzip(await makeTar([{ path: 'etc/os-release', content: OS }, { path: 'var/lib/dpkg/status', content: STATUS([['libc6', '2.36-9']]) }]));
+      const img = await pushImage(securedClient, secured.host, 'prod/secure', 'v1', { layers: [{ data: layer }], config: { architecture: 'amd64', os: 'linux', config: { User: 'app' }, rootfs: { type: 'layers', diff_ids: [] } } });
+      const g = `127.0.0.1:${g2.address().port}`;
+      // unauthenticated: the upstream's 401 challenge goes back to the client untouched
+      const anon = await fetch(`http://${g}/v2/prod/secure/manifests/v1`);
+      expect(anon.status).toBe(401);
+      expect(anon.headers.get('www-authenticate')).toMatch(/^Bearer realm="http:\/\/127\.0\.0\.1:\d+\//);
+      // a real client logs in at the token server and pulls through the gate; the image has no verdict
+      // yet and the policy refuses unscanned images, so the gate waits for the scan that lands meanwhile
+      const scanning = (async () => {
+        await new Promise((r) => setTimeout(r, 500));
+        const report = await scanImage(`${secured.host}/prod/secure:v1`, { cfg: c2, database });
+        const governing = await new PolicyStore(database).governing(secured.host, 'prod/secure');
+        await recordVerdict(database, { registry: secured.host, repository: 'prod/secure', digest: report.rootDigest }, evaluateReport(report, { registry: secured.host, repository: 'prod/secure', digest: report.rootDigest }, governing), governing.policy, null);
+      })();
+      const t0 = Date.now();
+      const ok = await skopeo(['inspect', '--tls-verify=false', '--creds', 'alice:pw', `docker://${g}/prod/secure:v1`]);
+      await scanning;
+      expect(ok.ok, ok.out).toBe(true);
+      expect(JSON.parse(ok.out).Digest).toBe(img.manifestDigest);
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(400);
+      // wrong password: refused by the upstream's token server, not by the gate
+      const bad = await skopeo(['inspect', '--tls-verify=false', '--creds', 'alice:nope', `docker://${g}/prod/secure:v1`]);
+      expect(bad.ok).toBe(false);
+      expect(bad.out).not.toMatch(/DENIED/);
+    } finally {
+      await g2.close();
+      await securedClient.close();
+      await secured.stop();
+    }
+  }, 120_000);
 });
+
