@@ -73,3 +73,4 @@ export * from './tables-jobs.ts';
 export * from './tables-policy.ts';
 export * from './tables-verdicts.ts';
 export * from './tables-vulnfeeds.ts';
+export * from './tables-signing.ts';
