@@ -16,6 +16,7 @@ import { openDatabase, type Database } from '../src/db/client.ts';
 import { parsePolicy } from '../src/policy/parse.ts';
 import { PolicyStore } from '../src/policy/store.ts';
 import { enforce } from '../src/quarantine/enforce.ts';
+import { createApp } from '../src/server/app.ts';
 import { RegistryClient } from '../src/registry/client.ts';
 import { scanImage } from '../src/scan/scan-image.ts';
 import { verifyImageSignatures, COSIGN_SIGN_PREDICATE_TYPE } from '../src/signing/verify-image.ts';
@@ -174,6 +175,20 @@ ${indent(keys.p256!.pub)}
     const bad = await run('sig/bad');
     expect(bad.verdict.verdict).toBe('fail');
     expect(bad.verdict.platforms[0]!.reasons[0]!.message).toBe('signed by 0 of the 1 required authorities; missing: release-key');
+    // recorded with the image and shown in the API
+    const app = createApp({ database, cfg });
+    const okRes = await app.request(`/api/v1/images/${good.verdict.platforms[0]!.manifestDigest}/signatures`);
+    expect(okRes.status).toBe(200);
+    const okBody = (await okRes.json()) as any;
+    expect(okBody.items.map((r: any) => [r.repository, r.format, r.verified, r.authority ?? null])).toEqual([
+      ['sig/ok', 'cosign-legacy', true, 'release-key'], ['sig/ok', 'cosign-legacy', false, null], ['sig/ok', 'cosign-legacy', false, null], ['sig/ok', 'cosign-legacy', false, null],
+    ]);
+    expect(okBody.items[0].checkedAt).toMatch(/^\d{4}-/);
+    const badBody = (await (await app.request(`/api/v1/images/${bad.verdict.platforms[0]!.manifestDigest}/signatures`)).json()) as any;
+    expect(badBody.items.map((r: any) => r.reason)).toEqual([
+      expect.stringMatching(/not valid for any trusted key/), expect.stringMatching(/not valid for any trusted key/), expect.stringMatching(/^signed payload names sha256:/),
+    ]);
+    expect((await app.request('/api/v1/images/nope/signatures')).status).toBe(400);
     database.close();
   });
 });

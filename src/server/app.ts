@@ -15,7 +15,7 @@ import { createMetrics, type Metrics } from './metrics.ts';
 import { problem } from './problem.ts';
 import { mountWebhooks } from './webhook-routes.ts';
 import { mountPolicyApi } from './policy-routes.ts';
-import { mountKeyRoutes } from './key-routes.ts';
+import { mountSigningRoutes } from './signing-routes.ts';
 import { RegistryClient } from '../registry/client.ts';
 
 export interface AppDeps {
@@ -81,7 +81,7 @@ export function createApp(deps: AppDeps): Hono {
   mountWebhooks(app, { cfg, intake, metrics, ...(deps.onQueued ? { onQueued: deps.onQueued } : {}), ...(deps.snsFetch ? { snsFetch: deps.snsFetch } : {}), ...(deps.onSignature ? { onSignature: deps.onSignature } : {}) });
   mountApi(app, { cfg, database: deps.database, jobs, ...(deps.onQueued ? { onQueued: deps.onQueued } : {}) });
   mountPolicyApi(app, { cfg, database: deps.database, actions: { client: deps.registryClient ?? new RegistryClient(cfg) } });
-  mountKeyRoutes(app, cfg);
+  mountSigningRoutes(app, { cfg, database: deps.database });
 
   app.notFound((c) => problem(c, 404, 'Not Found', `no route ${c.req.method} ${c.req.path}`));
   app.onError((err, c) => {
