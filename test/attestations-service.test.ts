@@ -17,6 +17,7 @@ import { pushImage } from './helpers/push.ts';
 import { CUSTOMS_BIN } from './helpers/cli.ts';
 import { startRegistry, testConfig, type TestRegistry } from './helpers/registry.ts';
 import { gzip, makeTar } from './helpers/tar.ts';
+import { waitFor } from './helpers/util.ts';
 
 const SECRET = 'distribution-secret-attest-0123456789';
 let dir: string;
@@ -24,16 +25,6 @@ let reg: TestRegistry;
 let svc: RunningService;
 let base: string;
 const client = new RegistryClient(testConfig());
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'customs-attest-svc-'));

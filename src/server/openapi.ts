@@ -55,6 +55,8 @@ export const OPENAPI = {
     '/api/v1/jobs': { get: { summary: 'Jobs, newest first', parameters: [{ name: 'state', in: 'query', schema: { enum: ['queued', 'running', 'succeeded', 'failed'] } }, ...pageParams], responses: { 200: { description: 'page', ...json(paged('Job')) }, 400: problem } } },
     '/api/v1/jobs/{id}': { get: { summary: 'One job', parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { 200: { description: 'job', ...json({ $ref: '#/components/schemas/Job' }) }, 404: problem } } },
     '/api/v1/images/{digest}': { get: { summary: 'Newest scan of an image: per platform, repositories and tags seen', parameters: [digestParam], responses: { 200: { description: 'image' }, 400: problem, 404: problem } } },
+    '/api/v1/keys': { get: { summary: "Customs' public signing key (PEM; X-Customs-Key-Id header): verifies its attestations", security: [], responses: { 200: { description: 'PEM public key', content: { 'application/x-pem-file': { schema: { type: 'string' } } } } } } },
+    '/api/v1/images/{digest}/signatures': { get: { summary: "Signatures found at the image's last evaluation under a policy with a signature rule: format, verified, authority, reason, signedAt", parameters: [digestParam], responses: { 200: { description: 'signatures', ...json({ type: 'object', properties: { items: { type: 'array' } } }) }, 400: problem } } },
     '/api/v1/images/{digest}/findings': { get: { summary: 'Vulnerabilities per platform', parameters: [digestParam], responses: { 200: { description: 'findings' }, 404: problem } } },
     '/api/v1/images/{digest}/sbom': {
       get: {
