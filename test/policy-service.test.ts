@@ -5,13 +5,13 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from '../src/registry/client.ts';
 import { startService, type RunningService } from '../src/server/service.ts';
 import { pushImage } from './helpers/push.ts';
 import { freePort, startRegistry, testConfig, type TestRegistry } from './helpers/registry.ts';
 import { gzip, makeTar } from './helpers/tar.ts';
+import { waitFor } from './helpers/util.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const SECRET = 'notify-secret-0123456789abcdef';
@@ -37,16 +37,6 @@ const client = new RegistryClient(testConfig());
 
 function api(path: string, role: keyof typeof TOKENS | null, init: RequestInit = {}) {
   return fetch(base + path, { ...init, headers: { ...(role ? { authorization: `Bearer ${TOKENS[role]}` } : {}), ...(init.headers as Record<string, string> ?? {}) } });
-}
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 function customs(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

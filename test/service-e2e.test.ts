@@ -12,6 +12,7 @@ import { VulnStore } from '../src/vulndb/store.ts';
 import { pushImage } from './helpers/push.ts';
 import { startRegistry, testConfig, type TestRegistry } from './helpers/registry.ts';
 import { gzip, makeTar } from './helpers/tar.ts';
+import { waitFor } from './helpers/util.ts';
 
 const SECRET = 'distribution-secret-0123456789';
 const OS_RELEASE = 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nVERSION_CODENAME=bookworm\nID=debian\n';
@@ -30,16 +31,6 @@ let reg: TestRegistry;
 let svc: RunningService;
 let base: string;
 const client = new RegistryClient(testConfig());
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 async function getJson(path: string): Promise<{ status: number; body: any }> {
   const res = await fetch(base + path);
