@@ -19,6 +19,8 @@ Usage:
   customs policy apply -f FILE       store a policy (YAML/JSON) as a new version; list | show NAME [--revision N]
   customs policy delete NAME         | test -f FILE (what would change) | vex -f FILE (import OpenVEX exceptions)
   customs quarantine list            quarantined images; release DIGEST --reason TEXT [--repository REPO]
+  customs verify <ref> --key FILE    deploy-time check of Customs' signed verdict attestation in the registry
+                                     [--max-age 24h] [--require pass|warn]; exit 0 only when acceptable
   customs key show                   the public key Customs signs attestations with (PEM)
   customs version
 
@@ -41,7 +43,7 @@ Options:
   --config FILE       configuration file (YAML or JSON; also $CUSTOMS_CONFIG)
   --log-level LEVEL   trace|debug|info|warn|error|silent (also $CUSTOMS_LOG_LEVEL)
 
-Exit codes: 0 ok, 1 --fail-on met (scan), 2 usage, 3 config, 4 not found, 5 unreachable, 6 auth refused,
+Exit codes: 0 ok, 1 --fail-on met (scan) / not accepted (verify), 2 usage, 3 config, 4 not found, 5 unreachable, 6 auth refused,
 7 digest mismatch, 8 unsupported, 9 corrupt, 10 limit exceeded, 11 registry error, 1 internal.
 `;
 
@@ -58,6 +60,7 @@ async function main(argv: string[]): Promise<number> {
         'no-cache': { type: 'boolean' }, config: { type: 'string', short: 'c' }, 'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' },
         severity: { type: 'string' }, 'ignore-unfixed': { type: 'boolean' }, 'fail-on': { type: 'string' }, db: { type: 'string' },
+        key: { type: 'string' }, 'max-age': { type: 'string' }, require: { type: 'string' },
         file: { type: 'string' }, reason: { type: 'string' }, repository: { type: 'string' }, revision: { type: 'string' },
       },
     });
@@ -94,6 +97,7 @@ async function main(argv: string[]): Promise<number> {
       }));
     }
     case 'key': return (await import('./cli/key.ts')).keyCommand(rest, cfg);
+    case 'verify': return (await import('./cli/verify.ts')).verifyCommand(rest, cfg, defined({ key: v.key, maxAge: v['max-age'], require: v.require, format: v.format }));
     case 'quarantine': return (await import('./cli/quarantine.ts')).quarantineCommand(rest, cfg, defined({ reason: v.reason, repository: v.repository, format: v.format }));
     default: throw new CustomsError('usage', `unknown command "${command}"\nrun "customs help" for usage`);
   }

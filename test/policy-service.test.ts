@@ -110,6 +110,9 @@ describe('policy through the service', () => {
     expect(rel.status).toBe(200);
     expect((await api(path, 'operator', { method: 'POST', body: JSON.stringify({ reason: 'again' }) })).status).toBe(404);
     expect((await fetch(`${gateBase}/v2/prod/web/manifests/v1`, { headers: { accept: img.manifestMediaType } })).status).toBe(200);
+    const current = (await (await api(`/api/v1/images/${img.manifestDigest}/verdict`, 'reader')).json()) as any;
+    expect(current).toMatchObject({ digest: img.manifestDigest, verdict: 'fail', items: [{ repository: 'prod/web', quarantine: 'released', releasedBy: 'operator' }] });
+    expect((await api('/api/v1/images/sha256:nope/verdict', 'reader')).status).toBe(400);
 
     const audit = ((await (await api('/api/v1/audit?limit=10', 'reader')).json()) as any).items;
     expect(audit.slice(0, 3).map((a: any) => `${a.action}:${a.actor}`)).toEqual(['release:operator', 'quarantine:customs', 'policy.apply:admin']);

@@ -100,6 +100,16 @@ export function mountPolicyApi(app: Hono, deps: { cfg: Config; database: Databas
     return c.json({ items: rows });
   });
 
+  // the server-side equivalent of `customs verify`: the current verdict of an image (its root rows)
+  app.get('/api/v1/images/:digest/verdict', reader, async (c) => {
+    const digest = c.req.param('digest');
+    if (!isDigest(digest)) return problem(c, 400, 'Bad Request', 'not a digest (sha256:<64 hex>)');
+    const rows = await verdictsOf(database, digest);
+    if (!rows.length) return problem(c, 404, 'Not Found', `no verdict for ${digest} (not scanned yet?)`);
+    const items = rows.filter((r) => r.digest === digest);
+    return c.json({ digest, verdict: worst(items.map((r) => r.verdict)), items });
+  });
+
   app.post('/api/v1/quarantine/:digest/release', operator, async (c) => {
     const digest = c.req.param('digest');
     if (!isDigest(digest)) return problem(c, 400, 'Bad Request', 'not a digest (sha256:<64 hex>)');
@@ -129,4 +139,8 @@ export function mountPolicyApi(app: Hono, deps: { cfg: Config; database: Databas
     const items = await policies.auditEntries({ limit, ...(before ? { before: Number(before) } : {}), ...(c.req.query('subject') ? { subject: c.req.query('subject')! } : {}) });
     return c.json({ items, next: items.length === limit ? items[items.length - 1]!.id : null });
   });
+}
+
+function worst(vs: string[]): string {
+  return vs.includes('fail') ? 'fail' : vs.includes('warn') ? 'warn' : 'pass';
 }
