@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { trustFromRoot, verifyKeylessBundle } from '../src/signing/verify-keyless.ts';
+import { checkFound } from '../src/signing/verify-image.ts';
 
 const ISSUER = 'https://token.actions.githubusercontent.com';
 const SUBJECT = 'https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main';
@@ -129,4 +130,27 @@ describe('keyless verification against a custom trusted root', () => {
     expect(verifyKeylessBundle(b, trust, { issuer: ISSUER, subject: SUBJECT }, payload())).toMatchObject({ ok: false, reason: 'not a keyless signature (no certificate)' });
     expect(createPublicKey(pki.leafPem).asymmetricKeyType).toBe('ec');
   });
+
+  it('a legacy cosign keyless signature (certificate and Rekor bundle annotations) satisfies a keyless authority', () => {
+    const trust = trustFromRoot(trustedRoot(pki));
+    const art = payload();
+    const b: any = keylessBundle(pki, art);
+    const e = b.verificationMaterial.tlogEntries[0];
+    // what cosign writes on the .sig layer: the certificate PEM and the Rekor entry with its SET
+    const legacy = {
+      payload: art, signature: b.messageSignature.signature, digest: 'sha256:' + '9'.repeat(64), certificate: pki.leafPem,
+      rekorBundle: JSON.stringify({ SignedEntryTimestamp: e.inclusionPromise.signedEntryTimestamp, Payload: { body: e.canonicalizedBody, integratedTime: Number(e.integratedTime), logIndex: 7, logID: Buffer.from(e.logId.keyId, 'base64').toString('hex') } }),
+    };
+    const authorities = [{ name: 'release', keyless: { issuer: ISSUER, subject: '/^https://github\\.com/acme//' } }];
+    const image = { registry: 'r', repository: 'app', digest: DIGEST };
+    expect(checkFound({ legacy: [legacy], bundles: [], notation: [] }, image, authorities, trust)).toEqual([{ format: 'cosign-legacy', ref: legacy.digest, verified: true, authority: 'release' }]);
+    // the same signature for another image, without a root, or with another identity: refused with the reason
+    expect(checkFound({ legacy: [legacy], bundles: [], notation: [] }, { ...image, digest: 'sha256:' + 'cd'.repeat(32) }, authorities, trust)[0]).toMatchObject({ verified: false, reason: expect.stringMatching(/^signed payload names sha256:abab/) });
+    expect(checkFound({ legacy: [legacy], bundles: [], notation: [] }, image, authorities)[0]).toMatchObject({ verified: false, reason: 'keyless signature: no trusted root configured (signing.trustedRoot)' });
+    expect(checkFound({ legacy: [legacy], bundles: [], notation: [] }, image, [{ name: 'ops', keyless: { issuer: ISSUER, subject: 'ops@acme.example' } }], trust)[0]).toMatchObject({ verified: false, reason: expect.stringMatching(/^ops: certificate subject/) });
+    const noLog = { ...legacy, rekorBundle: undefined };
+    delete (noLog as any).rekorBundle;
+    expect(checkFound({ legacy: [noLog], bundles: [], notation: [] }, image, authorities, trust)[0]).toMatchObject({ verified: false });
+  });
 });
+

@@ -6,6 +6,8 @@ const attestationFormat = z.enum(['both', 'legacy', 'referrers']);
 export const signingSchema = z.object({
   /** PEM file of an ECDSA P-256 private key; default <dataDir>/signing-key.pem, generated on first use (mode 0600) */
   keyFile: z.string().min(1).optional(),
+  /** sigstore trusted_root.json (CAs and transparency-log keys) for keyless signatures; none = keyless authorities never match */
+  trustedRoot: z.string().min(1).optional(),
 }).strict().default({});
 
 /** Signed in-toto attestations written back to the registry after each scan (src/attest/). */

@@ -5,6 +5,7 @@
 //   tag    add a status tag, e.g. 1.2 → 1.2-verified on pass
 //   notify POST a Slack-compatible JSON message
 // Every action reports what it did; a failing action never stops the others.
+import type { TrustMaterial } from '@sigstore/verify';
 import { request } from 'undici';
 import { MT } from '../image/media-types.ts';
 import { log } from '../log.ts';
@@ -40,6 +41,8 @@ export interface ActionContext {
   ecrEndpoint?: string;
   /** record what would be done, change nothing in the registry (configuration policy.actions: false) */
   dryRun?: boolean;
+  /** trusted root for keyless signatures (signing.trustedRoot), used by the policy's signature rule */
+  trust?: TrustMaterial;
 }
 
 export async function runActions(ctx: ActionContext, actions: readonly PolicyAction[], image: ImageTarget, message: { verdict: string; summary: string; policy: string }): Promise<ActionRecord[]> {

@@ -50,7 +50,7 @@ export async function enforce(
     ? governingPolicy(deps.policies, image.registry, image.repository)
     : await new PolicyStore(deps.database).governing(image.registry, image.repository);
   const exceptions = deps.exceptions ?? await vexExceptions(deps.database);
-  const signed = await policySignatures(deps.actions.client, image, governing.policy, deps.database);
+  const signed = await policySignatures(deps.actions.client, image, governing.policy, deps.database, deps.actions.trust);
   const verdict = evaluateReport(report, image, governing, { exceptions, ...(signed ? { signatures: signed.statuses } : {}) });
   const change = await recordVerdict(deps.database, image, verdict, governing.policy, scanId);
   const policy = governing.policy;

@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { serve } from '@hono/node-server';
+import type { TrustMaterial } from '@sigstore/verify';
+import { trustFromRoot } from '../signing/verify-keyless.ts';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/schema.ts';
@@ -21,6 +24,17 @@ import type { ScanReport } from '../scan/types.ts';
 import { startVulnDbRefresh } from '../vulndb/refresh.ts';
 import { VulnStore } from '../vulndb/store.ts';
 
+/** The configured trusted root for keyless signatures; a bad file stops the start with a clear error. */
+function keylessTrust(cfg: Config): TrustMaterial | undefined {
+  const file = cfg.signing.trustedRoot;
+  if (!file) return undefined;
+  try {
+    return trustFromRoot(readFileSync(file));
+  } catch (e) {
+    throw new CustomsError('config', `signing.trustedRoot ${file}: ${(e as { code?: string }).code ?? (e as Error).message}`);
+  }
+}
+
 export interface RunningService {
   port: number;
   /** the pull gate's port when gate.enabled */
@@ -34,11 +48,12 @@ export interface RunningService {
 
 /** The whole service in this process: HTTP intake + API and the scan workers on one database. */
 export async function startService(cfg: Config, opts: { snsFetch?: SnsOptions['fetch']; vulndbRefresh?: boolean } = {}): Promise<RunningService> {
+  const trust = keylessTrust(cfg); // before anything is opened: a bad file fails the start cleanly
   const database = await openDatabase(cfg);
   const jobs = new JobStore(database);
   const metrics = createMetrics(() => jobs.countByState());
   const registryClient = new RegistryClient(cfg);
-  const actions = { client: registryClient };
+  const actions = { client: registryClient, ...(trust ? { trust } : {}) };
   // verdict after every new scan; actions only when configured (a verdict is always recorded)
   const onScanned = async (job: Job, digest: string, report: ScanReport) => {
     const { verdict } = await enforce({ database, actions: cfg.policy.actions ? actions : { client: registryClient, dryRun: true } }, { registry: job.registry, repository: job.repository, digest, ...(job.tag ? { tag: job.tag } : {}) }, report, job.id);

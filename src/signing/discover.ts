@@ -18,6 +18,8 @@ export interface LegacySignature {
   /** base64 signature annotation */
   signature: string;
   certificate?: string;
+  /** cosign's `dev.sigstore.cosign/bundle` annotation: the Rekor entry with its signed timestamp */
+  rekorBundle?: string;
   /** the layer digest, for reports */
   digest: string;
 }
@@ -37,7 +39,8 @@ export async function discoverSignatures(client: RegistryClient, image: ImageSub
       const signature = l.annotations?.['dev.cosignproject.cosign/signature'];
       if (!signature) continue;
       const cert = l.annotations?.['dev.sigstore.cosign/certificate'];
-      found.legacy.push({ payload: await client.fetchBlob(registry, repository, l, MAX_SIGNATURE_BLOB), signature, digest: l.digest, ...(cert ? { certificate: cert } : {}) });
+      const rekor = l.annotations?.['dev.sigstore.cosign/bundle'];
+      found.legacy.push({ payload: await client.fetchBlob(registry, repository, l, MAX_SIGNATURE_BLOB), signature, digest: l.digest, ...(cert ? { certificate: cert } : {}), ...(rekor ? { rekorBundle: rekor } : {}) });
     }
   }
   const api = await client.referrers(registry, repository, image.digest, maxManifestBytes);

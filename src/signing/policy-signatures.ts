@@ -1,3 +1,4 @@
+import type { TrustMaterial } from '@sigstore/verify';
 import type { ImageSubject } from '../attest/statements.ts';
 import type { Database } from '../db/client.ts';
 import { log } from '../log.ts';
@@ -15,12 +16,12 @@ const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
  * not be read (the rule then fails as "signatures not verified"). With a database, the results are
  * recorded for the API (GET /api/v1/images/{digest}/signatures).
  */
-export async function policySignatures(client: RegistryClient, image: ImageSubject, policy: Policy, database?: Database): Promise<{ statuses: SignatureStatus[]; results: SignatureResult[] } | undefined> {
+export async function policySignatures(client: RegistryClient, image: ImageSubject, policy: Policy, database?: Database, trust?: TrustMaterial): Promise<{ statuses: SignatureStatus[]; results: SignatureResult[] } | undefined> {
   const authorities: Authority[] = [];
   for (const r of policy.spec.rules) if (r.type === 'signature') authorities.push(...r.authorities);
   if (!authorities.length) return undefined;
   try {
-    const results = await verifyImageSignatures(client, image, authorities, MAX_MANIFEST_BYTES);
+    const results = await verifyImageSignatures(client, image, authorities, MAX_MANIFEST_BYTES, trust);
     log.info({ image: `${image.registry}/${image.repository}@${image.digest}`, signatures: results.map((r) => ({ format: r.format, verified: r.verified, authority: r.authority, reason: r.reason })) }, 'signatures checked');
     if (database) await recordSignatures(database, image, results);
     return { statuses: signatureStatuses(results, authorities), results };
