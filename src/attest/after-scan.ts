@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.ts';
+import type { Database } from '../db/client.ts';
 import { log } from '../log.ts';
 import type { ImageVerdict } from '../policy/verdicts.ts';
 import type { RegistryClient } from '../registry/client.ts';
@@ -12,11 +13,11 @@ import type { ImageSubject } from './statements.ts';
  * never fails the scan, whose result is already stored. The pushes this makes are write-back tags
  * (`.att`, `sha256-<hex>`) and referrer manifests with an empty config, which intake ignores.
  */
-export async function attestAfterScan(cfg: Config, client: RegistryClient, image: ImageSubject, report: ScanReport, verdict: ImageVerdict): Promise<PublishResult | undefined> {
+export async function attestAfterScan(cfg: Config, client: RegistryClient, image: ImageSubject, report: ScanReport, verdict: ImageVerdict, database?: Database): Promise<PublishResult | undefined> {
   if (!cfg.attestations.enabled) return undefined;
   const started = performance.now();
   try {
-    const res = await publishAttestations({ client, signer: loadSigner(cfg), cfg }, image, report, verdict);
+    const res = await publishAttestations({ client, signer: loadSigner(cfg), cfg, ...(database ? { database } : {}) }, image, report, verdict);
     log.info({ image: `${image.registry}/${image.repository}@${image.digest}`, legacy: res.legacy, referrers: res.referrers?.manifests.length, fallbackIndex: res.referrers?.fallbackIndex, ms: Math.round(performance.now() - started) }, 'attestations written');
     return res;
   } catch (e) {

@@ -1,12 +1,14 @@
 import { toDSSEBundle, bundleToJSON } from '@sigstore/bundle';
 import type { Config } from '../config/schema.ts';
+import type { Database } from '../db/client.ts';
+import { withLease } from '../db/leases.ts';
 import { CustomsError } from '../errors.ts';
 import type { ImageVerdict } from '../policy/verdicts.ts';
 import type { RegistryClient } from '../registry/client.ts';
 import type { ScanReport } from '../scan/types.ts';
 import type { Signer } from '../signing/signer.ts';
 import { IN_TOTO_PAYLOAD_TYPE, signEnvelope } from './dsse.ts';
-import { publishLegacy } from './publish-legacy.ts';
+import { publishLegacy, type SignedAttestation } from './publish-legacy.ts';
 import { publishReferrers, type ReferrersResult } from './publish-referrers.ts';
 import { imageStatements, type ImageSubject } from './statements.ts';
 
@@ -23,12 +25,12 @@ export interface PublishResult {
  * limit fails the whole publication, so nothing is ever half written.
  */
 export async function publishAttestations(
-  deps: { client: RegistryClient; signer: Signer; cfg: Config },
+  deps: { client: RegistryClient; signer: Signer; cfg: Config; database?: Database },
   image: ImageSubject, report: ScanReport, verdict: ImageVerdict,
 ): Promise<PublishResult> {
   const { attestations, limits } = deps.cfg;
   const format = attestations.registries[image.registry] ?? attestations.format;
-  const signed = [];
+  const signed: (SignedAttestation & { bundle: Buffer })[] = [];
   for (const st of imageStatements(image, report, verdict)) {
     const payload = Buffer.from(JSON.stringify(st));
     if (payload.length > attestations.maxStatementBytes) {
@@ -39,11 +41,15 @@ export async function publishAttestations(
     signed.push({ predicateType: st.predicateType, envelope: Buffer.from(JSON.stringify(envelope)), bundle: Buffer.from(JSON.stringify(bundleToJSON(bundle))) });
   }
   const result: PublishResult = { predicateTypes: signed.map((s) => s.predicateType) };
-  // the two layouts touch different tags and manifests: written side by side
-  const [legacy, referrers] = await Promise.all([
+  // the two layouts touch different tags and manifests: written side by side; with a database the
+  // read-modify-writes are also serialised across Customs processes (replicas) by a lease
+  const write = () => Promise.all([
     format !== 'referrers' ? publishLegacy(deps.client, image, signed, limits.maxManifestBytes) : undefined,
     format !== 'legacy' ? publishReferrers(deps.client, image, signed, verdictTime(verdict), limits.maxManifestBytes) : undefined,
   ]);
+  const [legacy, referrers] = deps.database
+    ? await withLease(deps.database, `attestations:${image.registry}/${image.repository}@${image.digest}`, write)
+    : await write();
   return { ...result, ...(legacy ? { legacy } : {}), ...(referrers ? { referrers } : {}) };
 }
 

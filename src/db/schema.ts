@@ -74,3 +74,4 @@ export * from './tables-policy.ts';
 export * from './tables-verdicts.ts';
 export * from './tables-vulnfeeds.ts';
 export * from './tables-signing.ts';
+export * from './tables-leases.ts';
