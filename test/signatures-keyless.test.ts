@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { trustFromRoot, verifyKeylessBundle } from '../src/signing/verify-keyless.ts';
+import { publicGoodRoot, trustFromRoot, verifyKeylessBundle } from '../src/signing/verify-keyless.ts';
 import { checkFound } from '../src/signing/verify-image.ts';
 
 const ISSUER = 'https://token.actions.githubusercontent.com';
@@ -151,6 +151,16 @@ describe('keyless verification against a custom trusted root', () => {
     const noLog = { ...legacy, rekorBundle: undefined };
     delete (noLog as any).rekorBundle;
     expect(checkFound({ legacy: [noLog], bundles: [], notation: [] }, image, authorities, trust)[0]).toMatchObject({ verified: false });
+  });
+
+  it('the Sigstore public-good root is available offline and does not trust a test CA', () => {
+    const root = JSON.parse(publicGoodRoot().toString('utf8'));
+    expect(root.mediaType).toMatch(/^application\/vnd\.dev\.sigstore\.trustedroot\+json/);
+    expect(root.certificateAuthorities.some((c: any) => /fulcio\.sigstore\.dev/.test(c.uri))).toBe(true);
+    expect(root.tlogs.some((t: any) => /rekor\.sigstore\.dev/.test(t.baseUrl))).toBe(true);
+    const trust = trustFromRoot(publicGoodRoot());
+    const art = payload();
+    expect(verifyKeylessBundle(keylessBundle(pki, art), trust, { issuer: ISSUER, subject: SUBJECT }, art).ok).toBe(false);
   });
 });
 

@@ -6,9 +6,9 @@ const attestationFormat = z.enum(['both', 'legacy', 'referrers']);
 export const signingSchema = z.object({
   /** PEM file of an ECDSA P-256 private key; default <dataDir>/signing-key.pem, generated on first use (mode 0600) */
   keyFile: z.string().min(1).optional(),
-  /** sigstore trusted_root.json (CAs and transparency-log keys) for keyless signatures; none = keyless authorities never match */
-  trustedRoot: z.string().min(1).optional(),
-}).strict().default({});
+  /** trust root of keyless signatures: "public-good" (Sigstore's, embedded, offline), a trusted_root.json file, or "none" */
+  trustedRoot: z.string().min(1).default('public-good'),
+}).strict().default({ trustedRoot: 'public-good' });
 
 /** Signed in-toto attestations written back to the registry after each scan (src/attest/). */
 export const attestationsSchema = z.object({

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { serve } from '@hono/node-server';
 import type { TrustMaterial } from '@sigstore/verify';
-import { trustFromRoot } from '../signing/verify-keyless.ts';
+import { publicGoodRoot, trustFromRoot } from '../signing/verify-keyless.ts';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/schema.ts';
@@ -26,12 +26,12 @@ import { VulnStore } from '../vulndb/store.ts';
 
 /** The configured trusted root for keyless signatures; a bad file stops the start with a clear error. */
 function keylessTrust(cfg: Config): TrustMaterial | undefined {
-  const file = cfg.signing.trustedRoot;
-  if (!file) return undefined;
+  const root = cfg.signing.trustedRoot;
+  if (root === 'none') return undefined;
   try {
-    return trustFromRoot(readFileSync(file));
+    return trustFromRoot(root === 'public-good' ? publicGoodRoot() : readFileSync(root));
   } catch (e) {
-    throw new CustomsError('config', `signing.trustedRoot ${file}: ${(e as { code?: string }).code ?? (e as Error).message}`);
+    throw new CustomsError('config', `signing.trustedRoot ${root}: ${(e as { code?: string }).code ?? (e as Error).message}`);
   }
 }
 

@@ -6,6 +6,7 @@
 import { bundleFromJSON, type Bundle } from '@sigstore/bundle';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { toSignedEntity, toTrustMaterial, Verifier, type TrustMaterial } from '@sigstore/verify';
+import { createRequire } from 'node:module';
 import { parseUntrustedJson } from '../util/json.ts';
 
 export interface KeylessIdentity {
@@ -16,6 +17,20 @@ export interface KeylessIdentity {
 }
 
 export type KeylessCheck = { ok: true; issuer: string; subject: string; bundle: Bundle } | { ok: false; reason: string };
+
+const require = createRequire(import.meta.url);
+
+/**
+ * The Sigstore public-good trusted root (Fulcio CAs, Rekor and CT log keys) as embedded in
+ * @sigstore/tuf's TUF seed: available offline, current as of that package's release. A key rotation
+ * after it needs a newer package, or a trusted_root.json file in signing.trustedRoot.
+ */
+export function publicGoodRoot(): Buffer {
+  const seeds = require('@sigstore/tuf/seeds.json') as Record<string, { targets?: Record<string, string> }>;
+  const b64 = seeds['https://tuf-repo-cdn.sigstore.dev']?.targets?.['trusted_root.json'];
+  if (!b64) throw new Error('@sigstore/tuf carries no public-good trusted_root.json');
+  return Buffer.from(b64, 'base64');
+}
 
 /** Trust material from a trusted_root.json document (sigstore's format). */
 export function trustFromRoot(json: string | Buffer): TrustMaterial {
