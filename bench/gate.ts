@@ -1,16 +1,20 @@
 // Pull gate cost: blob throughput through the gate vs straight from the registry, and manifest
-// latency (p50/p99) through the gate vs direct — both measured in the same run, alternated.
+// latency (p50/p99) through the gate vs direct — both measured in the same run, alternated. The gate
+// runs as it does in production, in its own `customs serve` process; this process is the client.
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { request } from 'undici';
-import { gateSchema } from '../src/config/gate-schema.ts';
 import { loadConfig } from '../src/config/load.ts';
 import { openDatabase } from '../src/db/client.ts';
-import { startGate } from '../src/gate/server.ts';
 import { DEFAULT_POLICY } from '../src/policy/default.ts';
 import { recordVerdict } from '../src/quarantine/verdict-store.ts';
 import { RegistryClient } from '../src/registry/client.ts';
 import { pushImage } from '../test/helpers/push.ts';
+import { freePort } from '../test/helpers/registry.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
 
 const BLOB_MB = 256;
 const MANIFEST_REQUESTS = 2000;
@@ -29,19 +33,36 @@ function pct(xs: number[], p: number): number {
 }
 
 export async function benchGate(registryHost: string, work: string) {
-  const cfg = loadConfig({ env: { CUSTOMS_DATA: join(work, 'gate-bench') } });
+  const dataDir = join(work, 'gate-bench');
+  const cfg = loadConfig({ env: { CUSTOMS_DATA: dataDir } });
   const database = await openDatabase(cfg);
   const client = new RegistryClient(cfg);
-  const gate = await startGate(gateSchema.parse({ enabled: true, port: 0, upstream: `http://${registryHost}` }), database);
+  let img;
   try {
     const blob = randomBytes(BLOB_MB * 1024 * 1024); // incompressible, stored as-is
-    const img = await pushImage(client, registryHost, 'bench/gate', 'v1', { layers: [{ data: blob, mediaType: 'application/vnd.oci.image.layer.v1.tar' }], config: { architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } } });
+    img = await pushImage(client, registryHost, 'bench/gate', 'v1', { layers: [{ data: blob, mediaType: 'application/vnd.oci.image.layer.v1.tar' }], config: { architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } } });
     // a stored passing verdict: the gate's normal path is one primary-key lookup
     await recordVerdict(database, { registry: registryHost, repository: 'bench/gate', digest: img.manifestDigest },
       { verdict: 'pass', policy: { name: 'default', version: 0, mode: 'enforce' }, dbVersion: null, platforms: [] }, DEFAULT_POLICY, null);
-    const g = `127.0.0.1:${gate.address().port}`;
+  } finally {
+    await client.close();
+    database.close();
+  }
+  const [apiPort, gatePort] = [await freePort(), await freePort()];
+  const cfgFile = join(work, 'gate-bench.json');
+  writeFileSync(cfgFile, JSON.stringify({
+    dataDir, database: { url: cfg.database.url }, server: { host: '127.0.0.1', port: apiPort },
+    workers: { concurrency: 0, vulndbRefresh: false }, gate: { enabled: true, port: gatePort, upstream: `http://${registryHost}` },
+  }));
+  const server = spawn(join(ROOT, 'bin/customs'), ['serve', '--config', cfgFile], { env: { ...process.env, CUSTOMS_LOG_LEVEL: 'warn' }, stdio: 'inherit' });
+  try {
+    for (let i = 0; ; i++) {
+      try { if ((await fetch(`http://127.0.0.1:${apiPort}/readyz`)).ok) break; } catch { /* starting */ }
+      if (i > 400) throw new Error('customs serve did not start');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const g = `127.0.0.1:${gatePort}`;
     const blobPath = `/v2/bench/gate/blobs/${img.layers[0]!.digest}`;
-
     const direct: number[] = [], gated: number[] = [];
     await drain(`http://${registryHost}${blobPath}`); // page cache warm-up
     for (let i = 0; i < 3; i++) {
@@ -68,8 +89,7 @@ export async function benchGate(registryHost: string, work: string) {
     };
     return out;
   } finally {
-    await gate.close();
-    await client.close();
-    database.close();
+    server.kill('SIGTERM');
+    await new Promise((r) => server.once('exit', r));
   }
 }

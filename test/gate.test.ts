@@ -1,6 +1,7 @@
 // The pull gate in front of a real registry: a real scan, a real policy evaluation, a stored verdict,
 // and skopeo (a real registry client) pulling through the gate.
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -110,7 +111,10 @@ describe('pull gate', () => {
     expect(await raw.json()).toEqual({ errors: [{ code: 'DENIED', message: 'quarantined by policy prod: denied package: telnetd 0.17-44' }] });
     // HEAD is refused too; blobs still stream (they are content-addressed and carry no verdict)
     expect((await fetch(`http://${g}/v2/prod/api/manifests/bad`, { method: 'HEAD', headers: { accept: bad.manifestMediaType } })).status).toBe(403);
-    expect((await fetch(`http://${g}/v2/prod/api/blobs/${bad.layers[0]!.digest}`)).status).toBe(200);
+    const blob = await fetch(`http://${g}/v2/prod/api/blobs/${bad.layers[0]!.digest}`);
+    expect(blob.status).toBe(200);
+    expect('sha256:' + createHash('sha256').update(Buffer.from(await blob.arrayBuffer())).digest('hex')).toBe(bad.layers[0]!.digest);
+    expect((await fetch(`http://${g}/v2/prod/api/blobs/sha256:${'0'.repeat(64)}`)).status).toBe(404);
     // bypass identity
     const asScanner = await fetch(`http://${g}/v2/prod/api/manifests/bad`, { headers: { authorization: 'Basic ' + Buffer.from('scanner:x').toString('base64'), accept: bad.manifestMediaType } });
     expect(asScanner.status).toBe(200);

@@ -4,6 +4,8 @@
 // through untouched. A plain node:http server and an undici pool keep the added cost to a copy.
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { connect as netConnect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { pipeline } from 'node:stream/promises';
 import { Pool } from 'undici';
 import type { GateConfig } from '../config/gate-schema.ts';
@@ -16,6 +18,7 @@ import { decide } from './decide.ts';
 
 const MANIFEST_PATH = /^\/v2\/((?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)\/manifests\/([A-Za-z0-9_][A-Za-z0-9._-]{0,127}|[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+)$/;
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
+const BLOB_PATH = /^\/v2\/.+\/blobs\/sha256:[a-f0-9]{64}$/;
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host']);
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 const POLICY_CACHE_MS = 5_000;
@@ -100,6 +103,26 @@ export async function startGate(cfg: GateConfig, database: Database): Promise<Ga
     }
     const path = url.split('?')[0]!;
     const m = (method === 'GET' || method === 'HEAD') ? MANIFEST_PATH.exec(path) : null;
+    if (method === 'GET' && BLOB_PATH.test(path) && !req.headers.upgrade) {
+      // blobs are content-addressed and carry no verdict: the bytes go socket to socket (no HTTP
+      // parsing of the body in this process), on a connection that closes after this one response
+      stats.proxied++;
+      return spliceBlob(req, upstream);
+    }
+    if (!m) {
+      // not a manifest (blobs, token challenges, tag lists, referrers): straight through, the upstream
+      // body written into the response as it arrives (undici's stream API: no intermediate Readable)
+      stats.proxied++;
+      await pool.stream({
+        path: url, method: method as 'GET', headers: forwardHeaders(req),
+        ...(method !== 'GET' && method !== 'HEAD' ? { body: req } : {}),
+      }, ({ statusCode, headers }) => {
+        copyHeaders(res, headers);
+        res.writeHead(statusCode);
+        return res;
+      });
+      return;
+    }
     const up = await pool.request({
       path: url, method: method as 'GET', headers: forwardHeaders(req),
       ...(method !== 'GET' && method !== 'HEAD' ? { body: req } : {}),
@@ -165,6 +188,43 @@ export async function startGate(cfg: GateConfig, database: Database): Promise<Ga
       await pool.close();
     },
   };
+}
+
+/**
+ * One blob GET as a raw TCP relay: the request is written to a fresh upstream connection with
+ * `Connection: close`, and the upstream's response (status, headers, body) is piped back unchanged
+ * to the client socket, which is closed after it — so no later request on that connection can skip
+ * the manifest check.
+ */
+function spliceBlob(req: IncomingMessage, upstream: URL): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const client = req.socket;
+    const port = Number(upstream.port || (upstream.protocol === 'https:' ? 443 : 80));
+    const up = upstream.protocol === 'https:'
+      ? tlsConnect({ host: upstream.hostname, port, servername: upstream.hostname })
+      : netConnect({ host: upstream.hostname, port });
+    const head = [`GET ${req.url} HTTP/1.1`, `Host: ${upstream.host}`, 'Connection: close'];
+    for (let i = 0; i < req.rawHeaders.length; i += 2) {
+      const name = req.rawHeaders[i]!;
+      if (HOP_BY_HOP.has(name.toLowerCase())) continue;
+      head.push(`${name}: ${req.rawHeaders[i + 1]!.replace(/[\r\n]/g, '')}`);
+    }
+    const done = () => { client.destroy(); up.destroy(); resolve(); };
+    up.once(upstream.protocol === 'https:' ? 'secureConnect' : 'connect', () => {
+      up.write(head.join('\r\n') + '\r\n\r\n');
+      up.pipe(client);
+    });
+    up.once('end', () => { client.end(); resolve(); });
+    up.once('error', (e) => {
+      if (!client.writableEnded && up.bytesRead === 0) {
+        const body = JSON.stringify({ errors: [{ code: 'UNAVAILABLE', message: `upstream registry: ${e.message.slice(0, 200)}` }] });
+        client.end(`HTTP/1.1 502 Bad Gateway\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+        resolve();
+      } else done();
+    });
+    client.once('error', done);
+    client.once('close', () => { up.destroy(); resolve(); });
+  });
 }
 
 /** drop an upstream body we will not forward (its abort error is expected, not a failure) */
