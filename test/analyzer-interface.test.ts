@@ -5,10 +5,9 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Analyzer, FileSink } from '../src/analyzers/analyzer.ts';
 import { configSchema } from '../src/config/schema.ts';
-import { analyzeLayer } from '../src/image/layer-walker.ts';
 import { mergeLayers } from '../src/image/merge.ts';
-import type { Descriptor, LayerResult } from '../src/types.ts';
-import { chunked, gzip, makeTar, type TarEntry } from './helpers/tar.ts';
+import { inventoryLayers } from './helpers/layers.ts';
+import type { TarEntry } from './helpers/tar.ts';
 
 const LIMITS = { ...configSchema.parse({}).limits, maxFileBytes: 64 * 1024 };
 
@@ -77,17 +76,7 @@ const pyMeta: Analyzer = {
 
 const ALL = [elfCounter, sniffer, setuid, secrets, dpkgFiles, pyMeta];
 
-async function build(layers: TarEntry[][]): Promise<{ results: LayerResult[]; descs: Descriptor[] }> {
-  const results: LayerResult[] = [];
-  const descs: Descriptor[] = [];
-  for (const entries of layers) {
-    const gz = gzip(await makeTar(entries));
-    const d: Descriptor = { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: `sha256:${createHash('sha256').update(gz).digest('hex')}`, size: gz.length };
-    results.push(await analyzeLayer(chunked(gz, 8192), d, ALL, LIMITS));
-    descs.push(d);
-  }
-  return { results, descs };
-}
+const build = (layers: TarEntry[][]) => inventoryLayers(layers, ALL, LIMITS);
 
 const ELF = Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46]), Buffer.alloc(200_000, 1)]);
 const META = (n: string, v: string) => `Metadata-Version: 2.1\nName: ${n}\nVersion: ${v}\n`;
@@ -165,10 +154,8 @@ describe('analyzer interface', () => {
       openSink: () => ({ write: () => { throw new Error('boom'); }, end: () => null }),
       inspect: () => { throw new Error('bang'); },
     };
-    const gz = gzip(await makeTar([{ path: 'a', content: 'x' }]));
-    const d: Descriptor = { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: `sha256:${createHash('sha256').update(gz).digest('hex')}`, size: gz.length };
-    const r = await analyzeLayer(chunked(gz), d, [bad], LIMITS);
-    expect(r.warnings.join('\n')).toMatch(/bad failed on \/a: boom/);
-    expect(r.warnings.join('\n')).toMatch(/bad failed on inspect\(\/a\): bang/);
+    const { results: [r] } = await inventoryLayers([[{ path: 'a', content: 'x' }]], [bad], LIMITS);
+    expect(r!.warnings.join('\n')).toMatch(/bad failed on \/a: boom/);
+    expect(r!.warnings.join('\n')).toMatch(/bad failed on inspect\(\/a\): bang/);
   });
 });

@@ -1,25 +1,13 @@
-import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { defaultAnalyzers } from '../src/analyzers/index.ts';
 import { configSchema } from '../src/config/schema.ts';
-import { analyzeLayer } from '../src/image/layer-walker.ts';
 import { mergeLayers } from '../src/image/merge.ts';
-import type { Descriptor, LayerResult } from '../src/types.ts';
-import { chunked, gzip, makeTar, type TarEntry } from './helpers/tar.ts';
+import { inventoryLayers } from './helpers/layers.ts';
+import type { TarEntry } from './helpers/tar.ts';
 
 const LIMITS = configSchema.parse({}).limits;
 
-async function build(layers: TarEntry[][]): Promise<{ results: LayerResult[]; descs: Descriptor[] }> {
-  const results: LayerResult[] = [];
-  const descs: Descriptor[] = [];
-  for (const entries of layers) {
-    const gz = gzip(await makeTar(entries));
-    const d: Descriptor = { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: `sha256:${createHash('sha256').update(gz).digest('hex')}`, size: gz.length };
-    results.push(await analyzeLayer(chunked(gz), d, defaultAnalyzers, LIMITS));
-    descs.push(d);
-  }
-  return { results, descs };
-}
+const build = (layers: TarEntry[][]) => inventoryLayers(layers, defaultAnalyzers, LIMITS);
 
 function stanza(name: string, version: string, extra = ''): string {
   return `Package: ${name}\nStatus: install ok installed\nArchitecture: amd64\nVersion: ${version}\n${extra}\n`;
