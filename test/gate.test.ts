@@ -17,14 +17,11 @@ import { evaluateReport } from '../src/policy/verdicts.ts';
 import { recordVerdict, releaseImage, verdictsOf } from '../src/quarantine/verdict-store.ts';
 import { RegistryClient } from '../src/registry/client.ts';
 import { scanImage } from '../src/scan/scan-image.ts';
-import { pushImage, pushIndex } from './helpers/push.ts';
+import { pushDebianImage, pushIndex } from './helpers/push.ts';
 import { startRegistry, testConfig, type TestRegistry } from './helpers/registry.ts';
-import { gzip, makeTar } from './helpers/tar.ts';
 import { caught } from './helpers/util.ts';
 
 const run = promisify(execFile);
-const STATUS = (pkgs: [string, string][]) => pkgs.map(([n, v]) => `Package: ${n}\nStatus: install ok installed\nArchitecture: amd64\nVersion: ${v}\n`).join('\n');
-const OS = 'ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n';
 
 let reg: TestRegistry;
 let cfg: Config;
@@ -32,9 +29,8 @@ let database: Database;
 let gate: Gate;
 let client: RegistryClient;
 
-async function image(repo: string, tag: string, pkgs: [string, string][], user?: string) {
-  const layer = gzip(await makeTar([{ path: 'etc/os-release', content: OS }, { path: 'var/lib/dpkg/status', content: STATUS(pkgs) }]));
-  return pushImage(client, reg.host, repo, tag, { layers: [{ data: layer }], config: { architecture: 'amd64', os: 'linux', config: user ? { User: user } : {}, rootfs: { type: 'layers', diff_ids: [] } } });
+function image(repo: string, tag: string, pkgs: [string, string][], user = '') {
+  return pushDebianImage(client, reg.host, repo, tag, pkgs, { user });
 }
 
 /** scan for real, evaluate under the governing policy, store the verdict (what the service does after a scan) */
@@ -164,8 +160,7 @@ describe('pull gate', () => {
     const securedClient = new RegistryClient(c2);
     const g2 = await startGate(gateSchema.parse({ enabled: true, port: 0, upstream: `http://${secured.host}`, waitForScanMs: 3000 }), database);
     try {
-      const layer = gzip(await makeTar([{ path: 'etc/os-release', content: OS }, { path: 'var/lib/dpkg/status', content: STATUS([['libc6', '2.36-9']]) }]));
-      const img = await pushImage(securedClient, secured.host, 'prod/secure', 'v1', { layers: [{ data: layer }], config: { architecture: 'amd64', os: 'linux', config: { User: 'app' }, rootfs: { type: 'layers', diff_ids: [] } } });
+      const img = await pushDebianImage(securedClient, secured.host, 'prod/secure', 'v1', [['libc6', '2.36-9']]);
       const g = `127.0.0.1:${g2.address().port}`;
       // unauthenticated: the upstream's 401 challenge goes back to the client untouched
       const anon = await fetch(`http://${g}/v2/prod/secure/manifests/v1`);

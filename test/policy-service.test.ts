@@ -8,15 +8,13 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from '../src/registry/client.ts';
 import { startService, type RunningService } from '../src/server/service.ts';
-import { pushImage } from './helpers/push.ts';
+import { pushDebianImage } from './helpers/push.ts';
 import { freePort, startRegistry, testConfig, type TestRegistry } from './helpers/registry.ts';
-import { gzip, makeTar } from './helpers/tar.ts';
 import { waitFor } from './helpers/util.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const SECRET = 'notify-secret-0123456789abcdef';
 const TOKENS = { reader: 'reader-token-0123456789', operator: 'operator-token-0123456789', admin: 'admin-token-0123456789' };
-const STATUS = (pkgs: [string, string][]) => pkgs.map(([n, v]) => `Package: ${n}\nStatus: install ok installed\nArchitecture: amd64\nVersion: ${v}\n`).join('\n');
 const POLICY = `apiVersion: customs.dev/v1
 kind: Policy
 metadata: { name: prod }
@@ -88,8 +86,7 @@ describe('policy through the service', () => {
   });
 
   it('a pushed image that fails is refused at the gate until an operator releases it with a reason', async () => {
-    const layer = gzip(await makeTar([{ path: 'etc/os-release', content: 'ID=debian\nVERSION_ID="12"\n' }, { path: 'var/lib/dpkg/status', content: STATUS([['libc6', '2.36-9'], ['telnetd', '0.17-44']]) }]));
-    const img = await pushImage(client, reg.host, 'prod/web', 'v1', { layers: [{ data: layer }], config: { architecture: 'amd64', os: 'linux', config: { User: 'app' }, rootfs: { type: 'layers', diff_ids: [] } } });
+    const img = await pushDebianImage(client, reg.host, 'prod/web', 'v1', [['libc6', '2.36-9'], ['telnetd', '0.17-44']]);
     const verdict = await waitFor('a verdict', async () => {
       const r = await api(`/api/v1/verdicts/${img.manifestDigest}`, 'reader');
       return r.status === 200 ? ((await r.json()) as any).items[0] : undefined;
@@ -123,8 +120,7 @@ describe('policy through the service', () => {
     const list = await customs(['policy', 'list', '--format', 'json']);
     expect(list.code).toBe(0);
     expect(JSON.parse(list.stdout).map((p: any) => `${p.name}@${p.version}`)).toEqual(['prod@1']);
-    const layer = gzip(await makeTar([{ path: 'etc/os-release', content: 'ID=debian\nVERSION_ID="12"\n' }, { path: 'var/lib/dpkg/status', content: STATUS([['libc6', '2.36-9'], ['curl', '7.88.1-10']]) }]));
-    const img = await pushImage(client, reg.host, 'prod/api', 'v1', { layers: [{ data: layer }], config: { architecture: 'amd64', os: 'linux', config: { User: 'app' }, rootfs: { type: 'layers', diff_ids: [] } } });
+    const img = await pushDebianImage(client, reg.host, 'prod/api', 'v1', [['libc6', '2.36-9'], ['curl', '7.88.1-10']]);
     await waitFor('a passing verdict', async () => {
       const r = await api(`/api/v1/verdicts/${img.manifestDigest}`, 'reader');
       return r.status === 200 ? ((await r.json()) as any).items[0] : undefined;

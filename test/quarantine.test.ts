@@ -13,7 +13,7 @@ import { enforce, importVex, release } from '../src/quarantine/enforce.ts';
 import { RegistryClient } from '../src/registry/client.ts';
 import { scanImage } from '../src/scan/scan-image.ts';
 import { PolicyStore as Store } from '../src/policy/store.ts';
-import { pushImage } from './helpers/push.ts';
+import { pushDebianImage, pushImage } from './helpers/push.ts';
 import { startRegistry, testConfig, type TestRegistry } from './helpers/registry.ts';
 import { gzip, makeTar } from './helpers/tar.ts';
 import { caught } from './helpers/util.ts';
@@ -24,7 +24,6 @@ import { verdictsOf } from '../src/quarantine/verdict-store.ts';
 import { PYPI_DIR } from './vulndb-helpers.ts';
 import { VulnStore } from '../src/vulndb/store.ts';
 
-const STATUS = (pkgs: [string, string][]) => pkgs.map(([n, v]) => `Package: ${n}\nStatus: install ok installed\nArchitecture: amd64\nVersion: ${v}\n`).join('\n');
 
 let reg: TestRegistry;
 let cfg: Config;
@@ -34,9 +33,8 @@ let hook: Server;
 let hookUrl: string;
 const notes: any[] = [];
 
-async function image(repo: string, tag: string, pkgs: [string, string][]) {
-  const layer = gzip(await makeTar([{ path: 'etc/os-release', content: 'ID=debian\nVERSION_ID="12"\n' }, { path: 'var/lib/dpkg/status', content: STATUS(pkgs) }]));
-  return pushImage(client, reg.host, repo, tag, { layers: [{ data: layer }], config: { architecture: 'amd64', os: 'linux', config: { User: 'app' }, rootfs: { type: 'layers', diff_ids: [] } } });
+function image(repo: string, tag: string, pkgs: [string, string][]) {
+  return pushDebianImage(client, reg.host, repo, tag, pkgs);
 }
 
 async function scanAndEnforce(repo: string, tag: string) {
@@ -155,12 +153,7 @@ spec:
 
   it('re-evaluates stored images from their inventories when the policy or the database changes, pulling nothing', async () => {
     const meta = 'Metadata-Version: 2.1\nName: aiohttp\nVersion: 3.7.3\n';
-    const layer = gzip(await makeTar([
-      { path: 'etc/os-release', content: 'ID=debian\nVERSION_ID="12"\n' },
-      { path: 'var/lib/dpkg/status', content: STATUS([['libc6', '2.36-9']]) },
-      { path: 'opt/app/lib/python3.11/site-packages/aiohttp-3.7.3.dist-info/METADATA', content: meta },
-    ]));
-    const a = await pushImage(client, reg.host, 're/a', '1', { layers: [{ data: layer }], config: { architecture: 'amd64', os: 'linux', config: { User: 'app' }, rootfs: { type: 'layers', diff_ids: [] } } });
+    const a = await pushDebianImage(client, reg.host, 're/a', '1', [['libc6', '2.36-9']], { extra: [{ path: 'opt/app/lib/python3.11/site-packages/aiohttp-3.7.3.dist-info/METADATA', content: meta }] });
     const fresh = await openFreshDatabase();
     try {
       // stored as the service stores a scan: scans row + images row pointing at it

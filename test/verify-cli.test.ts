@@ -13,12 +13,10 @@ import { PolicyStore } from '../src/policy/store.ts';
 import { evaluateReport } from '../src/policy/verdicts.ts';
 import { RegistryClient } from '../src/registry/client.ts';
 import { scanImage } from '../src/scan/scan-image.ts';
-import { pushImage } from './helpers/push.ts';
+import { pushDebianImage } from './helpers/push.ts';
 import { startRegistry, testConfig, type TestRegistry } from './helpers/registry.ts';
-import { gzip, makeTar } from './helpers/tar.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const STATUS = (pkgs: [string, string][]) => pkgs.map(([n, v]) => `Package: ${n}\nStatus: install ok installed\nArchitecture: amd64\nVersion: ${v}\n`).join('\n');
 
 let work: string;
 let reg: TestRegistry;
@@ -35,8 +33,7 @@ function customs(args: string[]): Promise<{ code: number; stdout: string; stderr
 }
 
 async function publish(repo: string, tag: string, pkgs: [string, string][], format: 'both' | 'legacy' | 'referrers') {
-  const layer = gzip(await makeTar([{ path: 'etc/os-release', content: 'ID=debian\nVERSION_ID="12"\n' }, { path: 'var/lib/dpkg/status', content: STATUS(pkgs) }]));
-  const img = await pushImage(client, reg.host, repo, tag, { layers: [{ data: layer }], config: { architecture: 'amd64', os: 'linux', config: { User: 'app' }, rootfs: { type: 'layers', diff_ids: [] } } });
+  const img = await pushDebianImage(client, reg.host, repo, tag, pkgs);
   const c = { ...cfg, attestations: { ...cfg.attestations, format } };
   const report = await scanImage(`${reg.host}/${repo}:${tag}`, { cfg: c, database });
   const image = { registry: reg.host, repository: repo, digest: report.rootDigest };

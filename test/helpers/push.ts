@@ -9,6 +9,7 @@ import type { RegistryClient } from '../../src/registry/client.ts';
 import { MT } from '../../src/image/media-types.ts';
 import type { Descriptor, Platform } from '../../src/types.ts';
 import { digestOf } from '../../src/util/digest.ts';
+import { gzip, makeTar, type TarEntry } from './tar.ts';
 
 export interface PushImageInput {
   layers: { data: Buffer; mediaType?: string }[];
@@ -65,4 +66,23 @@ export async function pushIndex(
   const digest = digestOf(bytes);
   await client.putManifest(host, repo, tag ?? digest, bytes, mediaType);
   return { digest, size: bytes.length, mediaType, bytes };
+}
+
+/** dpkg status text listing installed packages (name, version) */
+export function dpkgStatus(pkgs: [string, string][]): string {
+  return pkgs.map(([n, v]) => `Package: ${n}\nStatus: install ok installed\nArchitecture: amd64\nVersion: ${v}\n`).join('\n');
+}
+
+/**
+ * A one-layer Debian 12 image: os-release and a dpkg status with `pkgs`, plus `extra` entries; it runs
+ * as `user` ("app" by default; "" for no User, i.e. root).
+ */
+export async function pushDebianImage(client: RegistryClient, host: string, repo: string, tag: string, pkgs: [string, string][], opts: { user?: string; extra?: TarEntry[] } = {}): Promise<PushedImage> {
+  const user = opts.user ?? 'app';
+  const layer = gzip(await makeTar([
+    { path: 'etc/os-release', content: 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\nVERSION_ID="12"\n' },
+    { path: 'var/lib/dpkg/status', content: dpkgStatus(pkgs) },
+    ...(opts.extra ?? []),
+  ]));
+  return pushImage(client, host, repo, tag, { layers: [{ data: layer }], config: { architecture: 'amd64', os: 'linux', config: user ? { User: user } : {}, rootfs: { type: 'layers', diff_ids: [] } } });
 }
