@@ -1,6 +1,5 @@
 // `customs policy apply|list|show|delete|test|vex`: manage policies in the database the service uses.
 import { readFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
 import { desc } from 'drizzle-orm';
 import { stringify as toYaml } from 'yaml';
 import type { Config } from '../config/schema.ts';
@@ -14,6 +13,7 @@ import { governingPolicy, PolicyStore } from '../policy/store.ts';
 import { evaluateReport } from '../policy/verdicts.ts';
 import { importVex } from '../quarantine/enforce.ts';
 import type { ScanReport } from '../scan/types.ts';
+import { cliActor } from './actor.ts';
 import { renderTable } from './table.ts';
 
 export interface PolicyFlags { file?: string; format?: string; revision?: string; reason?: string; limit?: string }
@@ -28,7 +28,7 @@ export async function policyCommand(args: string[], cfg: Config, flags: PolicyFl
   const database = await openDatabase(cfg);
   try {
     const store = new PolicyStore(database);
-    const actor = `cli:${safeUser()}`;
+    const actor = cliActor();
     switch (sub) {
       case 'apply': {
         const { text, file } = readPolicyFile(flags.file, rest);
@@ -152,6 +152,3 @@ function positiveInt(v: string, flag: string): number {
   return Number(v);
 }
 
-function safeUser(): string {
-  try { return userInfo().username; } catch { return String(process.getuid?.() ?? 'unknown'); }
-}

@@ -1,6 +1,5 @@
 // `customs quarantine list|release`: see and release quarantined images (the operator's decision,
 // with a reason, recorded in the audit log; `move` is undone in the registry).
-import { userInfo } from 'node:os';
 import { eq } from 'drizzle-orm';
 import type { Config } from '../config/schema.ts';
 import { openDatabase } from '../db/client.ts';
@@ -9,6 +8,7 @@ import { CustomsError } from '../errors.ts';
 import { release } from '../quarantine/enforce.ts';
 import { RegistryClient } from '../registry/client.ts';
 import { isDigest } from '../util/digest.ts';
+import { cliActor } from './actor.ts';
 import { renderTable } from './table.ts';
 
 export interface QuarantineFlags { reason?: string; repository?: string; format?: string }
@@ -30,7 +30,7 @@ export async function quarantineCommand(args: string[], cfg: Config, flags: Quar
     if (!flags.reason?.trim()) throw new CustomsError('usage', 'a release needs a reason: --reason "why this image may run"');
     const client = new RegistryClient(cfg);
     try {
-      const r = await release({ database, actions: { client } }, rest[0]!, { actor: `cli:${safeUser()}`, reason: flags.reason, ...(flags.repository ? { repository: flags.repository } : {}) });
+      const r = await release({ database, actions: { client } }, rest[0]!, { actor: cliActor(), reason: flags.reason, ...(flags.repository ? { repository: flags.repository } : {}) });
       const repos = [...new Set(r.released.map((x) => `${x.registry}/${x.repository}`))];
       out(`released ${rest[0]} in ${repos.join(', ')}\n`);
       for (const u of r.undone) out(`  ${u.type}: ${u.ok ? '' : 'FAILED: '}${u.detail}\n`);
@@ -43,6 +43,3 @@ export async function quarantineCommand(args: string[], cfg: Config, flags: Quar
   }
 }
 
-function safeUser(): string {
-  try { return userInfo().username; } catch { return String(process.getuid?.() ?? 'unknown'); }
-}

@@ -46,9 +46,9 @@ export async function enforce(
   report: ScanReport,
   scanId: string | null,
 ): Promise<EnforceResult> {
-  const governing = deps.policies
-    ? governingPolicy(deps.policies, image.registry, image.repository)
-    : await new PolicyStore(deps.database).governing(image.registry, image.repository);
+  // current policies read once: the governing one, and the quarantine repositories of all of them
+  const all = deps.policies ?? await new PolicyStore(deps.database).current();
+  const governing = governingPolicy(all, image.registry, image.repository);
   const exceptions = deps.exceptions ?? await vexExceptions(deps.database);
   const signed = await policySignatures(deps.actions.client, image, governing.policy, deps.database, deps.actions.trust);
   const verdict = evaluateReport(report, image, governing, { exceptions, ...(signed ? { signatures: signed.statuses } : {}) });
@@ -58,7 +58,6 @@ export async function enforce(
   const message = { verdict: verdict.verdict, summary: summarize(verdict), policy: `${policy.metadata.name}@${governing.version}` };
   // copies Customs moved into a quarantine repository are judged (their verdict is visible) but
   // never acted on again: their own push notifications must not start a second quarantine
-  const all = deps.policies ?? await new PolicyStore(deps.database).current();
   const isQuarantineCopy = all.some((p) => p.policy.spec.actions.fail.some((a) => a.type === 'move' && a.repository === image.repository));
   if (policy.spec.mode === 'enforce' && !isQuarantineCopy) {
     if (change.quarantinedNow) {
