@@ -1,8 +1,10 @@
 // Refresh the end-of-life data from the endoflife.date API, one product file at a time, with
 // conditional GETs (If-None-Match / If-Modified-Since): unchanged products cost a 304.
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { request } from 'undici';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { downloadToFile, type Validators } from '../util/download.ts';
 import { CustomsError } from '../errors.ts';
 import { parseUntrustedJson } from '../util/json.ts';
 import { EOL_PRODUCTS, loadEolData, productCyclesSchema, type EolData } from './data.ts';
@@ -11,24 +13,18 @@ const MAX_BYTES = 4 * 1024 * 1024;
 
 export interface EolUpdateResult { file: string; updated: string[]; unchanged: string[]; failed: { product: string; error: string }[] }
 
-async function fetchProduct(url: string, validators: { etag?: string; lastModified?: string } | undefined, timeoutMs: number) {
-  const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'customs-eol-update' };
-  if (validators?.etag) headers['if-none-match'] = validators.etag;
-  if (validators?.lastModified) headers['if-modified-since'] = validators.lastModified;
-  const res = await request(url, { headers, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
-  if (res.statusCode === 304) { await res.body.dump(); return null; }
-  if (res.statusCode !== 200) { await res.body.dump(); throw new CustomsError('registry', `${url}: HTTP ${res.statusCode}`); }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of res.body) {
-    size += c.length;
-    if (size > MAX_BYTES) { res.body.destroy(); throw new CustomsError('limit', `${url}: larger than ${MAX_BYTES} bytes`); }
-    chunks.push(c as Buffer);
+/** One product's release list, or null when unchanged (304): the shared conditional, capped download. */
+async function fetchProduct(url: string, validators: Validators | undefined, timeoutMs: number) {
+  const tmp = join(tmpdir(), `customs-eol-${randomUUID()}.json`);
+  try {
+    const got = await downloadToFile(url, tmp, { ...(validators ? { validators } : {}), maxBytes: MAX_BYTES, timeoutMs, bodyTimeoutMs: timeoutMs });
+    if (got.status === 'unchanged') return null;
+    const parsed = productCyclesSchema.safeParse(parseUntrustedJson(readFileSync(tmp), url, 8));
+    if (!parsed.success) throw new CustomsError('corrupt', `${url}: not an endoflife.date release list (${parsed.error.issues[0]?.message})`);
+    return { cycles: parsed.data, etag: got.etag, lastModified: got.lastModified };
+  } finally {
+    rmSync(tmp, { force: true });
   }
-  const parsed = productCyclesSchema.safeParse(parseUntrustedJson(Buffer.concat(chunks), url, 8));
-  if (!parsed.success) throw new CustomsError('corrupt', `${url}: not an endoflife.date release list (${parsed.error.issues[0]?.message})`);
-  const h = (k: string) => (typeof res.headers[k] === 'string' ? res.headers[k] as string : undefined);
-  return { cycles: parsed.data, etag: h('etag'), lastModified: h('last-modified') };
 }
 
 /**
