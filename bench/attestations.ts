@@ -11,7 +11,7 @@ import { imageStatements } from '../src/attest/statements.ts';
 import { openDatabase } from '../src/db/client.ts';
 import { MT } from '../src/image/media-types.ts';
 import { setLogLevel } from '../src/log.ts';
-import { enforce } from '../src/quarantine/enforce.ts';
+import { judge, judgeContext } from '../src/judge/judge.ts';
 import { RegistryClient } from '../src/registry/client.ts';
 import { scanImage } from '../src/scan/scan-image.ts';
 import { discoverSignatures } from '../src/signing/discover.ts';
@@ -44,7 +44,7 @@ try {
   const img = await pushImage(client, reg.host, 'bench/app', 'v1', { layers: [{ data: layer }], config: { architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } } });
   const image = { registry: reg.host, repository: 'bench/app', digest: img.manifestDigest };
   const report = await scanImage(`${reg.host}/bench/app:v1`, { cfg, database });
-  const { verdict } = await enforce({ database, actions: { client, dryRun: true } }, { ...image, tag: 'v1' }, report, null);
+  const { verdict } = await judge(judgeContext({ ...cfg, policy: { ...cfg.policy, actions: false } }, database, client), { ...image, tag: 'v1' }, report, null, { findingsChanged: true });
   const signer = loadSigner(cfg);
   const statementBytes = imageStatements(image, report, verdict).map((s) => Buffer.byteLength(JSON.stringify(s)));
 

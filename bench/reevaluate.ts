@@ -13,6 +13,7 @@ import { images, scans } from '../src/db/schema.ts';
 import { parsePolicy } from '../src/policy/parse.ts';
 import { PolicyStore } from '../src/policy/store.ts';
 import { reevaluateAll } from '../src/quarantine/reevaluate.ts';
+import { judgeContext } from '../src/judge/judge.ts';
 import { RegistryClient } from '../src/registry/client.ts';
 import type { ScanReport } from '../src/scan/types.ts';
 import type { PackageRecord } from '../src/types.ts';
@@ -57,7 +58,7 @@ spec:
   actions:
     fail: [{ type: gate }]
 `), { actor: 'bench' });
-    const s = await reevaluateAll({ database, actions: { client }, store }, { rematch: true });
+    const s = await reevaluateAll(judgeContext(cfg, database, client), store, { rematch: true });
     return {
       images: s.images, packagesPerImage: packages.length, advisories: imported.imported,
       rematched: s.rematched, changed: s.changed, quarantined: s.quarantined, failed: s.failed,

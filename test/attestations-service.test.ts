@@ -11,6 +11,8 @@ import { execFileSync } from 'node:child_process';
 import { parsePolicy } from '../src/policy/parse.ts';
 import { PolicyStore } from '../src/policy/store.ts';
 import { verdictFor } from '../src/quarantine/verdict-store.ts';
+import { readVerdictAttestations } from '../src/attest/read-verdict.ts';
+import { trustedKey } from '../src/signing/verify-bundle.ts';
 import { RegistryClient } from '../src/registry/client.ts';
 import { startService, type RunningService } from '../src/server/service.ts';
 import { pushImage } from './helpers/push.ts';
@@ -122,6 +124,13 @@ ${pub.trim().split('\n').map((l) => `            ${l}`).join('\n')}
     return v?.verdict === 'pass' ? v : undefined;
   });
   expect(after.policyName).toBe('needs-signature');
+  // and the signed verdict in the registry says so too (the signature push re-published it)
+  const customsKey = trustedKey(Buffer.from(await (await fetch(`${base}/api/v1/keys`)).text()), "customs.pub");
+  await waitFor('the re-published verdict', async () => {
+    const r = await readVerdictAttestations(client, { registry: reg.host, repository: 'lab/needs-sig', digest }, [customsKey], 1 << 20);
+    const newest = r.verified.sort((a, b) => Date.parse(b.predicate.evaluatedAt) - Date.parse(a.predicate.evaluatedAt));
+    return newest.filter((v) => v.source === 'referrer')[0]?.predicate.verdict === 'pass' && newest.filter((v) => v.source === 'att')[0]?.predicate.verdict === 'pass' ? true : undefined;
+  });
   // the signature push started no scan
   const jobs = (await (await fetch(`${base}/api/v1/jobs`)).json()) as any;
   expect(jobs.items.filter((j: any) => j.digest === digest)).toHaveLength(1);

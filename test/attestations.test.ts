@@ -13,7 +13,7 @@ import { publishLegacy } from '../src/attest/publish-legacy.ts';
 import { CYCLONEDX_PREDICATE_TYPE, VERDICT_PREDICATE_TYPE } from '../src/attest/statements.ts';
 import type { Config } from '../src/config/schema.ts';
 import { openDatabase, type Database } from '../src/db/client.ts';
-import { enforce } from '../src/quarantine/enforce.ts';
+import { judge, judgeContext } from '../src/judge/judge.ts';
 import { RegistryClient } from '../src/registry/client.ts';
 import { COSIGN_VULN_PREDICATE_TYPE } from '../src/report/cosign-vuln.ts';
 import { scanImage } from '../src/scan/scan-image.ts';
@@ -38,7 +38,7 @@ async function scannedImage(repo: string, tag: string, pkg = 'zlib1g'): Promise<
     { path: 'var/lib/dpkg/status', content: `Package: ${pkg}\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1:1.2.13.dfsg-1\n` }]));
   await pushImage(client, reg.host, repo, tag, { layers: [{ data: layer }], config: { architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [] } } });
   const report = await scanImage(`${reg.host}/${repo}:${tag}`, { cfg, database });
-  const { verdict } = await enforce({ database, actions: { client, dryRun: true } }, { registry: reg.host, repository: repo, digest: report.rootDigest, tag }, report, null);
+  const { verdict } = await judge(judgeContext({ ...cfg, policy: { ...cfg.policy, actions: false } }, database, client), { registry: reg.host, repository: repo, digest: report.rootDigest, tag }, report, null, { findingsChanged: true });
   return { digest: report.rootDigest, report, verdict };
 }
 

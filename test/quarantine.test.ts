@@ -9,7 +9,9 @@ import type { Config } from '../src/config/schema.ts';
 import { openDatabase, type Database } from '../src/db/client.ts';
 import { parsePolicy } from '../src/policy/parse.ts';
 import { PolicyStore } from '../src/policy/store.ts';
-import { enforce, importVex, release } from '../src/quarantine/enforce.ts';
+import { judge, judgeContext, release } from '../src/judge/judge.ts';
+import { importVex } from '../src/policy/vex-store.ts';
+import type { ScanReport } from '../src/scan/types.ts';
 import { RegistryClient } from '../src/registry/client.ts';
 import { scanImage } from '../src/scan/scan-image.ts';
 import { PolicyStore as Store } from '../src/policy/store.ts';
@@ -39,7 +41,7 @@ function image(repo: string, tag: string, pkgs: [string, string][]) {
 
 async function scanAndEnforce(repo: string, tag: string) {
   const report = await scanImage(`${reg.host}/${repo}:${tag}`, { cfg, database });
-  return enforce({ database, actions: { client } }, { registry: reg.host, repository: repo, digest: report.rootDigest, tag }, report, null);
+  return judge(judgeContext(cfg, database, client), { registry: reg.host, repository: repo, digest: report.rootDigest, tag }, report, null, { findingsChanged: true });
 }
 
 beforeAll(async () => {
@@ -104,8 +106,8 @@ spec:
     expect(copy.actions).toEqual([]);
     expect(notes.length).toBe(sent);
 
-    expect((await caught(release({ database, actions: { client } }, bad.manifestDigest, { actor: 'ops', reason: '' }))).kind).toBe('usage');
-    const rel = await release({ database, actions: { client } }, bad.manifestDigest, { actor: 'ops', reason: 'accepted risk, ticket SEC-12' });
+    expect((await caught(release(judgeContext(cfg, database, client), bad.manifestDigest, { actor: 'ops', reason: '' }))).kind).toBe('usage');
+    const rel = await release(judgeContext(cfg, database, client), bad.manifestDigest, { actor: 'ops', reason: 'accepted risk, ticket SEC-12' });
     expect(rel.undone.map((u) => `${u.type}:${u.ok}:${u.detail}`)).toEqual(['move:true:moved back to apps/web with tags 1.0, latest']);
     expect((await client.listTags(reg.host, 'apps/web')).sort()).toEqual(['0.9', '1.0', 'latest']);
     expect(await client.headManifest(reg.host, 'apps/web', 'latest')).toBe(bad.manifestDigest);
@@ -163,9 +165,9 @@ spec:
       await fresh.database.db.insert(scans).values({ id: 'scan-a', registry: reg.host, repository: 're/a', digest: rec.digest, ref: rec.ref, dbVersion: rec.dbVersion, startedAt: new Date(rec.startedAt), finishedAt: new Date(rec.finishedAt), platforms: rec.platforms, packages: rec.packages, findings: rec.findings, report: rec.report });
       await fresh.database.db.insert(images).values({ registry: reg.host, repository: 're/a', digest: a.manifestDigest, firstSeenAt: new Date(), lastSeenAt: new Date(), lastScanId: 'scan-a' });
       const vulns = new VulnStore(fresh.database);
-      const deps = { database: fresh.database, actions: { client }, store: vulns };
+      const deps = judgeContext(fresh.cfg, fresh.database, client);
 
-      const first = await reevaluateAll(deps, { rematch: true });
+      const first = await reevaluateAll(deps, vulns, { rematch: true });
       expect(first).toMatchObject({ images: 1, rematched: 0, changed: 1, quarantined: 0, failed: 0 }); // default policy: pass
 
       await reg.stop(); // nothing may be pulled from here on
@@ -180,7 +182,7 @@ spec:
   actions:
     fail: [{ type: gate }]
 `), { actor: 'test' });
-      const second = await reevaluateAll(deps, { rematch: true });
+      const second = await reevaluateAll(deps, vulns, { rematch: true });
       expect(second).toMatchObject({ images: 1, rematched: 1, changed: 1, quarantined: 1, failed: 0 });
       const [v] = await verdictsOf(fresh.database, a.manifestDigest);
       expect(v).toMatchObject({ verdict: 'fail', quarantine: 'quarantined', gated: true, policyName: 'strict' });
@@ -188,6 +190,12 @@ spec:
       const stored = (await fresh.database.db.select().from(scans))[0]!;
       expect(stored.findings).toBeGreaterThan(0);
       expect(stored.dbVersion).not.toBeNull();
+      // the summary columns are recounted from the re-matched findings, never left at the old scan's
+      const rematched = JSON.parse(stored.report) as ScanReport;
+      const by = (r: string) => rematched.platforms.flatMap((p) => p.findings).filter((f) => f.severity.rating === r).length;
+      expect({ critical: stored.critical, high: stored.high, medium: stored.medium, low: stored.low })
+        .toEqual({ critical: by('critical'), high: by('high'), medium: by('medium'), low: by('low') });
+      expect(stored.critical + stored.high + stored.medium + stored.low).toBeGreaterThan(0);
     } finally {
       fresh.database.close();
       reg = await startRegistry(); // afterAll stops it again

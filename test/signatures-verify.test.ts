@@ -15,7 +15,7 @@ import { statement } from '../src/attest/statements.ts';
 import { openDatabase, type Database } from '../src/db/client.ts';
 import { parsePolicy } from '../src/policy/parse.ts';
 import { PolicyStore } from '../src/policy/store.ts';
-import { enforce } from '../src/quarantine/enforce.ts';
+import { judge, judgeContext } from '../src/judge/judge.ts';
 import { createApp } from '../src/server/app.ts';
 import { RegistryClient } from '../src/registry/client.ts';
 import { scanImage } from '../src/scan/scan-image.ts';
@@ -167,7 +167,7 @@ ${indent(keys.p256!.pub)}
 `), { actor: 'test' });
     const run = async (repo: string) => {
       const report = await scanImage(`${reg.host}/${repo}:v1`, { cfg, database });
-      return enforce({ database, actions: { client, dryRun: true } }, { registry: reg.host, repository: repo, digest: report.rootDigest, tag: 'v1' }, report, null);
+      return judge(judgeContext({ ...cfg, policy: { ...cfg.policy, actions: false } }, database, client), { registry: reg.host, repository: repo, digest: report.rootDigest, tag: 'v1' }, report, null, { findingsChanged: true });
     };
     const good = await run('sig/ok');
     expect(good.verdict.verdict).toBe('pass');

@@ -5,7 +5,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { attestAfterScan } from '../src/attest/after-scan.ts';
+import { publishAttestations } from '../src/attest/publish.ts';
+import { loadSigner } from '../src/signing/key.ts';
 import type { Config } from '../src/config/schema.ts';
 import { openDatabase, type Database } from '../src/db/client.ts';
 import { parsePolicy } from '../src/policy/parse.ts';
@@ -38,7 +39,7 @@ async function publish(repo: string, tag: string, pkgs: [string, string][], form
   const report = await scanImage(`${reg.host}/${repo}:${tag}`, { cfg: c, database });
   const image = { registry: reg.host, repository: repo, digest: report.rootDigest };
   const verdict = evaluateReport(report, image, await new PolicyStore(database).governing(reg.host, repo));
-  expect(await attestAfterScan(c, client, image, report, verdict)).toBeDefined();
+  expect(await publishAttestations({ client, signer: loadSigner(c), cfg: c }, image, report, verdict)).toBeDefined();
   return img;
 }
 

@@ -1,7 +1,5 @@
 import { toDSSEBundle, bundleToJSON } from '@sigstore/bundle';
 import type { Config } from '../config/schema.ts';
-import type { Database } from '../db/client.ts';
-import { withLease } from '../db/leases.ts';
 import { CustomsError } from '../errors.ts';
 import type { ImageVerdict } from '../policy/verdicts.ts';
 import type { RegistryClient } from '../registry/client.ts';
@@ -10,7 +8,7 @@ import type { Signer } from '../signing/signer.ts';
 import { IN_TOTO_PAYLOAD_TYPE, signEnvelope } from './dsse.ts';
 import { publishLegacy, type SignedAttestation } from './publish-legacy.ts';
 import { publishReferrers, type ReferrersResult } from './publish-referrers.ts';
-import { imageStatements, type ImageSubject } from './statements.ts';
+import { imageStatements, verdictStatement, type ImageSubject, type PublishedQuarantine } from './statements.ts';
 
 export interface PublishResult {
   predicateTypes: string[];
@@ -20,18 +18,20 @@ export interface PublishResult {
 }
 
 /**
- * Sign the image's statements (vulnerabilities, SBOM, verdict) and write them in the configured
- * formats. Everything is signed and size-checked before the first write: a statement over the
- * limit fails the whole publication, so nothing is ever half written.
+ * Sign the image's statements (vulnerabilities, SBOM, verdict — or the verdict alone when no report
+ * is given) and write them in the configured formats. Everything is signed and size-checked before
+ * the first write: a statement over the limit fails the whole publication, so nothing is ever half
+ * written. Statements of the same predicate type written before are replaced.
  */
 export async function publishAttestations(
-  deps: { client: RegistryClient; signer: Signer; cfg: Config; database?: Database },
-  image: ImageSubject, report: ScanReport, verdict: ImageVerdict,
+  deps: { client: RegistryClient; signer: Signer; cfg: Config },
+  image: ImageSubject, report: ScanReport | undefined, verdict: ImageVerdict, quarantine?: PublishedQuarantine,
 ): Promise<PublishResult> {
   const { attestations, limits } = deps.cfg;
   const format = attestations.registries[image.registry] ?? attestations.format;
   const signed: (SignedAttestation & { bundle: Buffer })[] = [];
-  for (const st of imageStatements(image, report, verdict)) {
+  const statements = report ? imageStatements(image, report, verdict, quarantine) : [verdictStatement(image, verdict, quarantine)];
+  for (const st of statements) {
     const payload = Buffer.from(JSON.stringify(st));
     if (payload.length > attestations.maxStatementBytes) {
       throw new CustomsError('limit', `${image.registry}/${image.repository}@${image.digest}: the ${st.predicateType} statement is ${payload.length} bytes, over attestations.maxStatementBytes (${attestations.maxStatementBytes}); no attestation was written`);
@@ -41,15 +41,12 @@ export async function publishAttestations(
     signed.push({ predicateType: st.predicateType, envelope: Buffer.from(JSON.stringify(envelope)), bundle: Buffer.from(JSON.stringify(bundleToJSON(bundle))) });
   }
   const result: PublishResult = { predicateTypes: signed.map((s) => s.predicateType) };
-  // the two layouts touch different tags and manifests: written side by side; with a database the
-  // read-modify-writes are also serialised across Customs processes (replicas) by a lease
-  const write = () => Promise.all([
+  // the two layouts touch different tags and manifests: written side by side. Across processes,
+  // one image is published by one process at a time: the outbox row's lease (src/publish/outbox.ts)
+  const [legacy, referrers] = await Promise.all([
     format !== 'referrers' ? publishLegacy(deps.client, image, signed, limits.maxManifestBytes) : undefined,
     format !== 'legacy' ? publishReferrers(deps.client, image, signed, verdictTime(verdict), limits.maxManifestBytes) : undefined,
   ]);
-  const [legacy, referrers] = deps.database
-    ? await withLease(deps.database, `attestations:${image.registry}/${image.repository}@${image.digest}`, write)
-    : await write();
   return { ...result, ...(legacy ? { legacy } : {}), ...(referrers ? { referrers } : {}) };
 }
 

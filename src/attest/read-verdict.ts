@@ -17,6 +17,8 @@ const MAX_LAYERS = 64;
 
 export interface VerdictPredicate {
   verdict: 'pass' | 'warn' | 'fail';
+  /** absent in attestations written before the quarantine state was published */
+  quarantine?: { state: 'none' | 'quarantined' | 'released'; releasedAt?: string };
   policy: { name: string; version: number; mode: string };
   dbVersion: string | null;
   evaluatedAt: string;

@@ -26,9 +26,13 @@ export function statement(image: ImageSubject, predicateType: string, predicate:
   return { _type: STATEMENT_TYPE, subject: [{ name: `${image.registry}/${image.repository}`, digest: { [alg]: hex } }], predicateType, predicate };
 }
 
-export function verdictPredicate(verdict: ImageVerdict): object {
+/** The image's quarantine state as published: a released image stays `fail` but the gate lets it through. */
+export interface PublishedQuarantine { state: 'none' | 'quarantined' | 'released'; releasedAt?: string }
+
+export function verdictPredicate(verdict: ImageVerdict, quarantine: PublishedQuarantine = { state: 'none' }): object {
   return {
     verdict: verdict.verdict,
+    quarantine: { state: quarantine.state, ...(quarantine.releasedAt ? { releasedAt: rfc3339(quarantine.releasedAt) } : {}) },
     policy: { name: verdict.policy.name, version: verdict.policy.version, mode: verdict.policy.mode },
     dbVersion: verdict.dbVersion,
     evaluatedAt: rfc3339(verdict.platforms[0]?.evaluatedAt ?? new Date().toISOString()),
@@ -40,8 +44,21 @@ export function verdictPredicate(verdict: ImageVerdict): object {
   };
 }
 
+/**
+ * What a published verdict says, without the time it was evaluated: two verdicts with the same
+ * identity need no new attestation (src/quarantine/verdict-store.ts decides re-publication with it).
+ */
+export function verdictIdentity(verdict: ImageVerdict, quarantine: PublishedQuarantine): string {
+  return JSON.stringify({ ...verdictPredicate(verdict, quarantine), evaluatedAt: undefined });
+}
+
+/** The verdict statement alone (a re-evaluation that changed the verdict but not the findings). */
+export function verdictStatement(image: ImageSubject, verdict: ImageVerdict, quarantine?: PublishedQuarantine): Statement {
+  return statement(image, VERDICT_PREDICATE_TYPE, verdictPredicate(verdict, quarantine));
+}
+
 /** The three statements for one scanned image (in a fixed order). */
-export function imageStatements(image: ImageSubject, report: ScanReport, verdict: ImageVerdict): Statement[] {
+export function imageStatements(image: ImageSubject, report: ScanReport, verdict: ImageVerdict, quarantine?: PublishedQuarantine): Statement[] {
   const sbom = toCycloneDx({
     ref: { kind: 'registry', registry: image.registry, repository: image.repository, digest: image.digest, original: `${image.registry}/${image.repository}@${image.digest}` },
     toolVersion: VERSION, timestamp: report.finishedAt, inventories: report.platforms.map((p) => p.inventory),
@@ -49,6 +66,6 @@ export function imageStatements(image: ImageSubject, report: ScanReport, verdict
   return [
     statement(image, COSIGN_VULN_PREDICATE_TYPE, toCosignVuln(report)),
     statement(image, CYCLONEDX_PREDICATE_TYPE, sbom),
-    statement(image, VERDICT_PREDICATE_TYPE, verdictPredicate(verdict)),
+    verdictStatement(image, verdict, quarantine),
   ];
 }

@@ -11,7 +11,7 @@ import type { Policy } from '../policy/schema.ts';
 import type { ScopedPolicy } from '../policy/scope.ts';
 import { governingPolicy, PolicyStore } from '../policy/store.ts';
 import { evaluateReport } from '../policy/verdicts.ts';
-import { importVex } from '../quarantine/enforce.ts';
+import { importVex } from '../policy/vex-store.ts';
 import type { ScanReport } from '../scan/types.ts';
 import { cliActor } from './actor.ts';
 import { renderTable } from './table.ts';

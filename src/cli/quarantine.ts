@@ -5,7 +5,8 @@ import type { Config } from '../config/schema.ts';
 import { openDatabase } from '../db/client.ts';
 import { imageVerdicts } from '../db/schema.ts';
 import { CustomsError } from '../errors.ts';
-import { release } from '../quarantine/enforce.ts';
+import { judgeContext, release } from '../judge/judge.ts';
+import { keylessTrust } from '../signing/verify-keyless.ts';
 import { RegistryClient } from '../registry/client.ts';
 import { isDigest } from '../util/digest.ts';
 import { cliActor } from './actor.ts';
@@ -30,7 +31,8 @@ export async function quarantineCommand(args: string[], cfg: Config, flags: Quar
     if (!flags.reason?.trim()) throw new CustomsError('usage', 'a release needs a reason: --reason "why this image may run"');
     const client = new RegistryClient(cfg);
     try {
-      const r = await release({ database, actions: { client } }, rest[0]!, { actor: cliActor(), reason: flags.reason, ...(flags.repository ? { repository: flags.repository } : {}) });
+      // the verdict attestation now saying "released" is queued here and published by `customs serve`
+      const r = await release(judgeContext(cfg, database, client, { trust: keylessTrust(cfg) }), rest[0]!, { actor: cliActor(), reason: flags.reason, ...(flags.repository ? { repository: flags.repository } : {}) });
       const repos = [...new Set(r.released.map((x) => `${x.registry}/${x.repository}`))];
       out(`released ${rest[0]} in ${repos.join(', ')}\n`);
       for (const u of r.undone) out(`  ${u.type}: ${u.ok ? '' : 'FAILED: '}${u.detail}\n`);

@@ -47,6 +47,7 @@ export async function verifyCommand(args: string[], cfg: Config, flags: VerifyFl
       if (newest) {
         const p = newest.predicate;
         out(`  verdict ${p.verdict} under policy ${p.policy.name}@${p.policy.version} (${p.policy.mode}), database ${p.dbVersion ?? 'none'}, evaluated ${p.evaluatedAt}, signed by ${newest.key} (${newest.source})\n`);
+        if (p.quarantine?.state === 'released') out(`  released from quarantine${p.quarantine.releasedAt ? ` at ${p.quarantine.releasedAt}` : ''} by an operator\n`);
         for (const pl of p.platforms) for (const r of pl.reasons) out(`  ${pl.platform}: ${r.outcome}: ${r.message}\n`);
       }
       for (const r of rejected) out(`  rejected ${r.source}: ${r.reason}\n`);
@@ -62,7 +63,8 @@ function judge(v: VerifiedVerdict | undefined, require: 'pass' | 'warn', maxAgeM
   if (!v) return 'no verdict attestation signed by this key is about this image';
   const age = Date.now() - Date.parse(v.predicate.evaluatedAt);
   if (maxAgeMs !== undefined && age > maxAgeMs) return `the verdict is ${Math.round(age / 60_000)} minutes old, more than --max-age allows`;
-  if (v.predicate.verdict === 'fail') return 'the verdict is fail';
+  // a released image keeps its fail verdict; the pull gate lets it through, and so does verify
+  if (v.predicate.verdict === 'fail' && v.predicate.quarantine?.state !== 'released') return 'the verdict is fail';
   if (v.predicate.verdict === 'warn' && require === 'pass') return 'the verdict is warn and --require is pass';
   return undefined;
 }

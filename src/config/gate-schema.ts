@@ -25,6 +25,8 @@ export type GateConfig = z.infer<typeof gateSchema>;
 export const policySettingsSchema = z.object({
   /** how often the service checks for policy or vulnerability database changes to re-evaluate stored images */
   reevaluateIntervalMs: z.number().int().min(1000).default(15_000),
-  /** run policy actions (move, untag, tag, notify) after scans; false = verdicts only */
+  /** run policy actions (move, untag, tag, notify) on every verdict (scans, re-evaluations, signature pushes); false = record verdicts, change nothing in the registry */
   actions: z.boolean().default(true),
-}).strict().default({ reevaluateIntervalMs: 15_000, actions: true });
+  /** a stored scan this old without a verdict (the process died between the two) is judged by the watcher */
+  unjudgedAfterMs: z.number().int().min(1000).default(120_000),
+}).strict().default({ reevaluateIntervalMs: 15_000, actions: true, unjudgedAfterMs: 120_000 });

@@ -10,7 +10,7 @@ export const signingSchema = z.object({
   trustedRoot: z.string().min(1).default('public-good'),
 }).strict().default({ trustedRoot: 'public-good' });
 
-/** Signed in-toto attestations written back to the registry after each scan (src/attest/). */
+/** Signed in-toto attestations written back to the registry after each verdict (src/attest/, published by src/publish/publisher.ts). */
 export const attestationsSchema = z.object({
   enabled: z.boolean().default(false),
   /** legacy cosign `.att` tag, sigstore bundle referrers, or both (default) */
@@ -19,7 +19,17 @@ export const attestationsSchema = z.object({
   registries: z.record(z.string(), attestationFormat).default({}),
   /** largest in-toto statement (the SBOM is the big one); larger ones fail the whole write, nothing is pushed */
   maxStatementBytes: z.number().int().min(1024).default(16 * 1024 * 1024),
-}).strict().default({ enabled: false, format: 'both', registries: {}, maxStatementBytes: 16 * 1024 * 1024 });
+  /** the publication outbox (attestations and status tags): images published at once by this process, in all and per registry */
+  concurrency: z.number().int().min(1).max(256).default(16),
+  perRegistry: z.number().int().min(1).max(256).default(8),
+  /** first retry of a failed publication; doubles per attempt (with jitter) up to maxRetryMs, never gives up */
+  retryMs: z.number().int().min(1).default(2_000),
+  maxRetryMs: z.number().int().min(1).default(300_000),
+  /** how often an idle publisher looks for due publications (it is also woken by this process's verdicts) */
+  pollMs: z.number().int().min(10).default(1_000),
+  /** a publication in progress is leased for this long, renewed every leaseMs/3; a process that died holding one delays it this long at most */
+  leaseMs: z.number().int().min(1000).default(60_000),
+}).strict().default({ enabled: false, format: 'both', registries: {}, maxStatementBytes: 16 * 1024 * 1024, concurrency: 16, perRegistry: 8, retryMs: 2_000, maxRetryMs: 300_000, pollMs: 1_000, leaseMs: 60_000 });
 
 export type AttestationFormat = z.infer<typeof attestationFormat>;
 export type AttestationsConfig = z.infer<typeof attestationsSchema>;

@@ -75,3 +75,4 @@ export * from './tables-verdicts.ts';
 export * from './tables-vulnfeeds.ts';
 export * from './tables-signing.ts';
 export * from './tables-leases.ts';
+export * from './tables-publications.ts';

@@ -3,9 +3,8 @@ import type { Database } from '../db/client.ts';
 import { RegistryClient } from '../registry/client.ts';
 import { scanImage } from '../scan/scan-image.ts';
 import { log } from '../log.ts';
-import { writeStatusTag } from '../publish/status-tag.ts';
 import type { ScanReport } from '../scan/types.ts';
-import type { Job, JobStore, ScanRecord } from './job-store.ts';
+import type { Job, JobStore } from './job-store.ts';
 import { bytesPulled, toScanRecord } from './scan-record.ts';
 import type { JobRunner } from './worker.ts';
 
@@ -16,7 +15,7 @@ export interface RunnerDeps {
   cfg: Config;
   database: Database;
   store: JobStore;
-  /** after a new scan is stored: evaluate the policy and act (src/quarantine/enforce.ts) */
+  /** after a new scan is stored: judge it (src/judge/judge.ts: verdict, actions, publication) */
   onScanned?: (job: Job, digest: string, report: ScanReport) => Promise<void>;
 }
 
@@ -38,24 +37,10 @@ export function createJobRunner(deps: RunnerDeps): JobRunner {
     const report = await scanImage(`${job.registry}/${job.repository}@${digest}`, { cfg: deps.cfg, database: deps.database });
     const record = toScanRecord(report);
     const stored = await deps.store.succeed(job, owner, record);
-    if (stored && deps.cfg.workers.statusTags) await writeBack(deps.cfg, job, record);
     if (stored && deps.onScanned) {
       // the scan is stored whatever the verdict step does: a failure here is logged, not retried as a scan
       try { await deps.onScanned(job, digest, report); } catch (e) { log.error({ jobId: job.id, err: (e as Error).message }, 'policy evaluation after the scan failed'); }
     }
     return { stored, scanId: job.id, bytes: bytesPulled(report) };
   };
-}
-
-/** The scan is stored whatever happens here: a failed write-back is logged, not retried as a scan. */
-async function writeBack(cfg: Config, job: Job, record: ScanRecord): Promise<void> {
-  const client = new RegistryClient(cfg);
-  try {
-    const digest = await writeStatusTag(client, job.registry, job.repository, job.id, record, cfg.limits.maxManifestBytes);
-    log.info({ jobId: job.id, statusManifest: digest }, 'status tag written');
-  } catch (e) {
-    log.warn({ jobId: job.id, err: (e as Error).message }, 'status tag write-back failed');
-  } finally {
-    await client.close();
-  }
 }

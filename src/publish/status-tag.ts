@@ -3,8 +3,9 @@ import type { RegistryClient } from '../registry/client.ts';
 import type { ScanRecord } from '../jobs/job-store.ts';
 
 // The scan status written back next to an image as the tag `sha256-<hex>.scan`: a small OCI artifact
-// (empty config, one JSON layer with the summary, `subject` = the image) so tools that only read tags
-// see the verdict, and the tag keeps it reachable for the registry's garbage collector. Its own
+// (empty config, one JSON layer with the summary and the current verdict, `subject` = the image) so
+// tools that only read tags see the verdict; it is rewritten through the publication outbox whenever
+// the verdict changes, and the tag keeps it reachable for the registry's garbage collector. Its own
 // push notification is recognised by the tag (and the empty config) and never starts a scan.
 
 export const STATUS_ARTIFACT_TYPE = 'application/vnd.customs.scan.v1+json';
@@ -14,13 +15,19 @@ export function statusTag(digest: string): string {
   return `${digest.replace(':', '-')}.scan`;
 }
 
-export async function writeStatusTag(client: RegistryClient, registry: string, repository: string, scanId: string, scan: ScanRecord, maxManifestBytes: number): Promise<string> {
+/** What the status tag says: the scan's counts and the current verdict (rewritten whenever either changes). */
+export type StatusSummary = Pick<ScanRecord, 'digest' | 'dbVersion' | 'platforms' | 'packages' | 'findings' | 'critical' | 'high' | 'medium' | 'low'> & {
+  scanId: string | null;
+  finishedAt: string | null;
+  verdict: 'pass' | 'warn' | 'fail';
+  policy: string;
+  quarantine: 'none' | 'quarantined' | 'released';
+  evaluatedAt: string;
+};
+
+export async function writeStatusTag(client: RegistryClient, registry: string, repository: string, scan: StatusSummary, maxManifestBytes: number): Promise<string> {
   const subject = await client.getManifest(registry, repository, scan.digest, maxManifestBytes);
-  const summary = Buffer.from(JSON.stringify({
-    scanId, digest: scan.digest, finishedAt: new Date(scan.finishedAt).toISOString(), dbVersion: scan.dbVersion,
-    platforms: scan.platforms, packages: scan.packages, findings: scan.findings,
-    critical: scan.critical, high: scan.high, medium: scan.medium, low: scan.low,
-  }));
+  const summary = Buffer.from(JSON.stringify(scan));
   const empty = Buffer.from('{}');
   const cfg = await client.pushBlob(registry, repository, empty);
   const layer = await client.pushBlob(registry, repository, summary);
@@ -30,11 +37,14 @@ export async function writeStatusTag(client: RegistryClient, registry: string, r
     layers: [{ mediaType: STATUS_SUMMARY_TYPE, digest: layer.digest, size: layer.size }],
     subject: { mediaType: subject.contentType ?? MT.ociManifest, digest: scan.digest, size: subject.bytes.length },
     annotations: {
-      'org.opencontainers.image.created': new Date(scan.finishedAt).toISOString(),
-      'dev.customs.scan.id': scanId,
+      'org.opencontainers.image.created': scan.evaluatedAt,
+      ...(scan.scanId ? { 'dev.customs.scan.id': scan.scanId } : {}),
       'dev.customs.scan.findings': String(scan.findings),
       'dev.customs.scan.critical': String(scan.critical),
       'dev.customs.scan.high': String(scan.high),
+      'dev.customs.verdict': scan.verdict,
+      'dev.customs.verdict.policy': scan.policy,
+      'dev.customs.quarantine': scan.quarantine,
     },
   }));
   return client.putManifest(registry, repository, statusTag(scan.digest), manifest, MT.ociManifest);

@@ -1,16 +1,18 @@
-// Re-evaluation: when a policy changes or the vulnerability database is updated, every stored
-// image is judged again from its stored inventory (re-matched against the new database), without
+// Re-evaluation: when a policy changes, the vulnerability database is updated, an OpenVEX document
+// is imported or an exception expires, every stored image is judged again from its stored inventory (re-matched against the new database), without
 // pulling a layer; images whose verdict changes are acted on like a fresh push.
-import { eq, isNull, max } from 'drizzle-orm';
-import { openDerivedWriter, type Database } from '../db/client.ts';
-import { images, policyVersions, scans } from '../db/schema.ts';
+import { and, eq, isNull, lt, max, ne, or } from 'drizzle-orm';
+import { openDerivedWriter } from '../db/client.ts';
+import { images, imageVerdicts, policyVersions, scans, vexDocuments } from '../db/schema.ts';
+import { ScanStore } from '../jobs/scan-store.ts';
+import { judge, type JudgeContext } from '../judge/judge.ts';
 import { log } from '../log.ts';
+import { expiryTime } from '../policy/exceptions.ts';
 import { PolicyStore } from '../policy/store.ts';
+import { vexExceptions } from '../policy/vex-store.ts';
 import { currentDbVersion, rematchReport } from '../scan/scan-image.ts';
 import type { ScanReport } from '../scan/types.ts';
 import type { VulnStore } from '../vulndb/store.ts';
-import type { ActionContext } from './actions.ts';
-import { enforce, vexExceptions } from './enforce.ts';
 
 export interface ReevaluationSummary {
   images: number;
@@ -18,35 +20,44 @@ export interface ReevaluationSummary {
   changed: number;
   quarantined: number;
   failed: number;
+  /** verdicts whose publication (attestations, status tag) was queued */
+  published: number;
   ms: number;
 }
 
 /** Judge every image that has a scan and is not deleted. `rematch` re-matches inventories first. */
-export async function reevaluateAll(deps: { database: Database; actions: ActionContext; store: VulnStore }, opts: { rematch: boolean; limit?: number }): Promise<ReevaluationSummary> {
+export async function reevaluateAll(ctx: JudgeContext, store: VulnStore, opts: { rematch: boolean; limit?: number }): Promise<ReevaluationSummary> {
   const t0 = performance.now();
-  const db = deps.database.db;
-  const policies = await new PolicyStore(deps.database).current();
-  const exceptions = await vexExceptions(deps.database);
-  const dbVersion = opts.rematch ? await currentDbVersion(deps.store) : undefined;
-  // verdicts are derived data: written on a relaxed-sync connection (no fsync per image)
-  const writer = await openDerivedWriter(deps.database);
+  const db = ctx.database.db;
+  const policies = await new PolicyStore(ctx.database).current();
+  const exceptions = await vexExceptions(ctx.database);
+  const dbVersion = opts.rematch ? await currentDbVersion(store) : undefined;
+  // verdicts are derived data: written on a relaxed-sync connection (no fsync per image); the
+  // publications they queue ride in the same commits, so they are exactly as durable as the verdicts
+  const writer = await openDerivedWriter(ctx.database);
+  const scanStore = new ScanStore(writer);
+  const judging: JudgeContext = { ...ctx, database: writer };
   const rows = await db.select({ registry: images.registry, repository: images.repository, digest: images.digest, scanId: images.lastScanId, report: scans.report, scanDb: scans.dbVersion })
     .from(images).innerJoin(scans, eq(scans.id, images.lastScanId))
     .where(isNull(images.deletedAt)).limit(opts.limit ?? 1_000_000);
-  const summary: ReevaluationSummary = { images: 0, rematched: 0, changed: 0, quarantined: 0, failed: 0, ms: 0 };
+  const summary: ReevaluationSummary = { images: 0, rematched: 0, changed: 0, quarantined: 0, failed: 0, published: 0, ms: 0 };
   try {
   for (const r of rows) {
     summary.images++;
     try {
       let report = JSON.parse(r.report) as ScanReport;
+      let findingsChanged = false;
       if (opts.rematch && dbVersion && r.scanDb !== dbVersion.version) {
-        report = await rematchReport(report, deps.store);
+        const before = findingsKey(report);
+        report = await rematchReport(report, store);
+        findingsChanged = findingsKey(report) !== before;
         summary.rematched++;
-        await writer.db.update(scans).set({ report: JSON.stringify(report), dbVersion: report.dbVersion?.version ?? null, findings: report.platforms.reduce((n, p) => n + p.findings.length, 0) }).where(eq(scans.id, r.scanId!));
+        await scanStore.rematched(r.scanId!, report);
       }
-      const res = await enforce({ database: writer, actions: deps.actions, exceptions, policies }, { registry: r.registry, repository: r.repository, digest: r.digest }, report, r.scanId);
+      const res = await judge(judging, { registry: r.registry, repository: r.repository, digest: r.digest }, report, r.scanId, { findingsChanged, exceptions, policies });
       if (res.change.before?.verdict !== res.change.after.verdict) summary.changed++;
       if (res.change.quarantinedNow) summary.quarantined++;
+      if (res.change.published) summary.published++;
     } catch (e) {
       summary.failed++;
       log.warn({ image: `${r.registry}/${r.repository}@${r.digest}`, err: (e as Error)?.message }, 're-evaluation failed for an image');
@@ -57,28 +68,66 @@ export async function reevaluateAll(deps: { database: Database; actions: ActionC
   }
   summary.ms = Math.round(performance.now() - t0);
   log.info(summary, 're-evaluation done');
+  if (summary.published) ctx.onPublicationQueued?.();
   return summary;
+}
+
+/** The findings of a report as one comparable string (what the vulnerability statement carries). */
+function findingsKey(report: ScanReport): string {
+  return JSON.stringify(report.platforms.map((p) => p.findings));
+}
+
+/**
+ * Judge the images whose latest scan has no verdict: the process stopped between storing the scan
+ * and judging it. Only scans older than `olderThanMs` (policy.unjudgedAfterMs) are taken, so a
+ * judgement in progress (here or in another replica) is never doubled.
+ */
+export async function judgeUnjudged(ctx: JudgeContext, olderThanMs: number, limit = 1000): Promise<number> {
+  const rows = await ctx.database.db.select({ registry: images.registry, repository: images.repository, digest: images.digest, scanId: images.lastScanId, report: scans.report })
+    .from(images).innerJoin(scans, eq(scans.id, images.lastScanId))
+    .leftJoin(imageVerdicts, and(eq(imageVerdicts.registry, images.registry), eq(imageVerdicts.repository, images.repository), eq(imageVerdicts.digest, images.digest)))
+    .where(and(isNull(images.deletedAt), lt(scans.finishedAt, new Date(Date.now() - olderThanMs)), or(isNull(imageVerdicts.digest), ne(imageVerdicts.scanId, images.lastScanId))))
+    .limit(limit);
+  for (const r of rows) {
+    try {
+      await judge(ctx, { registry: r.registry, repository: r.repository, digest: r.digest }, JSON.parse(r.report) as ScanReport, r.scanId, { findingsChanged: true });
+    } catch (e) {
+      log.warn({ image: `${r.registry}/${r.repository}@${r.digest}`, err: (e as Error)?.message }, 'judging an unjudged scan failed');
+    }
+  }
+  if (rows.length) log.info({ images: rows.length }, 'scans stored without a verdict were judged');
+  return rows.length;
 }
 
 /**
  * Watch for policy changes (from any process: CLI, API, another replica) and database updates, and
- * re-evaluate when either moves. Returns stop().
+ * re-evaluate when either moves; judge scans a crash left without a verdict. Returns stop().
  */
-export function startReevaluationWatcher(deps: { database: Database; actions: ActionContext; store: VulnStore }, intervalMs = 15_000): () => void {
-  let last: { policy: number; db: string | null } | undefined;
+export function startReevaluationWatcher(ctx: JudgeContext, store: VulnStore, intervalMs = 15_000, unjudgedAfterMs = 120_000): () => void {
+  let last: { policy: number; db: string | null; vex: number; nextExpiry: number } | undefined;
   let running = false;
   const tick = async () => {
     if (running) return;
     running = true;
     try {
-      const p = await deps.database.db.select({ v: max(policyVersions.id) }).from(policyVersions);
-      const d = await currentDbVersion(deps.store);
-      const now = { policy: p[0]?.v ?? 0, db: d?.version ?? null };
-      if (last && (now.policy !== last.policy || now.db !== last.db)) {
-        log.info({ policyChanged: now.policy !== last.policy, databaseChanged: now.db !== last.db }, 're-evaluating stored images');
-        await reevaluateAll(deps, { rematch: now.db !== last.db });
+      const p = await ctx.database.db.select({ v: max(policyVersions.id) }).from(policyVersions);
+      const x = await ctx.database.db.select({ v: max(vexDocuments.id) }).from(vexDocuments);
+      const d = await currentDbVersion(store);
+      const now = { policy: p[0]?.v ?? 0, db: d?.version ?? null, vex: x[0]?.v ?? 0, nextExpiry: last?.nextExpiry ?? Infinity };
+      const changed = {
+        policy: !!last && now.policy !== last.policy,
+        database: !!last && now.db !== last.db,
+        openvex: !!last && now.vex !== last.vex,
+        // an exception ran out: the findings it covered count again
+        expiry: !!last && Date.now() >= last.nextExpiry,
+      };
+      if (changed.policy || changed.database || changed.openvex || changed.expiry) {
+        log.info(changed, 're-evaluating stored images');
+        await reevaluateAll(ctx, store, { rematch: changed.database });
       }
+      if (!last || changed.policy || changed.openvex || changed.expiry) now.nextExpiry = await nextExceptionExpiry(ctx);
       last = now;
+      await judgeUnjudged(ctx, unjudgedAfterMs);
     } catch (e) {
       log.warn({ err: (e as Error)?.message }, 're-evaluation check failed');
     } finally {
@@ -91,3 +140,15 @@ export function startReevaluationWatcher(deps: { database: Database; actions: Ac
   return () => clearInterval(timer);
 }
 
+/** When the next policy or OpenVEX exception expires (Infinity: none will). */
+async function nextExceptionExpiry(ctx: JudgeContext): Promise<number> {
+  const now = Date.now();
+  const policies = await new PolicyStore(ctx.database).current();
+  const all = [...policies.flatMap((p) => p.policy.spec.exceptions), ...await vexExceptions(ctx.database)];
+  let next = Infinity;
+  for (const e of all) {
+    const t = e.expires ? expiryTime(e.expires) : NaN;
+    if (t > now && t < next) next = t;
+  }
+  return next;
+}

@@ -9,6 +9,8 @@ import { CustomsError } from '../errors.ts';
 import { log } from '../log.ts';
 import type { Policy } from '../policy/schema.ts';
 import type { ImageVerdict } from '../policy/verdicts.ts';
+import { verdictIdentity } from '../attest/statements.ts';
+import { queuePublication, type PublishStatements } from '../publish/outbox.ts';
 
 export type QuarantineState = 'none' | 'quarantined' | 'released';
 
@@ -39,7 +41,16 @@ export interface VerdictChange {
   quarantinedNow: boolean;
   /** a released image failed again and stays released (to report) */
   failedWhileReleased: boolean;
+  /** what was queued for publication with this verdict (nothing when the published form is unchanged) */
+  published?: PublishStatements;
 }
+
+/**
+ * Publication wanted with a verdict (undefined: nothing is published, neither attestations nor
+ * status tags are configured). `findingsChanged`: a new scan or a re-match, so every statement is due;
+ * otherwise only a verdict whose published form changed is queued.
+ */
+export interface PublishWanted { findingsChanged: boolean }
 
 type Row = typeof imageVerdicts.$inferSelect;
 
@@ -58,6 +69,7 @@ export async function recordVerdict(
   v: ImageVerdict,
   policy: Policy,
   scanId: string | null,
+  publish?: PublishWanted,
 ): Promise<VerdictChange> {
   const now = new Date();
   const key = and(eq(imageVerdicts.registry, image.registry), eq(imageVerdicts.repository, image.repository), eq(imageVerdicts.digest, image.digest));
@@ -97,12 +109,34 @@ export async function recordVerdict(
   const audit = quarantinedNow
     ? [db.insert(auditLog).values({ at: now, actor: 'customs', action: 'quarantine', subject: image.digest, reason: summary, details: JSON.stringify({ registry: image.registry, repository: image.repository, policy: `${v.policy.name}@${v.policy.version}`, dbVersion: v.dbVersion }) })]
     : [];
-  await db.batch([writes[0]!, ...writes.slice(1), ...audit]);
+  // the publication rides in the verdict's own transaction (the outbox): a crash after this commit
+  // still publishes, a crash before it leaves neither
+  const releasedAt = quarantine === 'released' ? prev?.releasedAt?.toISOString() : undefined;
+  const published = publish && (publish.findingsChanged || !prev || publishedIdentity(prev) !== verdictIdentity(v, { state: quarantine, ...(releasedAt ? { releasedAt } : {}) }))
+    ? (publish.findingsChanged || !prev ? 'all' : 'verdict') : undefined;
+  const outbox = published ? [queuePublication(database, image, published, now)] : [];
+  await db.batch([writes[0]!, ...writes.slice(1), ...audit, ...outbox]);
   return {
     ...(prev ? { before: { verdict: prev.verdict, quarantine: prev.quarantine as QuarantineState } } : {}),
     after: { verdict: v.verdict, quarantine },
     quarantinedNow, failedWhileReleased,
+    ...(published ? { published } : {}),
   };
+}
+
+/** The published identity of a stored root verdict row (see verdictIdentity). */
+function publishedIdentity(r: Row): string {
+  let v: ImageVerdict;
+  try { v = JSON.parse(r.details) as ImageVerdict; } catch { return ''; }
+  return verdictIdentity(v, { state: r.quarantine as QuarantineState, ...(r.releasedAt ? { releasedAt: r.releasedAt.toISOString() } : {}) });
+}
+
+/** The stored root verdict of an image with its full evaluation (reasons per platform): what is published. */
+export async function rootVerdict(database: Database, image: { registry: string; repository: string; digest: string }): Promise<{ stored: StoredVerdict; verdict: ImageVerdict } | undefined> {
+  const r = (await database.db.select().from(imageVerdicts)
+    .where(and(eq(imageVerdicts.registry, image.registry), eq(imageVerdicts.repository, image.repository), eq(imageVerdicts.digest, image.digest))).limit(1))[0];
+  if (!r || r.rootDigest !== r.digest) return undefined;
+  return { stored: toStored(r), verdict: JSON.parse(r.details) as ImageVerdict };
 }
 
 /** The verdict for a digest pulled from a repository (root or platform manifest). */
@@ -110,6 +144,22 @@ export async function verdictFor(database: Database, registry: string, repositor
   const r = (await database.db.select().from(imageVerdicts)
     .where(and(eq(imageVerdicts.registry, registry), eq(imageVerdicts.repository, repository), eq(imageVerdicts.digest, digest))).limit(1))[0];
   return r ? toStored(r) : undefined;
+}
+
+/** A stored verdict with the reasons behind it, per platform (the API's verdict view). */
+export type ReasonedVerdict = StoredVerdict & { platforms: { platform: string; manifestDigest: string; verdict: string; reasons: { rule: string; outcome: string; message: string; subjects: string[] }[] }[] };
+
+/** The verdict rows pulled by this digest (root or platform), each with its reasons. */
+export async function verdictsWithReasons(database: Database, digest: string): Promise<ReasonedVerdict[]> {
+  const rows = await database.db.select().from(imageVerdicts).where(eq(imageVerdicts.digest, digest));
+  return rows.map((r) => {
+    let v: Partial<ImageVerdict> = {};
+    try { v = JSON.parse(r.details) as ImageVerdict; } catch { /* a row whose details do not parse shows no reasons */ }
+    return {
+      ...toStored(r),
+      platforms: (v.platforms ?? []).map((p) => ({ platform: p.platform, manifestDigest: p.manifestDigest, verdict: p.verdict, reasons: p.reasons.map((x) => ({ rule: x.rule, outcome: x.outcome, message: x.message, subjects: x.subjects })) })),
+    };
+  });
 }
 
 /** Every stored verdict row of an image, by its root or a platform digest. */
@@ -122,7 +172,7 @@ export async function verdictsOf(database: Database, digest: string): Promise<St
  * Release a quarantined image (every repository holding that digest, or one). A reason is
  * mandatory; the decision goes to the audit log. Throws 'not-found' when nothing is quarantined.
  */
-export async function releaseImage(database: Database, digest: string, opts: { actor: string; reason: string; repository?: string }): Promise<StoredVerdict[]> {
+export async function releaseImage(database: Database, digest: string, opts: { actor: string; reason: string; repository?: string; publish?: boolean }): Promise<StoredVerdict[]> {
   const reason = opts.reason?.trim();
   if (!reason) throw new CustomsError('usage', 'a release needs a reason');
   if (reason.length > 2000) throw new CustomsError('usage', 'the reason is longer than 2000 characters');
@@ -137,6 +187,8 @@ export async function releaseImage(database: Database, digest: string, opts: { a
       db.update(imageVerdicts).set({ quarantine: 'released', gated: false, releasedAt: now, releasedBy: opts.actor, releaseReason: reason })
         .where(and(eq(imageVerdicts.registry, registry), eq(imageVerdicts.repository, repository), eq(imageVerdicts.rootDigest, root))),
       db.insert(auditLog).values({ at: now, actor: opts.actor, action: 'release', subject: root, reason, details: JSON.stringify({ registry, repository }) }),
+      // the published verdict now says released (same transaction: see recordVerdict)
+      ...(opts.publish ? [queuePublication(database, { registry, repository, digest: root }, 'verdict', now)] : []),
     ];
   });
   await db.batch([writes[0]!, ...writes.slice(1)]);

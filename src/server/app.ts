@@ -17,6 +17,7 @@ import { mountWebhooks } from './webhook-routes.ts';
 import { mountPolicyApi } from './policy-routes.ts';
 import { mountSigningRoutes } from './signing-routes.ts';
 import { RegistryClient } from '../registry/client.ts';
+import { judgeContext, type JudgeContext } from '../judge/judge.ts';
 
 export interface AppDeps {
   database: Database;
@@ -27,8 +28,8 @@ export interface AppDeps {
   metrics?: Metrics;
   /** called when a delivery or API call queued a new job (wakes the workers) */
   onQueued?: () => void;
-  /** registry client for quarantine actions (release); one is made from cfg when absent */
-  registryClient?: RegistryClient;
+  /** the verdict context (release undoes actions and re-publishes); one is made from cfg when absent */
+  judge?: JudgeContext;
   /** GET used for SNS certificates and subscription confirmation (tests) */
   snsFetch?: SnsOptions['fetch'];
   /** a signature for an image was pushed (`.sig` tag or referrers fallback index): judge it again */
@@ -80,7 +81,7 @@ export function createApp(deps: AppDeps): Hono {
 
   mountWebhooks(app, { cfg, intake, metrics, ...(deps.onQueued ? { onQueued: deps.onQueued } : {}), ...(deps.snsFetch ? { snsFetch: deps.snsFetch } : {}), ...(deps.onSignature ? { onSignature: deps.onSignature } : {}) });
   mountApi(app, { cfg, database: deps.database, jobs, ...(deps.onQueued ? { onQueued: deps.onQueued } : {}) });
-  mountPolicyApi(app, { cfg, database: deps.database, actions: { client: deps.registryClient ?? new RegistryClient(cfg) } });
+  mountPolicyApi(app, { cfg, database: deps.database, judge: deps.judge ?? judgeContext(cfg, deps.database, new RegistryClient(cfg)) });
   mountSigningRoutes(app, { cfg, database: deps.database });
 
   app.notFound((c) => problem(c, 404, 'Not Found', `no route ${c.req.method} ${c.req.path}`));

@@ -13,9 +13,10 @@ export interface Metrics {
   scanDuration: Histogram<'result'>;
   registryErrors: Counter<'registry' | 'kind'>;
   bytesPulled: Counter<'registry'>;
+  publications: Gauge<'state'>;
 }
 
-export function createMetrics(jobCounts?: () => Promise<Record<string, number>>): Metrics {
+export function createMetrics(jobCounts?: () => Promise<Record<string, number>>, outboxDepth?: () => Promise<{ pending: number; failing: number }>): Metrics {
   const registry = new Registry();
   const m: Metrics = {
     registry,
@@ -36,6 +37,15 @@ export function createMetrics(jobCounts?: () => Promise<Record<string, number>>)
     }),
     registryErrors: new Counter({ name: 'customs_registry_errors_total', help: 'Scan failures caused by a registry', labelNames: ['registry', 'kind'], registers: [registry] }),
     bytesPulled: new Counter({ name: 'customs_bytes_pulled_total', help: 'Compressed layer bytes analysed per registry', labelNames: ['registry'], registers: [registry] }),
+    publications: new Gauge({
+      name: 'customs_publications', help: 'Verdicts waiting to be published (signed attestations, status tags): pending in all, failing = failed at least once', labelNames: ['state'], registers: [registry],
+      async collect() {
+        if (!outboxDepth) return;
+        const d = await outboxDepth();
+        this.set({ state: 'pending' }, d.pending);
+        this.set({ state: 'failing' }, d.failing);
+      },
+    }),
   };
   return m;
 }

@@ -8,9 +8,10 @@ import { isCustomsError } from '../errors.ts';
 import { testDraft } from '../cli/policy.ts';
 import { parsePolicy } from '../policy/parse.ts';
 import { PolicyStore } from '../policy/store.ts';
-import type { ActionContext } from '../quarantine/actions.ts';
-import { importVex, release } from '../quarantine/enforce.ts';
-import { verdictsOf } from '../quarantine/verdict-store.ts';
+import { release, type JudgeContext } from '../judge/judge.ts';
+import { importVex } from '../policy/vex-store.ts';
+import { OutboxStore } from '../publish/outbox.ts';
+import { verdictsOf, verdictsWithReasons } from '../quarantine/verdict-store.ts';
 import { isDigest } from '../util/digest.ts';
 import { requireRole } from './api-auth.ts';
 import { problem } from './problem.ts';
@@ -32,12 +33,13 @@ function fail(c: Context, e: unknown, conflictPattern?: RegExp): Response {
   return problem(c, 400, 'Bad Request', e.message);
 }
 
-export function mountPolicyApi(app: Hono, deps: { cfg: Config; database: Database; actions: ActionContext }): void {
+export function mountPolicyApi(app: Hono, deps: { cfg: Config; database: Database; judge: JudgeContext }): void {
   const { cfg, database } = deps;
   const reader = requireRole(cfg.api, 'reader');
   const operator = requireRole(cfg.api, 'operator');
   const admin = requireRole(cfg.api, 'admin');
   const policies = new PolicyStore(database);
+  const outbox = new OutboxStore(database);
 
   app.get('/api/v1/policies', reader, async (c) => {
     const all = await policies.current();
@@ -104,10 +106,14 @@ export function mountPolicyApi(app: Hono, deps: { cfg: Config; database: Databas
   app.get('/api/v1/images/:digest/verdict', reader, async (c) => {
     const digest = c.req.param('digest');
     if (!isDigest(digest)) return problem(c, 400, 'Bad Request', 'not a digest (sha256:<64 hex>)');
-    const rows = await verdictsOf(database, digest);
-    if (!rows.length) return problem(c, 404, 'Not Found', `no verdict for ${digest} (not scanned yet?)`);
-    const items = rows.filter((r) => r.digest === digest);
-    return c.json({ digest, verdict: worst(items.map((r) => r.verdict)), items });
+    const items = await verdictsWithReasons(database, digest);
+    if (!items.length) return problem(c, 404, 'Not Found', `no verdict for ${digest} (not scanned yet?)`);
+    // where the published (signed) verdict stands: pending while the outbox still holds it
+    const withPublication = await Promise.all(items.map(async (v) => {
+      const p = await outbox.get({ registry: v.registry, repository: v.repository, digest: v.rootDigest });
+      return { ...v, publication: p ? { state: 'pending', statements: p.statements, attempts: p.attempts, lastError: p.lastError, dueAt: p.dueAt.toISOString() } : { state: cfg.attestations.enabled || cfg.workers.statusTags ? 'none' : 'disabled' } };
+    }));
+    return c.json({ digest, verdict: worst(items.map((r) => r.verdict)), items: withPublication });
   });
 
   app.post('/api/v1/quarantine/:digest/release', operator, async (c) => {
@@ -124,7 +130,7 @@ export function mountPolicyApi(app: Hono, deps: { cfg: Config; database: Databas
     if (typeof body.reason !== 'string' || !body.reason.trim()) return problem(c, 400, 'Bad Request', 'a release needs a reason ("reason": "...")');
     if (body.repository !== undefined && typeof body.repository !== 'string') return problem(c, 400, 'Bad Request', 'repository must be a string');
     try {
-      const r = await release(deps, digest, { actor: actor(c), reason: body.reason, ...(typeof body.repository === 'string' ? { repository: body.repository } : {}) });
+      const r = await release(deps.judge, digest, { actor: actor(c), reason: body.reason, ...(typeof body.repository === 'string' ? { repository: body.repository } : {}) });
       return c.json(r);
     } catch (e) {
       return fail(c, e);

@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { serve } from '@hono/node-server';
-import type { TrustMaterial } from '@sigstore/verify';
-import { publicGoodRoot, trustFromRoot } from '../signing/verify-keyless.ts';
+import { keylessTrust } from '../signing/verify-keyless.ts';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/schema.ts';
@@ -15,25 +13,15 @@ import { createApp } from './app.ts';
 import { createMetrics } from './metrics.ts';
 import { startGate, type Gate } from '../gate/server.ts';
 import type { Job } from '../jobs/job-store.ts';
-import { enforce } from '../quarantine/enforce.ts';
-import { attestAfterScan } from '../attest/after-scan.ts';
+import { judge, judgeContext } from '../judge/judge.ts';
+import { startPublisher, type Publisher } from '../publish/publisher.ts';
+import { OutboxStore } from '../publish/outbox.ts';
 import { signatureReevaluator } from '../signing/reevaluate-signed.ts';
 import { startReevaluationWatcher } from '../quarantine/reevaluate.ts';
 import { RegistryClient } from '../registry/client.ts';
 import type { ScanReport } from '../scan/types.ts';
 import { startVulnDbRefresh } from '../vulndb/refresh.ts';
 import { VulnStore } from '../vulndb/store.ts';
-
-/** The configured trusted root for keyless signatures; a bad file stops the start with a clear error. */
-function keylessTrust(cfg: Config): TrustMaterial | undefined {
-  const root = cfg.signing.trustedRoot;
-  if (root === 'none') return undefined;
-  try {
-    return trustFromRoot(root === 'public-good' ? publicGoodRoot() : readFileSync(root));
-  } catch (e) {
-    throw new CustomsError('config', `signing.trustedRoot ${root}: ${(e as { code?: string }).code ?? (e as Error).message}`);
-  }
-}
 
 export interface RunningService {
   port: number;
@@ -42,6 +30,8 @@ export interface RunningService {
   database: Database;
   jobs: JobStore;
   workers: WorkerPool;
+  /** drains the publication outbox (signed attestations, status tags) */
+  publisher: Publisher;
   /** stop accepting, stop claiming, finish or release running jobs, close the database */
   stop(): Promise<void>;
 }
@@ -51,16 +41,18 @@ export async function startService(cfg: Config, opts: { snsFetch?: SnsOptions['f
   const trust = keylessTrust(cfg); // before anything is opened: a bad file fails the start cleanly
   const database = await openDatabase(cfg);
   const jobs = new JobStore(database);
-  const metrics = createMetrics(() => jobs.countByState());
+  const metrics = createMetrics(() => jobs.countByState(), () => new OutboxStore(database).depth());
   const registryClient = new RegistryClient(cfg);
-  const actions = { client: registryClient, ...(trust ? { trust } : {}) };
-  // verdict after every new scan; actions only when configured (a verdict is always recorded)
+  const publisher = startPublisher(cfg, database, registryClient);
+  // the one context every verdict of this process is reached with: new scans, re-evaluations,
+  // signature pushes and releases honour the same switches (policy.actions, trust root, publishing)
+  const ctx = judgeContext(cfg, database, registryClient, { trust, onPublicationQueued: () => publisher.wake() });
   const onScanned = async (job: Job, digest: string, report: ScanReport) => {
-    const { verdict } = await enforce({ database, actions: cfg.policy.actions ? actions : { client: registryClient, dryRun: true } }, { registry: job.registry, repository: job.repository, digest, ...(job.tag ? { tag: job.tag } : {}) }, report, job.id);
-    await attestAfterScan(cfg, registryClient, { registry: job.registry, repository: job.repository, digest }, report, verdict, database);
+    await judge(ctx, { registry: job.registry, repository: job.repository, digest, ...(job.tag ? { tag: job.tag } : {}) }, report, job.id, { findingsChanged: true });
   };
   const workers = new WorkerPool({ store: jobs, cfg: cfg.workers, run: createJobRunner({ cfg, database, store: jobs, onScanned }), metrics });
-  const app = createApp({ database, cfg, jobs, metrics, registryClient, onQueued: () => workers.notify(), onSignature: signatureReevaluator({ database, actions: cfg.policy.actions ? actions : { client: registryClient, dryRun: true } }), ...(opts.snsFetch ? { snsFetch: opts.snsFetch } : {}) });
+  const signatures = signatureReevaluator(ctx);
+  const app = createApp({ database, cfg, jobs, metrics, judge: ctx, onQueued: () => workers.notify(), onSignature: signatures.onSignature, ...(opts.snsFetch ? { snsFetch: opts.snsFetch } : {}) });
   let server: Server;
   try {
     server = await new Promise<Server>((resolve, reject) => {
@@ -68,6 +60,7 @@ export async function startService(cfg: Config, opts: { snsFetch?: SnsOptions['f
       s.once('error', (e: any) => reject(new CustomsError('config', `cannot listen on ${cfg.server.host}:${cfg.server.port}: ${e.code ?? e.message}`)));
     });
   } catch (e) {
+    await publisher.stop();
     database.close();
     throw e;
   }
@@ -76,24 +69,27 @@ export async function startService(cfg: Config, opts: { snsFetch?: SnsOptions['f
     if (cfg.gate.enabled) gate = await startGate(cfg.gate, database);
   } catch (e) {
     server.close();
+    await publisher.stop();
     database.close();
     throw new CustomsError('config', `cannot start the pull gate on ${cfg.gate.host}:${cfg.gate.port}: ${(e as { code?: string }).code ?? (e as Error).message}`);
   }
-  const stopWatcher = startReevaluationWatcher({ database, actions, store: new VulnStore(database) }, cfg.policy.reevaluateIntervalMs);
+  const stopWatcher = startReevaluationWatcher(ctx, new VulnStore(database), cfg.policy.reevaluateIntervalMs, cfg.policy.unjudgedAfterMs);
   workers.start();
   // The vulnerability data refresh schedule (customs serve only: tests and embedders opt in).
   const refresh = opts.vulndbRefresh && cfg.workers.vulndbRefresh ? startVulnDbRefresh(cfg, new VulnStore(database)) : undefined;
   let stopped: Promise<void> | undefined;
   return {
-    port: (server.address() as AddressInfo).port, database, jobs, workers,
+    port: (server.address() as AddressInfo).port, database, jobs, workers, publisher,
     ...(gate ? { gatePort: gate.address().port } : {}),
     stop: () => stopped ??= (async () => {
       const closed = new Promise<void>((r) => server.close(() => r()));
       server.closeIdleConnections();
       stopWatcher();
+      signatures.stop();
       await refresh?.stop();
       await gate?.close();
       await workers.stop();
+      await publisher.stop();
       server.closeAllConnections();
       await closed;
       await registryClient.close();

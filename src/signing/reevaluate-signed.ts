@@ -1,9 +1,7 @@
 import { and, eq, isNull } from 'drizzle-orm';
-import type { Database } from '../db/client.ts';
 import { images, scans } from '../db/schema.ts';
 import { log } from '../log.ts';
-import type { ActionContext } from '../quarantine/actions.ts';
-import { enforce } from '../quarantine/enforce.ts';
+import { judge, type JudgeContext } from '../judge/judge.ts';
 import type { ScanReport } from '../scan/types.ts';
 import type { ImageSubject } from '../attest/statements.ts';
 
@@ -13,9 +11,10 @@ import type { ImageSubject } from '../attest/statements.ts';
 
 const COALESCE_MS = 250;
 
-export function signatureReevaluator(deps: { database: Database; actions: ActionContext }): (image: ImageSubject) => void {
+export function signatureReevaluator(deps: JudgeContext): { onSignature: (image: ImageSubject) => void; stop: () => void } {
   const pending = new Map<string, NodeJS.Timeout>();
-  return (image) => {
+  const stop = () => { for (const t of pending.values()) clearTimeout(t); pending.clear(); };
+  const onSignature = (image: ImageSubject) => {
     const key = `${image.registry}/${image.repository}@${image.digest}`;
     if (pending.has(key)) return;
     pending.set(key, setTimeout(() => {
@@ -23,15 +22,16 @@ export function signatureReevaluator(deps: { database: Database; actions: Action
       reevaluateImage(deps, image).catch((e) => log.warn({ image: key, err: (e as Error).message }, 're-evaluation after a signature push failed'));
     }, COALESCE_MS).unref());
   };
+  return { onSignature, stop };
 }
 
 /** Judge one stored image again (no-op when it was never scanned or is deleted). */
-export async function reevaluateImage(deps: { database: Database; actions: ActionContext }, image: ImageSubject): Promise<boolean> {
+export async function reevaluateImage(deps: JudgeContext, image: ImageSubject): Promise<boolean> {
   const rows = await deps.database.db.select({ scanId: images.lastScanId, report: scans.report })
     .from(images).innerJoin(scans, eq(scans.id, images.lastScanId))
     .where(and(eq(images.registry, image.registry), eq(images.repository, image.repository), eq(images.digest, image.digest), isNull(images.deletedAt))).limit(1);
   const row = rows[0];
   if (!row) return false;
-  await enforce(deps, image, JSON.parse(row.report) as ScanReport, row.scanId);
+  await judge(deps, image, JSON.parse(row.report) as ScanReport, row.scanId, { findingsChanged: false });
   return true;
 }

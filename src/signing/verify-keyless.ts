@@ -6,7 +6,10 @@
 import { bundleFromJSON, type Bundle } from '@sigstore/bundle';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { toSignedEntity, toTrustMaterial, Verifier, type TrustMaterial } from '@sigstore/verify';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import type { Config } from '../config/schema.ts';
+import { CustomsError } from '../errors.ts';
 import { parseUntrustedJson } from '../util/json.ts';
 
 export interface KeylessIdentity {
@@ -36,6 +39,17 @@ export function publicGoodRoot(): Buffer {
 export function trustFromRoot(json: string | Buffer): TrustMaterial {
   const doc = parseUntrustedJson(json, 'trusted root', 32);
   return toTrustMaterial(TrustedRoot.fromJSON(doc));
+}
+
+/** The configured trusted root for keyless signatures (signing.trustedRoot); a bad file is a config error. */
+export function keylessTrust(cfg: Config): TrustMaterial | undefined {
+  const root = cfg.signing.trustedRoot;
+  if (root === 'none') return undefined;
+  try {
+    return trustFromRoot(root === 'public-good' ? publicGoodRoot() : readFileSync(root));
+  } catch (e) {
+    throw new CustomsError('config', `signing.trustedRoot ${root}: ${(e as { code?: string }).code ?? (e as Error).message}`);
+  }
 }
 
 /** `value` matches `pattern`: exact, or a regular expression written /…/ (anchored by the writer). */

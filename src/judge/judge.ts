@@ -1,18 +1,52 @@
-// After a scan (or a re-evaluation): evaluate the governing policy, store the verdict, and act in
-// the registry when the quarantine state changes. Release undoes what the actions did.
+// The ONE verdict path. Every event that can change an image's verdict — a new scan, a re-evaluation
+// after a policy or database change, a signature push, a release — goes through here:
+//   evaluate → record the verdict (and, in the same transaction, the publication it makes due)
+//   → act in the registry (only when policy.actions is on) → wake the publisher.
+// The context is built once from the configuration (judgeContext), so no path can forget a switch.
+import type { TrustMaterial } from '@sigstore/verify';
 import { and, desc, eq, isNull } from 'drizzle-orm';
+import type { Config } from '../config/schema.ts';
 import type { Database } from '../db/client.ts';
-import { quarantineActions, vexDocuments } from '../db/schema.ts';
+import { quarantineActions } from '../db/schema.ts';
 import { log } from '../log.ts';
 import type { ActiveException } from '../policy/exceptions.ts';
-import { openVexExceptions } from '../policy/openvex.ts';
 import type { ScopedPolicy } from '../policy/scope.ts';
+import { vexExceptions } from '../policy/vex-store.ts';
+import type { RegistryClient } from '../registry/client.ts';
 import { governingPolicy, PolicyStore } from '../policy/store.ts';
 import { evaluateReport, type ImageVerdict } from '../policy/verdicts.ts';
 import type { ScanReport } from '../scan/types.ts';
 import { policySignatures } from '../signing/policy-signatures.ts';
-import { runActions, undoActions, type ActionContext, type ActionRecord, type ImageTarget } from './actions.ts';
-import { recordVerdict, releaseImage, summarize, type StoredVerdict, type VerdictChange } from './verdict-store.ts';
+import { runActions, undoActions, type ActionContext, type ActionRecord, type ImageTarget } from '../quarantine/actions.ts';
+import { recordVerdict, releaseImage, summarize, type StoredVerdict, type VerdictChange } from '../quarantine/verdict-store.ts';
+
+/** Everything a verdict needs besides the image: built once per process from the configuration. */
+export interface JudgeContext {
+  database: Database;
+  /** registry client, keyless trust root and `dryRun` = !policy.actions */
+  actions: ActionContext;
+  /** verdicts are published (attestations.enabled or workers.statusTags): queue them in the outbox */
+  publish: boolean;
+  /** a publication was queued: wake the publisher (it also polls) */
+  onPublicationQueued?: () => void;
+}
+
+export function judgeContext(cfg: Config, database: Database, client: RegistryClient, opts: { trust?: TrustMaterial | undefined; ecrEndpoint?: string; onPublicationQueued?: () => void } = {}): JudgeContext {
+  return {
+    database,
+    actions: { client, dryRun: !cfg.policy.actions, ...(opts.trust ? { trust: opts.trust } : {}), ...(opts.ecrEndpoint ? { ecrEndpoint: opts.ecrEndpoint } : {}) },
+    publish: cfg.attestations.enabled || cfg.workers.statusTags,
+    ...(opts.onPublicationQueued ? { onPublicationQueued: opts.onPublicationQueued } : {}),
+  };
+}
+
+export interface JudgeOptions {
+  /** a new scan or a re-match: the findings may differ from what was published (all statements due) */
+  findingsChanged: boolean;
+  /** read once by a caller judging many images */
+  exceptions?: ActiveException[];
+  policies?: ScopedPolicy[];
+}
 
 export interface EnforceResult {
   verdict: ImageVerdict;
@@ -22,37 +56,16 @@ export interface EnforceResult {
   actions: ActionRecord[];
 }
 
-/** Exceptions from every imported OpenVEX document (documents that no longer parse are skipped, with a log line). */
-export async function vexExceptions(database: Database): Promise<ActiveException[]> {
-  const rows = await database.db.select().from(vexDocuments);
-  const out: ActiveException[] = [];
-  for (const r of rows) {
-    try { out.push(...openVexExceptions(r.content, `OpenVEX ${r.docId}`)); } catch (e) { log.warn({ doc: r.docId, err: (e as Error).message }, 'stored OpenVEX document skipped'); }
-  }
-  return out;
-}
-
-/** Store an OpenVEX document (validated first); returns how many exceptions it yields. */
-export async function importVex(database: Database, text: string, actor: string): Promise<{ docId: string; exceptions: number }> {
-  const ex = openVexExceptions(text);
-  const docId = ex[0]?.source.replace(/^openvex:/, '') ?? 'openvex';
-  await database.db.insert(vexDocuments).values({ docId, content: text, importedAt: new Date(), importedBy: actor });
-  return { docId, exceptions: ex.length };
-}
-
-export async function enforce(
-  deps: { database: Database; actions: ActionContext; exceptions?: ActiveException[]; policies?: ScopedPolicy[] },
-  image: ImageTarget,
-  report: ScanReport,
-  scanId: string | null,
-): Promise<EnforceResult> {
+export async function judge(ctx: JudgeContext, image: ImageTarget, report: ScanReport, scanId: string | null, opts: JudgeOptions): Promise<EnforceResult> {
+  const deps = ctx;
   // current policies read once: the governing one, and the quarantine repositories of all of them
-  const all = deps.policies ?? await new PolicyStore(deps.database).current();
+  const all = opts.policies ?? await new PolicyStore(deps.database).current();
   const governing = governingPolicy(all, image.registry, image.repository);
-  const exceptions = deps.exceptions ?? await vexExceptions(deps.database);
+  const exceptions = opts.exceptions ?? await vexExceptions(deps.database);
   const signed = await policySignatures(deps.actions.client, image, governing.policy, deps.database, deps.actions.trust);
   const verdict = evaluateReport(report, image, governing, { exceptions, ...(signed ? { signatures: signed.statuses } : {}) });
-  const change = await recordVerdict(deps.database, image, verdict, governing.policy, scanId);
+  const change = await recordVerdict(deps.database, image, verdict, governing.policy, scanId, ctx.publish ? { findingsChanged: opts.findingsChanged } : undefined);
+  if (change.published) ctx.onPublicationQueued?.();
   const policy = governing.policy;
   let actions: ActionRecord[] = [];
   const message = { verdict: verdict.verdict, summary: summarize(verdict), policy: `${policy.metadata.name}@${governing.version}` };
@@ -82,11 +95,12 @@ export async function enforce(
 
 /** Release (operator decision with a reason) and undo the registry side of the quarantine. */
 export async function release(
-  deps: { database: Database; actions: ActionContext },
+  deps: JudgeContext,
   digest: string,
   opts: { actor: string; reason: string; repository?: string },
 ): Promise<{ released: StoredVerdict[]; undone: ActionRecord[] }> {
-  const released = await releaseImage(deps.database, digest, opts);
+  const released = await releaseImage(deps.database, digest, { ...opts, publish: deps.publish });
+  if (deps.publish) deps.onPublicationQueued?.();
   const undone: ActionRecord[] = [];
   const roots = new Map(released.filter((r) => r.digest === r.rootDigest).map((r) => [`${r.registry}\0${r.repository}`, r]));
   for (const r of roots.values()) {
