@@ -1,5 +1,5 @@
 import PQueue from 'p-queue';
-import type { Analyzer } from './analyzers/analyzer.ts';
+import { UNREAD_INPUT, type Analyzer } from './analyzers/analyzer.ts';
 import type { LayerCache } from './cache/layer-cache.ts';
 import type { Limits } from './config/schema.ts';
 import { analyzeLayer } from './image/layer-walker.ts';
@@ -91,6 +91,7 @@ function assemble(sourceName: string, img: ResolvedImage, results: Map<string, {
   const merged = mergeLayers(layerResults, img.layers);
   const scanned = scanConfig?.(img);
   const licensed = joinDebLicenses(merged.packages, merged.facts);
+  const incomplete = licensed.facts.filter((f) => f.id === UNREAD_INPUT).map((f) => ({ path: f.path, reason: f.detail ?? 'not analysed' }));
   return {
     source: sourceName,
     rootDigest: img.rootDigest,
@@ -107,6 +108,7 @@ function assemble(sourceName: string, img: ResolvedImage, results: Map<string, {
     packages: licensed.packages,
     secrets: scanned ? [...merged.secrets, ...scanned.secrets] : merged.secrets,
     facts: licensed.facts,
+    ...(incomplete.length ? { incomplete } : {}),
     warnings: [...layerResults.flatMap((r) => r.warnings), ...merged.warnings],
   };
 }

@@ -213,5 +213,11 @@ export interface ImageInventory {
   secrets?: LocatedSecret[];
   /** facts about files visible in the final image */
   facts?: LocatedFact[];
+  /**
+   * Inputs an analyzer wanted but could not read (over limits.maxFileBytes, or an OS package
+   * database that failed to parse) and that are still visible in the final image: the inventory is
+   * incomplete, and policies judge it so (spec.incompleteInventory).
+   */
+  incomplete?: { path: string; reason: string }[];
   warnings: string[];
 }

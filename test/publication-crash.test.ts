@@ -112,7 +112,8 @@ describe('crash between the steps of a verdict', () => {
         expect(read.rejected).toEqual([]);
         expect(read.verified.map((v) => v.predicate.verdict)).toEqual(['warn', 'warn']); // unsigned: the warn rule
         const hex = img.manifestDigest.slice(7);
-        expect((await client.listTags(reg.host, repo)).sort()).toEqual([`sha256-${hex}`, `sha256-${hex}.att`, `sha256-${hex}.scan`, 'v1']);
+        const want = [`sha256-${hex}`, `sha256-${hex}.att`, `sha256-${hex}.scan`, 'v1'];
+        expect(await waitFor(`the status tag of ${repo}`, async () => { const t = (await client.listTags(reg!.host, repo)).sort(); return t.length === want.length ? t : undefined; })).toEqual(want);
       }
       await waitFor('an empty outbox', async () => (await count('SELECT COUNT(*) AS n FROM publications')) === 0 ? true : undefined);
       expect(await count(`SELECT COUNT(*) AS n FROM image_verdicts WHERE digest = ?`, a.manifestDigest)).toBe(1);

@@ -36,4 +36,17 @@ export interface Analyzer {
   openSink?(entry: EntryInfo): FileSink | null;
   /** Called for every entry (files, directories, links); findings are recorded under the entry's path. */
   inspect?(entry: EntryInfo): AnalyzerFinding | null;
+  /**
+   * What a wanted file that cannot be analysed means for the inventory (the walker records an
+   * `unread-input` fact on the file, which holds while the file is visible in the final image):
+   * - 'size' (default): only a file over limits.maxFileBytes makes the inventory incomplete (a
+   *   malformed language manifest is common and only warned about);
+   * - 'strict': also an analyzer failure (OS package databases: a package list that could not be
+   *   read must not look like an image without packages);
+   * - 'none': never (secrets: a file too big to search is not a missing package).
+   */
+  readonly completeness?: 'size' | 'strict' | 'none';
 }
+
+/** The fact id the walker records on a wanted file it could not analyse (see Analyzer.completeness). */
+export const UNREAD_INPUT = 'unread-input';

@@ -40,6 +40,7 @@ export function parseApkInstalled(path: string, content: Buffer | string): Pkg[]
 export const apkAnalyzer: Analyzer = {
   name: 'apk',
   version: 1,
+  completeness: 'strict',
   wants(path: string, _size: number): boolean {
     return PATHS.has(path);
   },

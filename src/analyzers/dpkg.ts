@@ -85,6 +85,7 @@ function wantsPath(path: string): boolean {
 export const dpkgAnalyzer: Analyzer = {
   name: 'dpkg',
   version: 1,
+  completeness: 'strict',
   wants(path: string, _size: number): boolean {
     return wantsPath(path);
   },

@@ -20,7 +20,13 @@ export const defaultAnalyzers: Analyzer[] = [osReleaseAnalyzer, dpkgAnalyzer, ap
   npmAnalyzer, pythonAnalyzer, rubyAnalyzer, composerAnalyzer, dotnetAnalyzer, dpkgFilesAnalyzer,
   goBinaryAnalyzer, rustAuditAnalyzer, javaArchiveAnalyzer];
 
-/** Stable key of a set of analyzers and their versions, e.g. "apk@1,dpkg@1,os-release@1" (layer cache key). */
+/**
+ * What the layer walker itself records besides the analyzers' findings; bumped when that changes
+ * (2: `unread-input` facts on files that could not be analysed), so cached layers are analysed again.
+ */
+export const WALKER_VERSION = 2;
+
+/** Stable key of a set of analyzers and their versions, e.g. "apk@1,dpkg@1,os-release@1,walker@2" (layer cache key). */
 export function analyzersKey(analyzers: readonly Analyzer[]): string {
-  return analyzers.map((a) => `${a.name}@${a.version}`).sort().join(',');
+  return [...analyzers.map((a) => `${a.name}@${a.version}`), `walker@${WALKER_VERSION}`].sort().join(',');
 }

@@ -45,6 +45,7 @@ export function parseOsRelease(path: string, content: Buffer): Omit<OsInfo, 'lay
 export const osReleaseAnalyzer: Analyzer = {
   name: 'os-release',
   version: 1,
+  completeness: 'strict',
   wants(path: string, size: number): boolean {
     return PATHS.has(path) && size <= MAX_SIZE;
   },

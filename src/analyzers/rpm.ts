@@ -79,6 +79,7 @@ export function parseRpmDb(path: string, content: Buffer): { packages: Pkg[]; ow
 export const rpmAnalyzer: Analyzer = {
   name: 'rpm',
   version: 1,
+  completeness: 'strict',
   wants(path: string, _size: number): boolean {
     return isRpmDbPath(path) || path === RPM_MANIFEST_PATH;
   },

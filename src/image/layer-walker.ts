@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import * as tar from 'tar-stream';
 import { CustomsError, isCustomsError } from '../errors.ts';
 import type { Limits } from '../config/schema.ts';
-import type { Analyzer, AnalyzerFinding, FileSink } from '../analyzers/analyzer.ts';
+import { UNREAD_INPUT, type Analyzer, type AnalyzerFinding, type FileSink } from '../analyzers/analyzer.ts';
 import type { Descriptor, EntryInfo, FileFinding, LayerResult } from '../types.ts';
 import { decompressLayer } from './decompress.ts';
 import { layerCompression } from './media-types.ts';
@@ -111,7 +111,10 @@ export async function analyzeLayer(
         try {
           const f = withoutWarnings(a, path, await a.analyze(path, content, entry));
           if (f && hasContent(f)) found.push({ analyzer: a.name, ...f });
-        } catch (e) { failed(a, path, e); }
+        } catch (e) {
+          failed(a, path, e);
+          found.push(...unreadInputs([a], 'failure', `analyzer failed: ${String((e as Error)?.message ?? e).slice(0, 200)}`));
+        }
       }
     }
     for (const s of sinks) {
@@ -189,6 +192,7 @@ export async function analyzeLayer(
       }
       if (which.length > 0 && size > limits.maxFileBytes) {
         warn(`${path} is ${size} bytes, above maxFileBytes ${limits.maxFileBytes}: not analysed`);
+        inspected.push(...unreadInputs(which, 'size', `${size} bytes, above limits.maxFileBytes (${limits.maxFileBytes}): not analysed`));
         which = [];
         captured.delete(path);
       }
@@ -309,4 +313,11 @@ function destroyInput(blob: NodeJS.ReadableStream | AsyncIterable<Buffer>): void
 /** true when a finding says anything (an empty finding is not stored) */
 export function hasContent(f: Omit<FileFinding, 'analyzer'>): boolean {
   return !!(f.os || f.packages?.length || f.secrets?.length || f.facts?.length || f.ownedFiles?.length);
+}
+
+/** The `unread-input` facts a file that could not be analysed leaves (see Analyzer.completeness). */
+function unreadInputs(analyzers: Analyzer[], cause: 'size' | 'failure', detail: string): FileFinding[] {
+  return analyzers
+    .filter((a) => (a.completeness ?? 'size') !== 'none' && (cause === 'size' || a.completeness === 'strict'))
+    .map((a) => ({ analyzer: a.name, facts: [{ id: UNREAD_INPUT, detail: `${a.name}: ${detail}` }] }));
 }

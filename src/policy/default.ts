@@ -13,6 +13,7 @@ spec:
   mode: enforce
   scope: { registries: ["**"], repositories: ["**"] }
   missingScan: warn
+  incompleteInventory: fail
   rules:
     - { type: vulnerabilities, maxSeverity: high, onlyFixed: true, outcome: fail }
     - { type: kev, outcome: fail }

@@ -31,7 +31,7 @@ export interface PolicySubject {
   repository: string;
   digest: string;
   platform?: Platform;
-  inventory: Pick<ImageInventory, 'config' | 'os' | 'packages' | 'secrets'>;
+  inventory: Pick<ImageInventory, 'config' | 'os' | 'packages' | 'secrets' | 'incomplete'>;
   findings: (Finding & { published?: string; modified?: string })[];
   eol?: EolStatus[];
   /** undefined = signatures were not checked (the signature rule then fails: nothing proves a signer) */
@@ -40,7 +40,8 @@ export interface PolicySubject {
 }
 
 export interface Reason {
-  rule: PolicyRule['type'];
+  /** the rule type, or incomplete-inventory (spec.incompleteInventory) */
+  rule: PolicyRule['type'] | 'incomplete-inventory';
   outcome: 'fail' | 'warn';
   message: string;
   /** the vulnerability ids, package names or paths behind it (capped) */
@@ -74,6 +75,15 @@ export function evaluatePolicy(policy: Policy, version: number, subject: PolicyS
   });
 
   const reasons: Reason[] = [];
+  // what could not be read cannot be judged: an incomplete inventory never passes silently
+  const unread = subject.inventory.incomplete ?? [];
+  if (unread.length && policy.spec.incompleteInventory !== 'pass') {
+    reasons.push({
+      rule: 'incomplete-inventory', outcome: policy.spec.incompleteInventory,
+      message: `inventory incomplete, ${unread.length} ${plural(unread.length, 'input', 'inputs')} not analysed: ${unread.slice(0, 3).map((u) => `${u.path} (${u.reason})`).join('; ')}${unread.length > 3 ? '; …' : ''}`,
+      subjects: uniq(unread.map((u) => u.path)).slice(0, MAX_SUBJECTS),
+    });
+  }
   for (const rule of policy.spec.rules) {
     const r = checkRule(rule, subject, findings, now);
     if (r) reasons.push({ rule: rule.type, outcome: rule.outcome, message: r.message, subjects: r.subjects.slice(0, MAX_SUBJECTS) });

@@ -90,6 +90,8 @@ export const policySchema = z.object({
     exceptions: z.array(exception).default([]),
     /** what an image that was never scanned gets at the gate */
     missingScan: z.enum(['fail', 'warn', 'pass']).default('warn'),
+    /** an image whose inventory is incomplete (a package database too big or unreadable): never a silent pass */
+    incompleteInventory: z.enum(['fail', 'warn', 'pass']).default('fail'),
     actions: z.object({
       fail: z.array(action).default([]),
       pass: z.array(action).default([]),
