@@ -58,12 +58,27 @@ spec:
   actions:
     fail: [{ type: gate }]
 `), { actor: 'bench' });
-    const s = await reevaluateAll(judgeContext(cfg, database, client), store, { rematch: true });
+    // publication on (as in production with attestations): every changed verdict also queues its
+    // publication in the same transaction — that cost is part of the figure
+    const ctx = judgeContext({ ...cfg, attestations: { ...cfg.attestations, enabled: true } }, database, client);
+    const s = await reevaluateAll(ctx, store, { rematch: true });
+    // then a policy change that flips every stored verdict (no re-match): the issue's 10,000-flip case
+    await new PolicyStore(database).apply(parsePolicy(`apiVersion: customs.dev/v1
+kind: Policy
+metadata: { name: bench }
+spec:
+  rules:
+    - { type: vulnerabilities, maxSeverity: critical }
+  actions:
+    fail: [{ type: gate }]
+`), { actor: 'bench' });
+    const flip = await reevaluateAll(ctx, store, { rematch: false });
     return {
       images: s.images, packagesPerImage: packages.length, advisories: imported.imported,
-      rematched: s.rematched, changed: s.changed, quarantined: s.quarantined, failed: s.failed,
+      rematched: s.rematched, changed: s.changed, quarantined: s.quarantined, failed: s.failed, publicationsQueued: s.published,
       seconds: +(s.ms / 1000).toFixed(1), perImageMs: +(s.ms / s.images).toFixed(2), storeSeconds: +(storeMs / 1000).toFixed(1),
-      blobDownloads: 0, target: 'seconds <= 60',
+      policyFlip: { changed: flip.changed, publicationsQueued: flip.published, seconds: +(flip.ms / 1000).toFixed(1), perImageMs: +(flip.ms / flip.images).toFixed(2) },
+      blobDownloads: 0, target: 'seconds <= 60 (both)',
     };
   } finally {
     await client.close();

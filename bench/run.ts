@@ -22,6 +22,7 @@ import { benchSecrets } from './secrets.ts';
 import { benchBigBinary } from './big-binary.ts';
 import { benchGate } from './gate.ts';
 import { benchReevaluate } from './reevaluate.ts';
+import { benchPublication } from './publication.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const LAB = process.env.LAB ?? '/tmp/lab';
@@ -183,6 +184,9 @@ async function main(): Promise<void> {
     // re-evaluating 10,000 stored images after a database update, no blob downloaded
     results.reevaluate = await benchReevaluate(work, Number(process.env.BENCH_REEVAL_IMAGES ?? 10_000));
     console.log(JSON.stringify(results.reevaluate, null, 2));
+    // the publication outbox: first verdicts (three statements) and a policy flip (verdict only), both layouts
+    results.publication = await benchPublication(work);
+    console.log(JSON.stringify(results.publication, null, 2));
     mkdirSync(join(ROOT, 'bench/out'), { recursive: true });
     writeFileSync(join(ROOT, 'bench/out/results.json'), JSON.stringify(results, null, 2));
   } finally {

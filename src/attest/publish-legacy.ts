@@ -26,7 +26,8 @@ export function publishLegacy(client: RegistryClient, image: ImageSubject, atts:
     const current = await getOptionalManifest(client, image.registry, image.repository, tag, maxManifestBytes);
     const previous = current ? descriptorsOf(current.bytes, 'layers', `${image.registry}/${image.repository}:${tag}`) : [];
     const added: ArtifactDescriptor[] = await Promise.all(atts.map(async (a) => ({
-      mediaType: DSSE_LAYER_TYPE, ...(await client.pushBlob(image.registry, image.repository, a.envelope)),
+      // a freshly signed envelope is never in the registry yet: no existence probe
+      mediaType: DSSE_LAYER_TYPE, ...(await client.pushBlob(image.registry, image.repository, a.envelope, undefined, { probe: false })),
       annotations: { predicateType: a.predicateType, [COSIGN_SIGNATURE_ANNOTATION]: '', [CUSTOMS_MARK]: 'true' },
     })));
     const layers = [
@@ -35,7 +36,7 @@ export function publishLegacy(client: RegistryClient, image: ImageSubject, atts:
     ];
     // the config cosign writes: an image config whose rootfs lists the layers
     const config = Buffer.from(JSON.stringify({ architecture: '', os: '', config: {}, rootfs: { type: 'layers', diff_ids: layers.map((l) => l.digest) } }));
-    const cfg = await client.pushBlob(image.registry, image.repository, config);
+    const cfg = await client.pushBlob(image.registry, image.repository, config, undefined, { probe: false });
     const manifest = Buffer.from(JSON.stringify({
       schemaVersion: 2, mediaType: MT.ociManifest,
       config: { mediaType: MT.ociConfig, ...cfg },

@@ -28,11 +28,14 @@ export interface ReferrersResult {
 
 const lock = new KeyedLock();
 
-export async function publishReferrers(client: RegistryClient, image: ImageSubject, atts: BundleAttestation[], created: string, maxManifestBytes: number): Promise<ReferrersResult> {
-  const subject = await client.getManifest(image.registry, image.repository, image.digest, maxManifestBytes);
+/** The image manifest a referrer points at (`subject`): its media type and size. */
+export interface SubjectDescriptor { mediaType: string; size: number }
+
+export async function publishReferrers(client: RegistryClient, image: ImageSubject, atts: BundleAttestation[], created: string, maxManifestBytes: number, known?: SubjectDescriptor): Promise<ReferrersResult> {
+  const subject = known ?? await subjectOf(client, image, maxManifestBytes);
   const empty = await client.pushBlob(image.registry, image.repository, Buffer.from('{}'));
   const pushed = await Promise.all(atts.map(async (a) => {
-    const layer = await client.pushBlob(image.registry, image.repository, a.bundle);
+    const layer = await client.pushBlob(image.registry, image.repository, a.bundle, undefined, { probe: false }); // fresh signature: not there yet
     const annotations = {
       'dev.sigstore.bundle.content': 'dsse-envelope', [BUNDLE_PREDICATE_ANNOTATION]: a.predicateType,
       'org.opencontainers.image.created': created, [CUSTOMS_MARK]: 'true',
@@ -41,7 +44,7 @@ export async function publishReferrers(client: RegistryClient, image: ImageSubje
       schemaVersion: 2, mediaType: MT.ociManifest, artifactType: BUNDLE_MEDIA_TYPE,
       config: { mediaType: MT.ociEmpty, ...empty },
       layers: [{ mediaType: BUNDLE_MEDIA_TYPE, ...layer }],
-      subject: { mediaType: subject.contentType ?? MT.ociManifest, digest: image.digest, size: subject.bytes.length },
+      subject: { mediaType: subject.mediaType, digest: image.digest, size: subject.size },
       annotations,
     }));
     const put = await client.putManifestDetailed(image.registry, image.repository, digestOf(bytes), bytes, MT.ociManifest);
@@ -54,6 +57,12 @@ export async function publishReferrers(client: RegistryClient, image: ImageSubje
   const manifests = descriptors.map((d) => d.digest);
   if (referrersApi) return { manifests };
   return { manifests, fallbackIndex: await updateFallbackIndex(client, image, descriptors, maxManifestBytes) };
+}
+
+/** Fetch the image manifest to describe it as a referrer's subject (throws not-found when it is gone). */
+export async function subjectOf(client: RegistryClient, image: ImageSubject, maxManifestBytes: number): Promise<SubjectDescriptor> {
+  const m = await client.getManifest(image.registry, image.repository, image.digest, maxManifestBytes);
+  return { mediaType: m.contentType ?? MT.ociManifest, size: m.bytes.length };
 }
 
 /** Read, de-duplicate, append, push back (serialised per image): the referrers tag schema. */

@@ -7,7 +7,7 @@ import type { ScanReport } from '../scan/types.ts';
 import type { Signer } from '../signing/signer.ts';
 import { IN_TOTO_PAYLOAD_TYPE, signEnvelope } from './dsse.ts';
 import { publishLegacy, type SignedAttestation } from './publish-legacy.ts';
-import { publishReferrers, type ReferrersResult } from './publish-referrers.ts';
+import { publishReferrers, type ReferrersResult, type SubjectDescriptor } from './publish-referrers.ts';
 import { imageStatements, verdictStatement, type ImageSubject, type PublishedQuarantine } from './statements.ts';
 
 export interface PublishResult {
@@ -25,8 +25,10 @@ export interface PublishResult {
  */
 export async function publishAttestations(
   deps: { client: RegistryClient; signer: Signer; cfg: Config },
-  image: ImageSubject, report: ScanReport | undefined, verdict: ImageVerdict, quarantine?: PublishedQuarantine,
+  image: ImageSubject, report: ScanReport | undefined, verdict: ImageVerdict,
+  opts: { quarantine?: PublishedQuarantine; subject?: SubjectDescriptor } = {},
 ): Promise<PublishResult> {
+  const { quarantine } = opts;
   const { attestations, limits } = deps.cfg;
   const format = attestations.registries[image.registry] ?? attestations.format;
   const signed: (SignedAttestation & { bundle: Buffer })[] = [];
@@ -45,7 +47,7 @@ export async function publishAttestations(
   // one image is published by one process at a time: the outbox row's lease (src/publish/outbox.ts)
   const [legacy, referrers] = await Promise.all([
     format !== 'referrers' ? publishLegacy(deps.client, image, signed, limits.maxManifestBytes) : undefined,
-    format !== 'legacy' ? publishReferrers(deps.client, image, signed, verdictTime(verdict), limits.maxManifestBytes) : undefined,
+    format !== 'legacy' ? publishReferrers(deps.client, image, signed, verdictTime(verdict), limits.maxManifestBytes, opts.subject) : undefined,
   ]);
   return { ...result, ...(legacy ? { legacy } : {}), ...(referrers ? { referrers } : {}) };
 }

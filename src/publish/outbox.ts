@@ -47,19 +47,25 @@ export class OutboxStore {
     const free = or(isNull(publications.leaseExpiresAt), lt(publications.leaseExpiresAt, now));
     const rows = await db.select().from(publications).where(and(lte(publications.dueAt, now), free))
       .orderBy(asc(publications.dueAt)).limit(Math.min(1000, limit * 8));
-    const out: Publication[] = [];
+    const picked: typeof rows = [];
     const taken = new Map<string, number>();
     for (const r of rows) {
-      if (out.length >= limit) break;
+      if (picked.length >= limit) break;
       if ((taken.get(r.registry) ?? 0) >= roomFor(r.registry)) continue;
-      const won = await db.update(publications).set({ leaseOwner: owner, leaseExpiresAt: new Date(now.getTime() + leaseMs) })
-        .where(and(this.key(r), eq(publications.generation, r.generation), free))
-        .returning({ generation: publications.generation });
-      if (!won.length) continue;
       taken.set(r.registry, (taken.get(r.registry) ?? 0) + 1);
-      out.push({ registry: r.registry, repository: r.repository, digest: r.digest, statements: r.statements as PublishStatements, generation: r.generation, attempts: r.attempts });
+      picked.push(r);
     }
-    return out;
+    if (!picked.length) return [];
+    // every conditional take in one transaction (one commit): a row another process took meanwhile
+    // (or a newer verdict bumped) updates nothing and is left out
+    const until = new Date(now.getTime() + leaseMs);
+    const takes = picked.map((r) => db.update(publications).set({ leaseOwner: owner, leaseExpiresAt: until })
+      .where(and(this.key(r), eq(publications.generation, r.generation), free))
+      .returning({ generation: publications.generation }));
+    const won = await db.batch(takes as [typeof takes[number], ...typeof takes]);
+    return picked.filter((_, i) => won[i]!.length > 0).map((r) => ({
+      registry: r.registry, repository: r.repository, digest: r.digest, statements: r.statements as PublishStatements, generation: r.generation, attempts: r.attempts,
+    }));
   }
 
   /** Keep every publication `owner` holds leased for another `leaseMs` (one statement). */

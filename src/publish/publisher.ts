@@ -7,9 +7,10 @@
 // verdicts does not flood one registry.
 import { randomUUID } from 'node:crypto';
 import { publishAttestations } from '../attest/publish.ts';
+import { subjectOf, type SubjectDescriptor } from '../attest/publish-referrers.ts';
 import type { PublishedQuarantine } from '../attest/statements.ts';
 import type { Config } from '../config/schema.ts';
-import type { Database } from '../db/client.ts';
+import { openDerivedWriter, type Database } from '../db/client.ts';
 import { isCustomsError } from '../errors.ts';
 import { ScanStore } from '../jobs/scan-store.ts';
 import { log } from '../log.ts';
@@ -31,8 +32,11 @@ export interface Publisher {
   stop(): Promise<void>;
 }
 
-export function startPublisher(cfg: Config, database: Database, client: RegistryClient): Publisher {
-  const outbox = new OutboxStore(database);
+export async function startPublisher(cfg: Config, database: Database, client: RegistryClient): Promise<Publisher> {
+  // the outbox's own bookkeeping (claims, completions, retries) is re-doable: on an embedded file it
+  // commits without an fsync each (openDerivedWriter); a lost completion only publishes again
+  const writer = await openDerivedWriter(database);
+  const outbox = new OutboxStore(writer);
   const scans = new ScanStore(database);
   const owner = `publisher:${randomUUID()}`;
   const { concurrency, perRegistry, retryMs, maxRetryMs, pollMs, leaseMs } = cfg.attestations;
@@ -53,8 +57,9 @@ export function startPublisher(cfg: Config, database: Database, client: Registry
       log.info({ image: name }, 'publication dropped: Customs has no verdict for this image any more');
       return 'dropped';
     }
+    let subject: SubjectDescriptor;
     try {
-      await client.headManifest(p.registry, p.repository, p.digest);
+      subject = await subjectOf(client, image, cfg.limits.maxManifestBytes); // read once: it is every referrer's subject
     } catch (e) {
       if (isCustomsError(e) && e.kind === 'not-found') {
         log.info({ image: name }, 'publication dropped: the image is no longer in the repository (deleted or moved to quarantine)');
@@ -68,7 +73,7 @@ export function startPublisher(cfg: Config, database: Database, client: Registry
     if (cfg.attestations.enabled) {
       signer ??= loadSigner(cfg);
       const report = p.statements === 'all' && stored.scanId ? await scans.report(stored.scanId) : undefined;
-      await publishAttestations({ client, signer, cfg }, image, report, verdict, quarantine);
+      await publishAttestations({ client, signer, cfg }, image, report, verdict, { quarantine, subject });
     }
     if (cfg.workers.statusTags) {
       const scan = stored.scanId ? await scans.summary(stored.scanId) : undefined;
@@ -77,7 +82,7 @@ export function startPublisher(cfg: Config, database: Database, client: Registry
         platforms: scan?.platforms ?? verdict.platforms.length, packages: scan?.packages ?? 0, findings: scan?.findings ?? 0,
         critical: scan?.critical ?? 0, high: scan?.high ?? 0, medium: scan?.medium ?? 0, low: scan?.low ?? 0,
         verdict: stored.verdict, policy: `${stored.policyName}@${stored.policyVersion}`, quarantine: stored.quarantine, evaluatedAt: stored.evaluatedAt,
-      }, cfg.limits.maxManifestBytes);
+      }, cfg.limits.maxManifestBytes, subject);
     }
     log.info({ image: name, statements: p.statements, verdict: stored.verdict, quarantine: stored.quarantine, attestations: cfg.attestations.enabled, statusTag: cfg.workers.statusTags, attempt: p.attempts + 1, ms: Math.round(performance.now() - started) }, 'verdict published');
     return 'published';
@@ -157,6 +162,7 @@ export function startPublisher(cfg: Config, database: Database, client: Registry
       clearInterval(timer);
       clearInterval(renewal);
       for (let i = 0; i < 600 && inFlight > 0; i++) await new Promise((r) => setTimeout(r, 50));
+      writer.close();
     },
   };
 }

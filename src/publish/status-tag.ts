@@ -1,6 +1,7 @@
 import { MT } from '../image/media-types.ts';
 import type { RegistryClient } from '../registry/client.ts';
 import type { ScanRecord } from '../jobs/job-store.ts';
+import { subjectOf, type SubjectDescriptor } from '../attest/publish-referrers.ts';
 
 // The scan status written back next to an image as the tag `sha256-<hex>.scan`: a small OCI artifact
 // (empty config, one JSON layer with the summary and the current verdict, `subject` = the image) so
@@ -25,17 +26,17 @@ export type StatusSummary = Pick<ScanRecord, 'digest' | 'dbVersion' | 'platforms
   evaluatedAt: string;
 };
 
-export async function writeStatusTag(client: RegistryClient, registry: string, repository: string, scan: StatusSummary, maxManifestBytes: number): Promise<string> {
-  const subject = await client.getManifest(registry, repository, scan.digest, maxManifestBytes);
+export async function writeStatusTag(client: RegistryClient, registry: string, repository: string, scan: StatusSummary, maxManifestBytes: number, known?: SubjectDescriptor): Promise<string> {
+  const subject = known ?? await subjectOf(client, { registry, repository, digest: scan.digest }, maxManifestBytes);
   const summary = Buffer.from(JSON.stringify(scan));
   const empty = Buffer.from('{}');
   const cfg = await client.pushBlob(registry, repository, empty);
-  const layer = await client.pushBlob(registry, repository, summary);
+  const layer = await client.pushBlob(registry, repository, summary, undefined, { probe: false }); // carries its evaluation time: new bytes
   const manifest = Buffer.from(JSON.stringify({
     schemaVersion: 2, mediaType: MT.ociManifest, artifactType: STATUS_ARTIFACT_TYPE,
     config: { mediaType: MT.ociEmpty, digest: cfg.digest, size: cfg.size },
     layers: [{ mediaType: STATUS_SUMMARY_TYPE, digest: layer.digest, size: layer.size }],
-    subject: { mediaType: subject.contentType ?? MT.ociManifest, digest: scan.digest, size: subject.bytes.length },
+    subject: { mediaType: subject.mediaType, digest: scan.digest, size: subject.size },
     annotations: {
       'org.opencontainers.image.created': scan.evaluatedAt,
       ...(scan.scanId ? { 'dev.customs.scan.id': scan.scanId } : {}),

@@ -43,7 +43,7 @@ export async function startService(cfg: Config, opts: { snsFetch?: SnsOptions['f
   const jobs = new JobStore(database);
   const metrics = createMetrics(() => jobs.countByState(), () => new OutboxStore(database).depth());
   const registryClient = new RegistryClient(cfg);
-  const publisher = startPublisher(cfg, database, registryClient);
+  const publisher = await startPublisher(cfg, database, registryClient);
   // the one context every verdict of this process is reached with: new scans, re-evaluations,
   // signature pushes and releases honour the same switches (policy.actions, trust root, publishing)
   const ctx = judgeContext(cfg, database, registryClient, { trust, onPublicationQueued: () => publisher.wake() });
