@@ -131,6 +131,10 @@ ${pub.trim().split('\n').map((l) => `            ${l}`).join('\n')}
     const newest = r.verified.sort((a, b) => Date.parse(b.predicate.evaluatedAt) - Date.parse(a.predicate.evaluatedAt));
     return newest.filter((v) => v.source === 'referrer')[0]?.predicate.verdict === 'pass' && newest.filter((v) => v.source === 'att')[0]?.predicate.verdict === 'pass' ? true : undefined;
   });
+  // `policy test` judges a draft with the signatures recorded at the last evaluation, as a real verdict would
+  const draftText = (await new PolicyStore(svc.database).get('needs-signature'))!.policy;
+  const draft = await (await fetch(`${base}/api/v1/policies/test`, { method: 'POST', body: JSON.stringify(draftText) })).json() as any;
+  expect(draft.images.find((i: any) => i.image === `${reg.host}/lab/needs-sig@${digest}`)).toMatchObject({ before: 'pass', after: 'pass' });
   // the signature push started no scan
   const jobs = (await (await fetch(`${base}/api/v1/jobs`)).json()) as any;
   expect(jobs.items.filter((j: any) => j.digest === digest)).toHaveLength(1);

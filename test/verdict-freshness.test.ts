@@ -192,6 +192,9 @@ ${exception}  actions:
     const vex = JSON.stringify({ '@context': 'https://openvex.dev/ns/v0.2.0', '@id': 'https://acme.example/vex/fresh', author: 'Acme', statements: [{ vulnerability: { name: 'CVE-2021-21330' }, products: [{ '@id': 'pkg:oci/svc', subcomponents: [{ '@id': 'pkg:pypi/aiohttp@3.7.3' }] }], status: 'not_affected', justification: 'vulnerable_code_not_in_execute_path' }] });
     expect((await fetch(`${s.base}/api/v1/vex`, { method: 'POST', body: vex })).status).toBe(201);
     await publishedVerdict(s, 'vex/svc', digest, (p) => p.verdict === 'pass' && p.quarantine?.state !== 'quarantined', 'pass under the OpenVEX statement');
+    // a draft is judged from the same inputs as a real verdict: the OpenVEX statement counts there too
+    const draft = await (await fetch(`${s.base}/api/v1/policies/test`, { method: 'POST', body: vexPolicy().replace('name: vexed', 'name: vexed2') })).json() as any;
+    expect(draft.images.find((i: any) => i.image === `${s.reg.host}/vex/svc@${digest}`)).toMatchObject({ before: 'pass', after: 'pass' });
   }, 90_000);
 });
 

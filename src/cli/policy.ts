@@ -1,18 +1,14 @@
 // `customs policy apply|list|show|delete|test|vex`: manage policies in the database the service uses.
 import { readFileSync } from 'node:fs';
-import { desc } from 'drizzle-orm';
 import { stringify as toYaml } from 'yaml';
 import type { Config } from '../config/schema.ts';
 import { openDatabase, type Database } from '../db/client.ts';
-import { scans } from '../db/schema.ts';
 import { CustomsError } from '../errors.ts';
 import { parsePolicy } from '../policy/parse.ts';
-import type { Policy } from '../policy/schema.ts';
 import type { ScopedPolicy } from '../policy/scope.ts';
 import { governingPolicy, PolicyStore } from '../policy/store.ts';
-import { evaluateReport } from '../policy/verdicts.ts';
 import { importVex } from '../policy/vex-store.ts';
-import type { ScanReport } from '../scan/types.ts';
+import { testDraft } from '../judge/draft-test.ts';
 import { cliActor } from './actor.ts';
 import { renderTable } from './table.ts';
 
@@ -86,42 +82,6 @@ export async function policyCommand(args: string[], cfg: Config, flags: PolicyFl
   } finally {
     database.close();
   }
-}
-
-export interface DraftChange {
-  image: string;
-  before: string;
-  after: string;
-  policyBefore: string;
-  policyAfter: string;
-  reasons: string[];
-}
-
-/** Evaluate a draft against the latest stored scan of every image: what would newly fail or pass. */
-export async function testDraft(database: Database, current: ScopedPolicy[], draft: Policy, limit: number): Promise<{ evaluated: number; images: DraftChange[] }> {
-  const rows = await database.db.select().from(scans).orderBy(desc(scans.finishedAt)).limit(limit * 4);
-  const seen = new Set<string>();
-  const withDraft: ScopedPolicy[] = [...current.filter((p) => p.policy.metadata.name !== draft.metadata.name), { policy: draft, version: -1 }];
-  const images: DraftChange[] = [];
-  const now = new Date();
-  for (const r of rows) {
-    const key = `${r.registry}/${r.repository}@${r.digest}`;
-    if (seen.has(key) || seen.size >= limit) continue;
-    seen.add(key);
-    let report: ScanReport;
-    try { report = JSON.parse(r.report) as ScanReport; } catch { continue; }
-    const image = { registry: r.registry, repository: r.repository, digest: r.digest };
-    const before = evaluateReport(report, image, governingPolicy(current, r.registry, r.repository), { now });
-    const gAfter = governingPolicy(withDraft, r.registry, r.repository);
-    const after = evaluateReport(report, image, gAfter, { now });
-    images.push({
-      image: key, before: before.verdict, after: after.verdict,
-      policyBefore: `${before.policy.name}@${before.policy.version}`,
-      policyAfter: gAfter.version === -1 ? `${draft.metadata.name} (draft)` : `${after.policy.name}@${after.policy.version}`,
-      reasons: [...new Set(after.platforms.flatMap((p) => p.reasons.map((x) => `${x.outcome}: ${x.message}`)))],
-    });
-  }
-  return { evaluated: images.length, images };
 }
 
 function summary(p: ScopedPolicy & { createdAt?: string; createdBy?: string }) {

@@ -1,7 +1,7 @@
 // Stored scans (table `scans`): the report and the summary columns derived from it. The counts are
 // only ever computed by toScanRecord, for a new scan and for a re-match alike, so they cannot drift
 // from the findings they count.
-import { eq } from 'drizzle-orm';
+import { desc, eq } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { scans } from '../db/schema.ts';
 import type { ScanReport } from '../scan/types.ts';
@@ -27,6 +27,21 @@ export class ScanStore {
   async report(scanId: string): Promise<ScanReport | undefined> {
     const rows = await this.database.db.select({ report: scans.report }).from(scans).where(eq(scans.id, scanId)).limit(1);
     return rows[0] ? JSON.parse(rows[0].report) as ScanReport : undefined;
+  }
+
+  /** The newest scan of each image (registry, repository, digest), newest first, at most `limit` images. */
+  async latestPerImage(limit: number): Promise<{ registry: string; repository: string; digest: string; report: ScanReport }[]> {
+    const rows = await this.database.db.select({ registry: scans.registry, repository: scans.repository, digest: scans.digest, report: scans.report })
+      .from(scans).orderBy(desc(scans.finishedAt)).limit(limit * 4);
+    const seen = new Set<string>();
+    const out: { registry: string; repository: string; digest: string; report: ScanReport }[] = [];
+    for (const r of rows) {
+      const key = `${r.registry}/${r.repository}@${r.digest}`;
+      if (seen.has(key) || out.length >= limit) continue;
+      seen.add(key);
+      try { out.push({ registry: r.registry, repository: r.repository, digest: r.digest, report: JSON.parse(r.report) as ScanReport }); } catch { /* a report that does not parse is skipped */ }
+    }
+    return out;
   }
 
   /** A report re-matched against a newer database replaces the stored one, counts included. */

@@ -5,7 +5,7 @@ import type { Context, Hono } from 'hono';
 import type { Config } from '../config/schema.ts';
 import type { Database } from '../db/client.ts';
 import { isCustomsError } from '../errors.ts';
-import { testDraft } from '../cli/policy.ts';
+import { testDraft } from '../judge/draft-test.ts';
 import { parsePolicy } from '../policy/parse.ts';
 import { PolicyStore } from '../policy/store.ts';
 import { release, type JudgeContext } from '../judge/judge.ts';
