@@ -1,4 +1,3 @@
-import { toDSSEBundle, bundleToJSON } from '@sigstore/bundle';
 import type { Config } from '../config/schema.ts';
 import type { Database } from '../db/client.ts';
 import { withLease } from '../db/leases.ts';
@@ -7,7 +6,7 @@ import type { ImageVerdict } from '../policy/verdicts.ts';
 import type { RegistryClient } from '../registry/client.ts';
 import type { ScanReport } from '../scan/types.ts';
 import type { Signer } from '../signing/signer.ts';
-import { IN_TOTO_PAYLOAD_TYPE, signEnvelope } from './dsse.ts';
+import { dsseBundleJson, IN_TOTO_PAYLOAD_TYPE, signEnvelope } from './dsse.ts';
 import { publishLegacy, type SignedAttestation } from './publish-legacy.ts';
 import { publishReferrers, type ReferrersResult } from './publish-referrers.ts';
 import { imageStatements, type ImageSubject } from './statements.ts';
@@ -37,8 +36,8 @@ export async function publishAttestations(
       throw new CustomsError('limit', `${image.registry}/${image.repository}@${image.digest}: the ${st.predicateType} statement is ${payload.length} bytes, over attestations.maxStatementBytes (${attestations.maxStatementBytes}); no attestation was written`);
     }
     const { envelope, signature } = await signEnvelope(deps.signer, IN_TOTO_PAYLOAD_TYPE, payload);
-    const bundle = toDSSEBundle({ artifact: payload, artifactType: IN_TOTO_PAYLOAD_TYPE, signature, keyHint: deps.signer.keyId });
-    signed.push({ predicateType: st.predicateType, envelope: Buffer.from(JSON.stringify(envelope)), bundle: Buffer.from(JSON.stringify(bundleToJSON(bundle))) });
+    const bundle = dsseBundleJson(IN_TOTO_PAYLOAD_TYPE, payload, signature, deps.signer.keyId);
+    signed.push({ predicateType: st.predicateType, envelope: Buffer.from(JSON.stringify(envelope)), bundle });
   }
   const result: PublishResult = { predicateTypes: signed.map((s) => s.predicateType) };
   // the two layouts touch different tags and manifests: written side by side; with a database the

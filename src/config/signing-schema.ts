@@ -1,6 +1,8 @@
 import { z } from 'zod';
 
 const attestationFormat = z.enum(['both', 'legacy', 'referrers']);
+/** 7 MiB: its bundle is at most 9,786,712 bytes of base64 plus about a kilobyte of JSON */
+const MAX_STATEMENT_BYTES = 7 * 1024 * 1024;
 
 /** Customs' signing key (src/signing/key.ts). */
 export const signingSchema = z.object({
@@ -17,9 +19,14 @@ export const attestationsSchema = z.object({
   format: attestationFormat.default('both'),
   /** per registry host ("127.0.0.1:5000"), overriding `format` */
   registries: z.record(z.string(), attestationFormat).default({}),
-  /** largest in-toto statement (the SBOM is the big one); larger ones fail the whole write, nothing is pushed */
-  maxStatementBytes: z.number().int().min(1024).default(16 * 1024 * 1024),
-}).strict().default({ enabled: false, format: 'both', registries: {}, maxStatementBytes: 16 * 1024 * 1024 });
+  /**
+   * largest in-toto statement (the SBOM is the big one); larger ones fail the whole write, nothing is
+   * pushed. The default keeps each bundle (base64 of the statement, 4/3 larger) under the 10,000,000
+   * bytes Kyverno reads of a bundle layer: one larger bundle fails Kyverno's SigstoreBundle check of
+   * every attestation of the image (pkg/image/verifiers/cpol/cosign/sigstore.go maxLayerSize).
+   */
+  maxStatementBytes: z.number().int().min(1024).default(MAX_STATEMENT_BYTES),
+}).strict().default({ enabled: false, format: 'both', registries: {}, maxStatementBytes: MAX_STATEMENT_BYTES });
 
 export type AttestationFormat = z.infer<typeof attestationFormat>;
 export type AttestationsConfig = z.infer<typeof attestationsSchema>;
