@@ -54,13 +54,15 @@ export async function startService(cfg: Config, opts: { snsFetch?: SnsOptions['f
   const metrics = createMetrics(() => jobs.countByState());
   const registryClient = new RegistryClient(cfg);
   const actions = { client: registryClient, ...(trust ? { trust } : {}) };
+  // without policy actions verdicts are still judged, signatures included: same trusted root
+  const judgeOnly = { ...actions, dryRun: true };
   // verdict after every new scan; actions only when configured (a verdict is always recorded)
   const onScanned = async (job: Job, digest: string, report: ScanReport) => {
-    const { verdict } = await enforce({ database, actions: cfg.policy.actions ? actions : { client: registryClient, dryRun: true } }, { registry: job.registry, repository: job.repository, digest, ...(job.tag ? { tag: job.tag } : {}) }, report, job.id);
+    const { verdict } = await enforce({ database, actions: cfg.policy.actions ? actions : judgeOnly }, { registry: job.registry, repository: job.repository, digest, ...(job.tag ? { tag: job.tag } : {}) }, report, job.id);
     await attestAfterScan(cfg, registryClient, { registry: job.registry, repository: job.repository, digest }, report, verdict, database);
   };
   const workers = new WorkerPool({ store: jobs, cfg: cfg.workers, run: createJobRunner({ cfg, database, store: jobs, onScanned }), metrics });
-  const app = createApp({ database, cfg, jobs, metrics, registryClient, onQueued: () => workers.notify(), onSignature: signatureReevaluator({ database, actions: cfg.policy.actions ? actions : { client: registryClient, dryRun: true } }), ...(opts.snsFetch ? { snsFetch: opts.snsFetch } : {}) });
+  const app = createApp({ database, cfg, jobs, metrics, registryClient, onQueued: () => workers.notify(), onSignature: signatureReevaluator({ database, actions: cfg.policy.actions ? actions : judgeOnly }), ...(opts.snsFetch ? { snsFetch: opts.snsFetch } : {}) });
   let server: Server;
   try {
     server = await new Promise<Server>((resolve, reject) => {

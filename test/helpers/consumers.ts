@@ -5,7 +5,7 @@
 // node's crypto; the key fingerprint Go computes is taken from ssh-keygen. Nothing here imports
 // src/: a rule Customs breaks makes these refuse, whatever Customs' own reader thinks.
 import { execFileSync } from 'node:child_process';
-import { createHash, createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, verify as cryptoVerify } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -344,7 +344,11 @@ export async function cosignGetBundles(base: string, repo: string, digest: strin
  */
 export async function cosign3VerifyAttestation(base: string, repo: string, digest: string, pubPem: string, type: string): Promise<{ layout: 'bundle' | 'legacy'; payloads: any[] }> {
   const bundles = await cosignGetBundles(base, repo, digest);
-  if (!bundles.length) return { layout: 'legacy', payloads: await cosignLegacyVerifyAttestation(base, repo, digest, pubPem, (env) => attestationToPayloadJSON(env, type)) };
+  if (!bundles.length) {
+    const payloads = await cosignLegacyVerifyAttestation(base, repo, digest, pubPem, (env) => attestationToPayloadJSON(env, type));
+    if (!payloads.length) refuse(`none of the attestations matched the predicate type: ${type}`);
+    return { layout: 'legacy', payloads };
+  }
   const verified: any[] = [];
   const errors: string[] = [];
   for (const b of bundles) {
@@ -448,8 +452,4 @@ export async function kyvernoSigstoreBundle(base: string, repo: string, digest: 
  */
 export async function policyControllerOci11Attestations(base: string, repo: string, digest: string): Promise<Descriptor[]> {
   return (await referrers(base, repo, digest)).filter((d) => String(d.artifactType ?? '').includes('in-toto'));
-}
-
-export function keyOf(pem: string): KeyObject {
-  return createPublicKey(pem);
 }
