@@ -20,6 +20,7 @@ import { CUSTOMS_BIN } from './helpers/cli.ts';
 import { startRegistry, testConfig, type TestRegistry } from './helpers/registry.ts';
 import { gzip, makeTar } from './helpers/tar.ts';
 import { waitFor } from './helpers/util.ts';
+import { cosignBundleAnnotation, enter, hashedrekordBody, makeTestLog } from './helpers/test-log.ts';
 
 const SECRET = 'distribution-secret-attest-0123456789';
 let dir: string;
@@ -35,6 +36,8 @@ beforeAll(async () => {
     webhooks: { sources: { distribution: { secret: SECRET } } },
     workers: { concurrency: 2, pollMs: 50, leaseMs: 5000, backoffMs: 50, maxBackoffMs: 200 },
     attestations: { enabled: true },
+    // verdicts only: signatures are still checked against the trusted root (see the last test)
+    policy: { actions: false },
   }));
   base = `http://127.0.0.1:${svc.port}`;
   reg = await startRegistry({ notifications: { url: `${base}/webhooks/distribution`, headers: { Authorization: [`Bearer ${SECRET}`] } } });
@@ -115,9 +118,15 @@ ${pub.trim().split('\n').map((l) => `            ${l}`).join('\n')}
   const b = await client.pushBlob(reg.host, 'lab/needs-sig', payload);
   const cfgBlob = await client.pushBlob(reg.host, 'lab/needs-sig', Buffer.from('{}'));
   const OCI = 'application/vnd.oci.image.manifest.v1+json';
+  // as cosign signs by default: logged, the entry in dev.sigstore.cosign/bundle (here a test log,
+  // which the service's trusted root — public good — does not hold)
+  const sig = readFileSync(join(dir, 'payload.sig'));
+  const log = makeTestLog();
   await client.putManifest(reg.host, 'lab/needs-sig', `${digest.replace(':', '-')}.sig`, Buffer.from(JSON.stringify({
     schemaVersion: 2, mediaType: OCI, config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...cfgBlob },
-    layers: [{ mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json', ...b, annotations: { 'dev.cosignproject.cosign/signature': readFileSync(join(dir, 'payload.sig')).toString('base64') } }],
+    layers: [{ mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json', ...b, annotations: {
+      'dev.cosignproject.cosign/signature': sig.toString('base64'), 'dev.sigstore.cosign/bundle': cosignBundleAnnotation(log, enter(log, hashedrekordBody(payload, sig, pub))),
+    } }],
   })), OCI);
   const after = await waitFor('the re-evaluated verdict', async () => {
     const v = await verdictFor(svc.database, reg.host, 'lab/needs-sig', digest);
@@ -135,6 +144,9 @@ ${pub.trim().split('\n').map((l) => `            ${l}`).join('\n')}
   const draftText = (await new PolicyStore(svc.database).get('needs-signature'))!.policy;
   const draft = await (await fetch(`${base}/api/v1/policies/test`, { method: 'POST', body: JSON.stringify(draftText) })).json() as any;
   expect(draft.images.find((i: any) => i.image === `${reg.host}/lab/needs-sig@${digest}`)).toMatchObject({ before: 'pass', after: 'pass' });
+  // judged against the configured trusted root even without policy actions (the log entry is reported)
+  const sigs = (await (await fetch(`${base}/api/v1/images/${digest}/signatures`)).json()) as any;
+  expect(sigs.items.filter((i: any) => i.format === 'cosign-legacy')).toMatchObject([{ format: 'cosign-legacy', verified: true, authority: 'release', notes: expect.stringMatching(/^transparency log entry 0 \(hashedrekord 0\.0\.1, .*\) not verified: the trusted root does not hold that log$/) }]);
   // the signature push started no scan
   const jobs = (await (await fetch(`${base}/api/v1/jobs`)).json()) as any;
   expect(jobs.items.filter((j: any) => j.digest === digest)).toHaveLength(1);

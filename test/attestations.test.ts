@@ -10,6 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkStatement } from '../src/attest/check-statement.ts';
 import { publishAttestations } from '../src/attest/publish.ts';
 import { publishLegacy } from '../src/attest/publish-legacy.ts';
+import { publishReferrers } from '../src/attest/publish-referrers.ts';
+import { readVerdictAttestations } from '../src/attest/read-verdict.ts';
+import { IN_TOTO_PAYLOAD_TYPE, pae } from '../src/attest/dsse.ts';
+import { statement, verdictPredicate } from '../src/attest/statements.ts';
 import { CYCLONEDX_PREDICATE_TYPE, VERDICT_PREDICATE_TYPE } from '../src/attest/statements.ts';
 import type { Config } from '../src/config/schema.ts';
 import { openDatabase, type Database } from '../src/db/client.ts';
@@ -232,5 +236,29 @@ describe('attestations in the registry', () => {
     expect(res.legacy).toBeDefined();
     expect(res.referrers).toBeUndefined();
     expect((await client.listTags(reg.host, 'att/legacy')).sort()).toEqual([`${img.digest.replace(':', '-')}.att`, 'v1']);
+  });
+
+  it('Customs\' own reader accepts the keyid "" it writes now and the hex keyid it wrote before', async () => {
+    const signer = loadSigner(cfg);
+    const img = await scannedImage('att/keyids', 'v1');
+    const image = { registry: reg.host, repository: 'att/keyids', digest: img.digest };
+    // an older Customs' verdict: DSSE keyid = hex SHA-256 of the key, in both layouts
+    const payload = Buffer.from(JSON.stringify(statement(image, VERDICT_PREDICATE_TYPE, verdictPredicate(img.verdict))));
+    const sig = (await signer.sign(pae(IN_TOTO_PAYLOAD_TYPE, payload))).toString('base64');
+    const env = { payloadType: IN_TOTO_PAYLOAD_TYPE, payload: payload.toString('base64'), signatures: [{ keyid: signer.keyId, sig }] };
+    const bundle = { mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json', verificationMaterial: { publicKey: { hint: signer.keyId }, tlogEntries: [], timestampVerificationData: { rfc3161Timestamps: [] } }, dsseEnvelope: env };
+    await publishLegacy(client, image, [{ predicateType: VERDICT_PREDICATE_TYPE, envelope: Buffer.from(JSON.stringify(env)) }], 1 << 22);
+    await publishReferrers(client, image, [{ predicateType: VERDICT_PREDICATE_TYPE, bundle: Buffer.from(JSON.stringify(bundle)) }], new Date().toISOString(), 1 << 22);
+    const old = await readVerdictAttestations(client, image, [trustedKey(signer.publicKeyPem)], 1 << 22);
+    expect(old.rejected).toEqual([]);
+    expect(old.verified.map((v) => v.source).sort()).toEqual(['att', 'referrer']);
+    // and the current output, keyid ""
+    await publishAttestations({ client, signer, cfg }, image, img.report, img.verdict);
+    const att = await manifest('att/keyids', `${img.digest.replace(':', '-')}.att`);
+    const current = JSON.parse((await blob('att/keyids', att.layers.at(-1))).toString());
+    expect(current.signatures[0].keyid).toBe('');
+    const now = await readVerdictAttestations(client, image, [trustedKey(signer.publicKeyPem)], 1 << 22);
+    expect(now.rejected).toEqual([]);
+    expect(now.verified.map((v) => v.source).sort()).toEqual(['att', 'referrer']);
   });
 });

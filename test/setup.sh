@@ -4,7 +4,7 @@
 # apache2-utils (htpasswd) for the basic-auth registry.
 set -euo pipefail
 missing=()
-for cmd in docker-registry skopeo openssl zstd htpasswd rpm; do
+for cmd in docker-registry skopeo openssl zstd htpasswd rpm ssh-keygen; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("$cmd")
 done
 # Go test binaries are built with Debian's Go from its golang-*-dev sources (test/fixtures/go/build.sh)
@@ -31,6 +31,7 @@ if [ ${#missing[@]} -gt 0 ]; then
       docker-registry) pkgs+=(docker-registry) ;;
       skopeo) pkgs+=(skopeo) ;;
       openssl) pkgs+=(openssl) ;;
+      ssh-keygen) pkgs+=(openssh-client) ;; # Go's DSSE key id (SSH fingerprint) in the attestation consumer tests
       zstd) pkgs+=(zstd) ;;
       time) pkgs+=(time) ;;
       python3-requests) pkgs+=(python3-requests) ;;

@@ -1,11 +1,10 @@
-import { toDSSEBundle, bundleToJSON } from '@sigstore/bundle';
 import type { Config } from '../config/schema.ts';
 import { CustomsError } from '../errors.ts';
 import type { ImageVerdict } from '../policy/verdicts.ts';
 import type { RegistryClient } from '../registry/client.ts';
 import type { ScanReport } from '../scan/types.ts';
 import type { Signer } from '../signing/signer.ts';
-import { IN_TOTO_PAYLOAD_TYPE, signEnvelope } from './dsse.ts';
+import { dsseBundleJson, IN_TOTO_PAYLOAD_TYPE, signEnvelope } from './dsse.ts';
 import { publishLegacy, type SignedAttestation } from './publish-legacy.ts';
 import { publishReferrers, type ReferrersResult, type SubjectDescriptor } from './publish-referrers.ts';
 import { imageStatements, verdictStatement, type ImageSubject, type PublishedQuarantine } from './statements.ts';
@@ -39,8 +38,8 @@ export async function publishAttestations(
       throw new CustomsError('limit', `${image.registry}/${image.repository}@${image.digest}: the ${st.predicateType} statement is ${payload.length} bytes, over attestations.maxStatementBytes (${attestations.maxStatementBytes}); no attestation was written`);
     }
     const { envelope, signature } = await signEnvelope(deps.signer, IN_TOTO_PAYLOAD_TYPE, payload);
-    const bundle = toDSSEBundle({ artifact: payload, artifactType: IN_TOTO_PAYLOAD_TYPE, signature, keyHint: deps.signer.keyId });
-    signed.push({ predicateType: st.predicateType, envelope: Buffer.from(JSON.stringify(envelope)), bundle: Buffer.from(JSON.stringify(bundleToJSON(bundle))) });
+    const bundle = dsseBundleJson(IN_TOTO_PAYLOAD_TYPE, payload, signature, deps.signer.keyId);
+    signed.push({ predicateType: st.predicateType, envelope: Buffer.from(JSON.stringify(envelope)), bundle });
   }
   const result: PublishResult = { predicateTypes: signed.map((s) => s.predicateType) };
   // the two layouts touch different tags and manifests: written side by side. Across processes,

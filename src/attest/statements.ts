@@ -64,7 +64,8 @@ export function imageStatements(image: ImageSubject, report: ScanReport, verdict
     toolVersion: VERSION, timestamp: report.finishedAt, inventories: report.platforms.map((p) => p.inventory),
   });
   return [
-    statement(image, COSIGN_VULN_PREDICATE_TYPE, toCosignVuln(report)),
+    // the reference as scanned may be a local path (oci-archive:…): the statement names the image
+    statement(image, COSIGN_VULN_PREDICATE_TYPE, toCosignVuln({ ...report, ref: `${image.registry}/${image.repository}@${image.digest}` })),
     statement(image, CYCLONEDX_PREDICATE_TYPE, sbom),
     verdictStatement(image, verdict, quarantine),
   ];

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 
 const attestationFormat = z.enum(['both', 'legacy', 'referrers']);
+/** 7 MiB: its bundle is at most 9,786,712 bytes of base64 plus about a kilobyte of JSON */
+const MAX_STATEMENT_BYTES = 7 * 1024 * 1024;
 
 /** Customs' signing key (src/signing/key.ts). */
 export const signingSchema = z.object({
@@ -17,8 +19,13 @@ export const attestationsSchema = z.object({
   format: attestationFormat.default('both'),
   /** per registry host ("127.0.0.1:5000"), overriding `format` */
   registries: z.record(z.string(), attestationFormat).default({}),
-  /** largest in-toto statement (the SBOM is the big one); larger ones fail the whole write, nothing is pushed */
-  maxStatementBytes: z.number().int().min(1024).default(16 * 1024 * 1024),
+  /**
+   * largest in-toto statement (the SBOM is the big one); larger ones fail the whole write, nothing is
+   * pushed. The default keeps each bundle (base64 of the statement, 4/3 larger) under the 10,000,000
+   * bytes Kyverno reads of a bundle layer: one larger bundle fails Kyverno's SigstoreBundle check of
+   * every attestation of the image (pkg/image/verifiers/cpol/cosign/sigstore.go maxLayerSize).
+   */
+  maxStatementBytes: z.number().int().min(1024).default(MAX_STATEMENT_BYTES),
   /** the publication outbox (attestations and status tags): images published at once by this process, in all and per registry */
   concurrency: z.number().int().min(1).max(256).default(16),
   perRegistry: z.number().int().min(1).max(256).default(8),
@@ -29,7 +36,7 @@ export const attestationsSchema = z.object({
   pollMs: z.number().int().min(10).default(1_000),
   /** a publication in progress is leased for this long, renewed every leaseMs/3; a process that died holding one delays it this long at most */
   leaseMs: z.number().int().min(1000).default(60_000),
-}).strict().default({ enabled: false, format: 'both', registries: {}, maxStatementBytes: 16 * 1024 * 1024, concurrency: 16, perRegistry: 8, retryMs: 2_000, maxRetryMs: 300_000, pollMs: 1_000, leaseMs: 60_000 });
+}).strict().default({ enabled: false, format: 'both', registries: {}, maxStatementBytes: MAX_STATEMENT_BYTES, concurrency: 16, perRegistry: 8, retryMs: 2_000, maxRetryMs: 300_000, pollMs: 1_000, leaseMs: 60_000 });
 
 export type AttestationFormat = z.infer<typeof attestationFormat>;
 export type AttestationsConfig = z.infer<typeof attestationsSchema>;

@@ -16,7 +16,7 @@ export const imageSignatures = sqliteTable('image_signatures', {
   verified: integer('verified', { mode: 'boolean' }).notNull(),
   /** the policy authority whose key verified it */
   authority: text('authority'),
-  /** why it did not verify */
+  /** why it did not verify; for a verified signature, its notes (log entries, timestamps: SignatureResult.notes) */
   reason: text('reason'),
   /** when the signer says it signed (RFC 3339), when known */
   signedAt: text('signed_at'),

@@ -12,7 +12,8 @@ export async function recordSignatures(database: Database, image: ImageSubject, 
   const where = and(eq(imageSignatures.registry, image.registry), eq(imageSignatures.repository, image.repository), eq(imageSignatures.digest, image.digest));
   const rows = results.map((r) => ({
     ...image, format: r.format, ref: r.ref, verified: r.verified,
-    authority: r.authority ?? null, reason: r.reason ?? null, signedAt: r.signedAt ?? null, checkedAt: now,
+    // one text column: why a signature did not verify, or a verified one's notes (no migration)
+    authority: r.authority ?? null, reason: (r.verified ? r.notes : r.reason) ?? null, signedAt: r.signedAt ?? null, checkedAt: now,
   }));
   await db.batch([db.delete(imageSignatures).where(where), ...(rows.length ? [db.insert(imageSignatures).values(rows)] : [])]);
 }
@@ -22,7 +23,7 @@ export async function signaturesOf(database: Database, digest: string): Promise<
   const rows = await database.db.select().from(imageSignatures).where(eq(imageSignatures.digest, digest)).orderBy(imageSignatures.id);
   return rows.map((r) => ({
     registry: r.registry, repository: r.repository, format: r.format as SignatureResult['format'], ref: r.ref, verified: r.verified,
-    ...(r.authority ? { authority: r.authority } : {}), ...(r.reason ? { reason: r.reason } : {}), ...(r.signedAt ? { signedAt: r.signedAt } : {}),
+    ...(r.authority ? { authority: r.authority } : {}), ...(r.reason ? (r.verified ? { notes: r.reason } : { reason: r.reason }) : {}), ...(r.signedAt ? { signedAt: r.signedAt } : {}),
     checkedAt: r.checkedAt.toISOString(),
   }));
 }

@@ -9,7 +9,7 @@ export interface Signer {
   sign(data: Buffer): Promise<Buffer>;
   /** the public key, SPKI PEM */
   publicKeyPem: string;
-  /** hex SHA-256 of the SPKI DER: the key hint in bundles and the DSSE keyid */
+  /** hex SHA-256 of the SPKI DER: the key hint in bundles (never the DSSE keyid, which is "": see attest/dsse.ts) */
   keyId: string;
 }
 

@@ -29,7 +29,15 @@ export interface SignatureResult {
   reason?: string;
   /** when the signer says it signed (bundle referrers' created annotation) */
   signedAt?: string;
+  /**
+   * a verified signature's transparency-log entries and RFC 3161 timestamps: verified against the
+   * trusted root, or why not (not held by the root, no root configured); they never refuse a
+   * signature that verifies with a key unless the root holds their log or authority
+   */
+  notes?: string;
 }
+
+const notesOf = (notes: string[]) => (notes.length ? { notes: notes.join('; ') } : {});
 
 export async function verifyImageSignatures(client: RegistryClient, image: ImageSubject, authorities: Authority[], maxManifestBytes: number, trust?: TrustMaterial): Promise<SignatureResult[]> {
   return checkFound(await discoverSignatures(client, image, maxManifestBytes), image, authorities, trust);
@@ -40,7 +48,7 @@ export function checkFound(found: FoundSignatures, image: ImageSubject, authorit
   for (const a of authorities) if (a.key) { try { keys.push(trustedKey(a.key, a.name)); } catch { /* a policy key that does not parse matches nothing */ } }
   const out: SignatureResult[] = [];
   const keyless = authorities.filter((a) => a.keyless);
-  for (const s of found.legacy) out.push({ format: 'cosign-legacy', ref: s.digest, ...(s.certificate ? checkLegacyKeyless(s, image, keyless, trust) : checkLegacy(s, image, keys)) });
+  for (const s of found.legacy) out.push({ format: 'cosign-legacy', ref: s.digest, ...(s.certificate ? checkLegacyKeyless(s, image, keyless, trust) : checkLegacy(s, image, keys, trust)) });
   for (const b of found.bundles) {
     if ((b.bundle as any)?.verificationMaterial?.certificate || (b.bundle as any)?.verificationMaterial?.x509CertificateChain) {
       const base = { format: 'sigstore-bundle' as const, ref: b.digest, ...(b.created ? { signedAt: b.created } : {}) };
@@ -50,11 +58,11 @@ export function checkFound(found: FoundSignatures, image: ImageSubject, authorit
       out.push(st.ok ? { ...base, verified: true, authority: k.authority } : { ...base, verified: false, reason: st.reason });
       continue;
     }
-    const v = verifyKeyedBundle(b.bundle, keys);
+    const v = verifyKeyedBundle(b.bundle, keys, undefined, trust);
     const base = { format: 'sigstore-bundle' as const, ref: b.digest, ...(b.created ? { signedAt: b.created } : {}) };
     if (!v.ok) { out.push({ ...base, verified: false, reason: v.reason }); continue; }
     const st = checkStatement(v.bundle, { digest: image.digest, predicateType: COSIGN_SIGN_PREDICATE_TYPE });
-    out.push(st.ok ? { ...base, verified: true, authority: v.key } : { ...base, verified: false, reason: st.reason });
+    out.push(st.ok ? { ...base, verified: true, authority: v.key, ...notesOf(v.notes) } : { ...base, verified: false, reason: st.reason });
   }
   for (const n of found.notation) out.push({ format: 'notation', ref: n.digest, verified: false, reason: 'Notation signature present; not verified (no JavaScript Notation verifier)' });
   return out;
@@ -73,16 +81,22 @@ function checkKeyless(bundle: unknown, artifact: Buffer | undefined, keyless: Au
   return { ok: false, reason: reasons.join('; ') };
 }
 
-/** cosign's legacy keyless signature (certificate + Rekor bundle annotations) as a v0.1 bundle */
-export function legacyKeylessBundle(s: LegacySignature): unknown {
+/**
+ * A cosign legacy signature as a v0.1 bundle: the certificate annotation (keyless) or a key hint
+ * (keyed), and the Rekor entry with its signed entry timestamp from the bundle annotation, which
+ * cosign adds for keyed signatures too (it logs them by default).
+ */
+export function legacyBundle(s: LegacySignature): unknown {
   const rekor = s.rekorBundle ? parseUntrustedJson<any>(s.rekorBundle, 'Rekor bundle annotation', 8) : undefined;
   const p = rekor?.Payload;
   const body = typeof p?.body === 'string' ? parseUntrustedJson<any>(Buffer.from(p.body, 'base64'), 'Rekor entry body', 16) : undefined;
-  const certDer = new X509Certificate(s.certificate!).raw;
+  const signer = s.certificate
+    ? { x509CertificateChain: { certificates: [{ rawBytes: new X509Certificate(s.certificate).raw.toString('base64') }] } }
+    : { publicKey: { hint: '' } };
   return {
     mediaType: 'application/vnd.dev.sigstore.bundle+json;version=0.1',
     verificationMaterial: {
-      x509CertificateChain: { certificates: [{ rawBytes: certDer.toString('base64') }] },
+      ...signer,
       tlogEntries: p ? [{
         logIndex: String(p.logIndex), logId: { keyId: Buffer.from(String(p.logID), 'hex').toString('base64') },
         kindVersion: { kind: String(body?.kind ?? ''), version: String(body?.apiVersion ?? '') },
@@ -97,7 +111,7 @@ export function legacyKeylessBundle(s: LegacySignature): unknown {
 
 function checkLegacyKeyless(s: LegacySignature, image: ImageSubject, keyless: Authority[], trust: TrustMaterial | undefined): Omit<SignatureResult, 'format' | 'ref'> {
   let bundle: unknown;
-  try { bundle = legacyKeylessBundle(s); } catch (e) { return { verified: false, reason: `unusable keyless signature: ${String((e as Error).message).slice(0, 200)}` }; }
+  try { bundle = legacyBundle(s); } catch (e) { return { verified: false, reason: `unusable keyless signature: ${String((e as Error).message).slice(0, 200)}` }; }
   const k = checkKeyless(bundle, s.payload, keyless, trust);
   if (!k.ok) return { verified: false, reason: k.reason };
   return payloadNames(s, image) ?? { verified: true, authority: k.authority };
@@ -112,12 +126,18 @@ function payloadNames(s: LegacySignature, image: ImageSubject): Omit<SignatureRe
   return undefined;
 }
 
-function checkLegacy(s: LegacySignature, image: ImageSubject, keys: TrustedKey[]): Omit<SignatureResult, 'format' | 'ref'> {
-  const signature = Buffer.from(s.signature, 'base64');
-  const bundle = bundleToJSON(toMessageSignatureBundle({ digest: createHash('sha256').update(s.payload).digest(), signature }));
-  const v = verifyKeyedBundle(bundle, keys, s.payload);
+function checkLegacy(s: LegacySignature, image: ImageSubject, keys: TrustedKey[], trust: TrustMaterial | undefined): Omit<SignatureResult, 'format' | 'ref'> {
+  let bundle: unknown;
+  try {
+    bundle = s.rekorBundle
+      ? legacyBundle(s)
+      : bundleToJSON(toMessageSignatureBundle({ digest: createHash('sha256').update(s.payload).digest(), signature: Buffer.from(s.signature, 'base64') }));
+  } catch (e) {
+    return { verified: false, reason: `unusable signature: ${String((e as Error).message).slice(0, 200)}` };
+  }
+  const v = verifyKeyedBundle(bundle, keys, s.payload, trust);
   if (!v.ok) return { verified: false, reason: v.reason };
-  return payloadNames(s, image) ?? { verified: true, authority: v.key };
+  return payloadNames(s, image) ?? { verified: true, authority: v.key, ...notesOf(v.notes) };
 }
 
 /** The policy's view: for each authority, whether some signature verified with it. */

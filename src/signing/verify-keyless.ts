@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import type { Config } from '../config/schema.ts';
 import { CustomsError } from '../errors.ts';
 import { parseUntrustedJson } from '../util/json.ts';
+import { validateTrustedRoot } from './trusted-root.ts';
 
 export interface KeylessIdentity {
   /** OIDC issuer, e.g. https://token.actions.githubusercontent.com, or /regex/ */
@@ -35,9 +36,10 @@ export function publicGoodRoot(): Buffer {
   return Buffer.from(b64, 'base64');
 }
 
-/** Trust material from a trusted_root.json document (sigstore's format). */
+/** Trust material from a trusted_root.json document (sigstore's format); a malformed one throws. */
 export function trustFromRoot(json: string | Buffer): TrustMaterial {
   const doc = parseUntrustedJson(json, 'trusted root', 32);
+  validateTrustedRoot(doc);
   return toTrustMaterial(TrustedRoot.fromJSON(doc));
 }
 
