@@ -5,6 +5,7 @@ import { loadConfig } from './config/load.ts';
 import { CustomsError, isCustomsError } from './errors.ts';
 import { log, setLogLevel } from './log.ts';
 import { VERSION } from './version.ts';
+import { deadlineSignal, parseDuration } from './util/deadline.ts';
 
 const USAGE = `customs ${VERSION} — registry-side image scanning
 
@@ -39,6 +40,7 @@ Options:
   --repository REPO   quarantine release: only in this repository
   --revision N        policy show: that version of the policy
   --platform P        only this platform of a multi-arch image, os/arch[/variant]
+  --timeout D         give up after D (90s, 5m, 1h) with exit 5; every registry request also has its own deadline
   --no-cache          do not read or write the per-layer cache
   --config FILE       configuration file (YAML or JSON; also $CUSTOMS_CONFIG)
   --log-level LEVEL   trace|debug|info|warn|error|silent (also $CUSTOMS_LOG_LEVEL)
@@ -62,6 +64,7 @@ async function main(argv: string[]): Promise<number> {
         severity: { type: 'string' }, 'ignore-unfixed': { type: 'boolean' }, 'fail-on': { type: 'string' }, db: { type: 'string' },
         key: { type: 'string' }, 'max-age': { type: 'string' }, require: { type: 'string' },
         file: { type: 'string' }, reason: { type: 'string' }, repository: { type: 'string' }, revision: { type: 'string' },
+        timeout: { type: 'string' },
       },
     });
   } catch (e: any) {
@@ -79,8 +82,10 @@ async function main(argv: string[]): Promise<number> {
     if (rest.length !== 1) throw new CustomsError('usage', `customs ${command} takes exactly one image reference\nrun "customs help" for usage`);
     return rest[0]!;
   };
+  // --timeout: one deadline over the whole scan (every registry request aborts when it passes: exit 5)
+  const signal = v.timeout ? deadlineSignal(parseDuration(v.timeout, '--timeout'), `--timeout ${v.timeout}`) : undefined;
   const flags = { format: v.format, output: v.output, platform: v.platform, cache: !v['no-cache'],
-    severity: v.severity, ignoreUnfixed: v['ignore-unfixed'], failOn: v['fail-on'], db: v.db };
+    severity: v.severity, ignoreUnfixed: v['ignore-unfixed'], failOn: v['fail-on'], db: v.db, ...(signal ? { signal } : {}) };
   switch (command) {
     // commands are imported on demand: `version`/`help` should not pay for the database and HTTP stacks
     case 'serve': await (await import('./cli/serve.ts')).serveCommand(cfg); return 0;

@@ -10,7 +10,7 @@ import { takeInventory, type InventoryRun } from './inventory.ts';
 import { runScan, type ScanCommandFlags } from './scan.ts';
 import { renderTable } from './table.ts';
 
-export interface ScanFlags { format?: string; output?: string; platform?: string; cache: boolean }
+export interface ScanFlags { format?: string; output?: string; platform?: string; cache: boolean; signal?: AbortSignal }
 
 /** `customs scan`: vulnerabilities (src/cli/scan.ts), or with `--format inventory` the package table. Returns the exit code. */
 export async function scanCommand(refText: string, cfg: Config, flags: ScanFlags & ScanCommandFlags): Promise<number> {

@@ -14,13 +14,14 @@ import { createProgress } from './progress.ts';
 export interface InventoryRun { ref: ImageRef; inventories: ImageInventory[]; startedAt: string; finishedAt: string }
 
 /** What `scan` and `sbom` share: parse the reference, open the source and the cache, take the inventory. */
-export async function takeInventory(refText: string, cfg: Config, opts: { platform?: string; cache: boolean; database?: Database }): Promise<InventoryRun> {
+export async function takeInventory(refText: string, cfg: Config, opts: { platform?: string; cache: boolean; database?: Database; signal?: AbortSignal }): Promise<InventoryRun> {
   const ref = parseReference(refText);
   const platform = opts.platform ? parsePlatform(opts.platform) : undefined;
   // a database handed in (the service's, or a scan's) stays open; one opened here is closed here
   const ownDb = opts.cache && !opts.database ? await openDatabase(cfg) : undefined;
   const database = opts.cache ? opts.database ?? ownDb : undefined;
-  const client = new RegistryClient(cfg);
+  // the caller's deadline (--timeout, workers.scanTimeoutMs) aborts every registry request of this run
+  const client = new RegistryClient(cfg, opts.signal ? { signal: opts.signal } : {});
   const source = openImageSource(ref, cfg, client);
   const progress = createProgress(ref.original);
   const startedAt = new Date().toISOString();

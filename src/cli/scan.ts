@@ -15,6 +15,8 @@ import { VulnStore } from '../vulndb/store.ts';
 export interface ScanCommandFlags {
   format?: string; output?: string; platform?: string; cache: boolean;
   severity?: string; ignoreUnfixed?: boolean; failOn?: string; db?: string;
+  /** --timeout: the whole scan's deadline */
+  signal?: AbortSignal;
 }
 
 export const SCAN_FORMATS = ['table', 'json', 'sarif', 'cyclonedx', 'cosign-vuln', 'inventory'];
@@ -31,6 +33,7 @@ export async function runScan(refText: string, cfg: Config, flags: ScanCommandFl
       cfg, cache: flags.cache,
       ...(vulnDb ? { store: new VulnStore(vulnDb) } : {}),
       ...(flags.platform ? { platform: flags.platform } : {}),
+      ...(flags.signal ? { signal: flags.signal } : {}),
     }), { ...(severities ? { severities } : {}), ...(flags.ignoreUnfixed ? { ignoreUnfixed: true } : {}) });
     // an empty database must never read as "no vulnerabilities"
     for (const w of report.warnings) process.stderr.write(`customs: warning: ${w}\n`);

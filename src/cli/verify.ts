@@ -8,23 +8,16 @@ import { parseReference } from '../image/reference.ts';
 import { readVerdictAttestations, type VerifiedVerdict } from '../attest/read-verdict.ts';
 import { RegistryClient } from '../registry/client.ts';
 import { trustedKey, type TrustedKey } from '../signing/verify-bundle.ts';
+import { parseDuration } from '../util/deadline.ts';
 
 export interface VerifyFlags { key?: string; maxAge?: string; require?: string; format?: string }
-
-const UNITS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-export function parseDuration(text: string): number {
-  const m = /^(\d{1,9})(s|m|h|d)$/.exec(text.trim());
-  if (!m) throw new CustomsError('usage', `--max-age must be a number with s, m, h or d (e.g. 24h), not "${text}"`);
-  return Number(m[1]) * UNITS[m[2]!]!;
-}
 
 export async function verifyCommand(args: string[], cfg: Config, flags: VerifyFlags, out: (s: string) => void = (s) => process.stdout.write(s)): Promise<number> {
   if (args.length !== 1) throw new CustomsError('usage', 'customs verify takes one image reference (registry/repo:tag or @sha256:…)');
   if (!flags.key) throw new CustomsError('usage', 'customs verify needs --key FILE (the public key Customs signs with: customs key show)');
   const require = flags.require ?? 'pass';
   if (require !== 'pass' && require !== 'warn') throw new CustomsError('usage', `--require must be pass or warn, not "${require}"`);
-  const maxAgeMs = flags.maxAge ? parseDuration(flags.maxAge) : undefined;
+  const maxAgeMs = flags.maxAge ? parseDuration(flags.maxAge, '--max-age') : undefined;
   let keys: TrustedKey[];
   try {
     keys = [trustedKey(readFileSync(flags.key), flags.key)];

@@ -46,7 +46,14 @@ export const configSchema = z.object({
     maxBackoffMs: z.number().int().min(1).default(30_000),
     /** default parallel connections per registry */
     maxConnectionsPerRegistry: z.number().int().min(1).max(64).default(6),
-  }).strict().default({ timeoutMs: 30_000, bodyTimeoutMs: 60_000, retries: 4, backoffMs: 500, maxBackoffMs: 30_000, maxConnectionsPerRegistry: 6 }),
+    /**
+     * overall deadline of one registry request — retries, redirects and the whole body included — so a
+     * registry trickling bytes cannot hold a scan forever (timeoutMs/bodyTimeoutMs only bound idle time)
+     */
+    requestDeadlineMs: z.number().int().min(100).default(120_000),
+    /** a blob download may take requestDeadlineMs plus its size at this rate (bytes per second) */
+    minBytesPerSecond: z.number().int().min(1).default(256 * 1024),
+  }).strict().default({ timeoutMs: 30_000, bodyTimeoutMs: 60_000, retries: 4, backoffMs: 500, maxBackoffMs: 30_000, maxConnectionsPerRegistry: 6, requestDeadlineMs: 120_000, minBytesPerSecond: 256 * 1024 }),
   limits: z.object({
     /** largest manifest / index accepted */
     maxManifestBytes: z.number().int().min(1024).default(4 * 1024 * 1024),

@@ -51,13 +51,15 @@ export const workersSchema = z.object({
   maxBackoffMs: z.number().int().min(1).default(600_000),
   /** on SIGTERM: wait this long for running scans, then release their leases */
   shutdownMs: z.number().int().min(0).default(20_000),
+  /** overall deadline of one scan (every registry request of it aborts then); the job fails as transient and is retried */
+  scanTimeoutMs: z.number().int().min(1000).default(1_800_000),
   /** write `sha256-<hex>.scan` status tags back to the registry */
   statusTags: z.boolean().default(false),
   /** `customs serve` runs `db update` every vulndb.refreshIntervalMs */
   vulndbRefresh: z.boolean().default(true),
 }).strict().default({
   concurrency: 2, perRegistry: 2, leaseMs: 60_000, pollMs: 1000, maxAttempts: 6, backoffMs: 5_000,
-  maxBackoffMs: 600_000, shutdownMs: 20_000, statusTags: false, vulndbRefresh: true,
+  maxBackoffMs: 600_000, shutdownMs: 20_000, scanTimeoutMs: 1_800_000, statusTags: false, vulndbRefresh: true,
 });
 
 export type WebhookSourceConfig = z.infer<typeof webhookSource>;

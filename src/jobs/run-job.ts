@@ -2,6 +2,7 @@ import type { Config } from '../config/schema.ts';
 import type { Database } from '../db/client.ts';
 import { RegistryClient } from '../registry/client.ts';
 import { scanImage } from '../scan/scan-image.ts';
+import { deadlineSignal } from '../util/deadline.ts';
 import { log } from '../log.ts';
 import type { ScanReport } from '../scan/types.ts';
 import type { Job, JobStore } from './job-store.ts';
@@ -34,7 +35,7 @@ export function createJobRunner(deps: RunnerDeps): JobRunner {
       const existing = await deps.store.latestScanId(job.registry, job.repository, digest);
       if (existing) return { stored: await deps.store.linkExisting(job, owner, existing, digest), scanId: existing };
     }
-    const report = await scanImage(`${job.registry}/${job.repository}@${digest}`, { cfg: deps.cfg, database: deps.database });
+    const report = await scanImage(`${job.registry}/${job.repository}@${digest}`, { cfg: deps.cfg, database: deps.database, signal: deadlineSignal(deps.cfg.workers.scanTimeoutMs, 'the scan deadline, workers.scanTimeoutMs') });
     const record = toScanRecord(report);
     const stored = await deps.store.succeed(job, owner, record);
     if (stored && deps.onScanned) {

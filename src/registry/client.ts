@@ -35,10 +35,11 @@ export class RegistryClient {
   /** token fetches in flight, so parallel layer downloads share one token request */
   private readonly pending = new Map<string, Promise<Token>>();
 
-  constructor(cfg: Config, opts: { env?: NodeJS.ProcessEnv } = {}) {
+  /** `signal`: a deadline over everything this client does (a scan's); each request also has its own */
+  constructor(cfg: Config, opts: { env?: NodeJS.ProcessEnv; signal?: AbortSignal } = {}) {
     this.cfg = cfg;
     this.env = opts.env ?? process.env;
-    this.http = new HttpClient(cfg);
+    this.http = new HttpClient(cfg, opts.signal);
   }
 
   // ---- reads ---------------------------------------------------------------------------------
@@ -85,8 +86,10 @@ export class RegistryClient {
   async openBlob(registry: string, repo: string, desc: Descriptor): Promise<Readable & AsyncIterable<Buffer>> {
     checkRepoRef(repo, desc.digest);
     const what = `${registry}/${repo} blob ${desc.digest}`;
-    const get = (headers: Record<string, string> = {}) =>
-      this.send(registry, pullScope(repo), { method: 'GET', path: `/v2/${repo}/blobs/${desc.digest}`, headers, what });
+    // a blob may take the request deadline plus its size at the slowest acceptable rate
+    const deadlineMs = (bytes: number) => this.cfg.http.requestDeadlineMs + Math.ceil((bytes / this.cfg.http.minBytesPerSecond) * 1000);
+    const get = (headers: Record<string, string> = {}, remaining = desc.size) =>
+      this.send(registry, pullScope(repo), { method: 'GET', path: `/v2/${repo}/blobs/${desc.digest}`, headers, what, deadlineMs: deadlineMs(remaining) });
     const res = await get();
     if (res.status !== 200) throw await failure(res, what);
     const declared = header(res, 'content-length');
@@ -96,7 +99,7 @@ export class RegistryClient {
     }
     // A connection dropped mid-layer resumes with Range rather than starting a large download over.
     const reopen = async (offset: number): Promise<HttpResponse> => {
-      const r = await get({ range: `bytes=${offset}-` });
+      const r = await get({ range: `bytes=${offset}-` }, Math.max(0, desc.size - offset));
       if (r.status === 206 && (header(r, 'content-range') ?? '').startsWith(`bytes ${offset}-`)) return r;
       discard(r.body);
       if (r.status === 206 || r.status === 200) throw new CustomsError('unreachable', `${what}: connection dropped after ${offset} bytes and the registry cannot resume (no usable Range support)`, { transient: true });
@@ -342,6 +345,8 @@ async function* resumableBody(first: HttpResponse, reopen: (offset: number) => P
       return;
     } catch (e) {
       if (e instanceof CustomsError) throw e;
+      const late = res.aborted?.();
+      if (late) throw late; // a deadline passed: resuming would not make it faster
       if (!isNetworkError(e) || resumes >= maxResumes) {
         throw new CustomsError('unreachable', `${what}: connection failed while downloading (${(e as Error).message})`, { cause: e, transient: true });
       }

@@ -23,6 +23,8 @@ export interface HttpRequest {
   followRedirects?: boolean;
   /** hand 429/5xx back at once instead of retrying them */
   noRetry?: boolean;
+  /** overall deadline of this request, body included (default http.requestDeadlineMs) */
+  deadlineMs?: number;
 }
 
 export interface HttpResponse {
@@ -31,6 +33,36 @@ export interface HttpResponse {
   body: Readable;
   /** URL that produced this response (after redirects) */
   url: URL;
+  /** why reading the body stopped, when a deadline aborted it (see deadlineError) */
+  aborted?: () => CustomsError | undefined;
+}
+
+/**
+ * The deadlines a request runs under: its own (from its start, body included) and the caller's
+ * (a scan's). Whichever passes first aborts the request; the error names it.
+ */
+class Deadline {
+  readonly signal: AbortSignal;
+  private readonly own: AbortSignal;
+  private readonly ms: number;
+  private readonly outer: AbortSignal | undefined;
+  private readonly what: string;
+  constructor(ms: number, what: string, outer?: AbortSignal) {
+    this.ms = ms;
+    this.what = what;
+    this.outer = outer;
+    this.own = AbortSignal.timeout(ms);
+    this.signal = outer ? AbortSignal.any([this.own, outer]) : this.own;
+  }
+  /** the error for an aborted request, undefined while neither deadline passed */
+  error = (): CustomsError | undefined => {
+    if (this.outer?.aborted) {
+      const r = this.outer.reason;
+      return r instanceof CustomsError ? r : new CustomsError('unreachable', `${this.what}: aborted (${String((r as Error)?.message ?? r)})`, { transient: true });
+    }
+    if (this.own.aborted) return new CustomsError('unreachable', `${this.what}: no complete answer within ${this.ms} ms (http.requestDeadlineMs; a slow or stalled registry)`, { transient: true });
+    return undefined;
+  };
 }
 
 const MAX_REDIRECTS = 5;
@@ -126,7 +158,7 @@ export function discard(body: Readable): void {
  * refused before reading; a body without one is aborted as soon as it crosses the cap, so memory
  * stays bounded by the cap.
  */
-export async function readCapped(res: Pick<HttpResponse, 'body' | 'headers'>, maxBytes: number, what: string): Promise<Buffer> {
+export async function readCapped(res: Pick<HttpResponse, 'body' | 'headers' | 'aborted'>, maxBytes: number, what: string): Promise<Buffer> {
   const declared = header(res, 'content-length');
   if (declared !== undefined && /^\d+$/.test(declared) && Number(declared) > maxBytes) {
     abort(res.body);
@@ -145,6 +177,8 @@ export async function readCapped(res: Pick<HttpResponse, 'body' | 'headers'>, ma
     }
   } catch (e) {
     if (e instanceof CustomsError) throw e;
+    const late = res.aborted?.();
+    if (late) throw late;
     throw new CustomsError('unreachable', `${what}: connection failed while reading the response (${(e as Error).message})`, { cause: e, transient: true });
   }
   return Buffer.concat(chunks, total);
@@ -160,8 +194,10 @@ export class HttpClient {
   private readonly cfg: Config;
   private readonly pools = new Map<string, Pool>();
   private closed = false;
+  /** the caller's deadline (a scan's): every request aborts when it passes */
+  private readonly signal: AbortSignal | undefined;
 
-  constructor(cfg: Config) { this.cfg = cfg; }
+  constructor(cfg: Config, signal?: AbortSignal) { this.cfg = cfg; this.signal = signal; }
 
   /** Registries (API hosts) found to speak plain HTTP, and those whose HTTPS worked. */
   private readonly plainHosts = new Set<string>();
@@ -219,9 +255,10 @@ export class HttpClient {
     let method = req.method;
     let headers = { ...req.headers };
     let body = req.body;
+    const deadline = new Deadline(req.deadlineMs ?? this.cfg.http.requestDeadlineMs, req.what, this.signal);
     for (let redirects = 0; ; redirects++) {
       this.assertAllowed(url, req.registry, req.what);
-      const res = await this.withRetries(url, method, headers, body, req);
+      const res = await this.withRetries(url, method, headers, body, req, deadline);
       url = res.url; // may have fallen back to plain HTTP
       const location = header(res, 'location');
       if (req.followRedirects === false || ![301, 302, 303, 307, 308].includes(res.status) || !location) return res;
@@ -241,7 +278,7 @@ export class HttpClient {
     }
   }
 
-  private async withRetries(url0: URL, method: HttpRequest['method'], headers: Record<string, string>, body: Buffer | string | undefined, req: HttpRequest): Promise<HttpResponse> {
+  private async withRetries(url0: URL, method: HttpRequest['method'], headers: Record<string, string>, body: Buffer | string | undefined, req: HttpRequest, deadline: Deadline): Promise<HttpResponse> {
     const h = this.cfg.http;
     let url = url0;
     if (url.protocol === 'https:' && this.plainHosts.has(url.host) && url.host === apiHost(req.registry)) url = withProtocol(url, 'http:');
@@ -249,16 +286,18 @@ export class HttpClient {
       const last = attempt >= h.retries;
       try {
         const r = await this.poolFor(url.origin, req.registry).request({
-          origin: url.origin, path: url.pathname + url.search, method, headers, body,
+          origin: url.origin, path: url.pathname + url.search, method, headers, body, signal: deadline.signal,
         });
-        const res: HttpResponse = { status: r.statusCode, headers: r.headers, body: r.body, url };
+        const res: HttpResponse = { status: r.statusCode, headers: r.headers, body: r.body, url, aborted: deadline.error };
         if (url.protocol === 'https:') this.tlsHosts.add(url.host);
         if (last || req.noRetry || !isRetryableStatus(res.status)) return res;
         discard(res.body);
         const wait = backoffDelay(attempt, h, parseRetryAfter(header(res, 'retry-after')));
         log.warn({ what: req.what, host: url.host, status: res.status, attempt: attempt + 1, waitMs: wait }, 'registry busy or failing; retrying');
-        await sleep(wait);
+        await sleep(wait, undefined, { signal: deadline.signal });
       } catch (e) {
+        const late = deadline.error();
+        if (late) throw late;
         if (this.shouldFallBackToPlain(e, url, req.registry)) {
           log.info({ registry: req.registry, host: url.host }, 'TLS handshake failed on an insecure/loopback registry; using plain HTTP');
           this.plainHosts.add(url.host);
@@ -271,7 +310,7 @@ export class HttpClient {
         if (last) throw networkError(e, req.what, url.host);
         const wait = backoffDelay(attempt, h);
         log.warn({ what: req.what, host: url.host, code: (e as any).code, attempt: attempt + 1, waitMs: wait }, 'connection failed; retrying');
-        await sleep(wait);
+        await sleep(wait, undefined, { signal: deadline.signal }).catch(() => { throw deadline.error() ?? e; });
       }
     }
   }

@@ -18,6 +18,8 @@ export interface ScanDeps {
   platform?: string | Platform;
   /** read/write the per-layer cache (default true) */
   cache?: boolean;
+  /** the scan's deadline: every registry request aborts when it passes (CustomsError 'unreachable') */
+  signal?: AbortSignal;
 }
 
 export const EMPTY_DB_WARNING = 'the vulnerability database is empty: no vulnerabilities can be reported (run "customs db update" or "customs db import <path>")';
@@ -55,6 +57,7 @@ export async function scanImage(refText: string, deps: ScanDeps): Promise<ScanRe
     const run = await takeInventory(refText, deps.cfg, {
       cache: deps.cache ?? true, database,
       ...(platform ? { platform } : {}),
+      ...(deps.signal ? { signal: deps.signal } : {}),
     });
     const dbVersion = await currentDbVersion(store);
     const platforms = [];
