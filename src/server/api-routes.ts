@@ -23,7 +23,9 @@ interface Page { limit: number; offset: number }
 function page(c: Context): Page | Response {
   const limit = Number(c.req.query('limit') ?? 50);
   const cursor = c.req.query('cursor');
-  const offset = cursor ? Number(Buffer.from(cursor, 'base64url').toString('utf8')) : 0;
+  // a cursor is an offset this API wrote: anything else (also a number SQLite cannot take) is refused
+  const decoded = cursor ? Buffer.from(cursor, 'base64url').toString('utf8') : '0';
+  const offset = /^\d{1,9}$/.test(decoded) ? Number(decoded) : NaN;
   if (!Number.isInteger(limit) || limit < 1 || limit > 500) return problem(c, 400, 'Bad Request', 'limit must be 1..500');
   if (!Number.isInteger(offset) || offset < 0) return problem(c, 400, 'Bad Request', 'invalid cursor');
   return { limit, offset };

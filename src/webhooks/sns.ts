@@ -50,7 +50,7 @@ export async function verifySns(m: Record<string, unknown>, opts: SnsOptions): P
     const url = amazonUrl(str(m, 'SigningCertURL'), 'SigningCertURL').toString();
     pem = certCache.get(url);
     if (!pem) {
-      const res = await (opts.fetch ?? defaultFetch)(url);
+      const res = await get(opts, url, 'the SNS signing certificate');
       if (!res.ok) throw new CustomsError('unreachable', `cannot fetch the SNS signing certificate (HTTP ${res.status})`);
       pem = (await res.text()).slice(0, 64 * 1024);
       certCache.set(url, pem);
@@ -73,12 +73,23 @@ export async function handleSns(m: Record<string, unknown>, opts: SnsOptions): P
   if (opts.topics?.length && !opts.topics.includes(String(m.TopicArn))) throw refused('SNS topic not allowed');
   if (m.Type === 'SubscriptionConfirmation') {
     const url = amazonUrl(str(m, 'SubscribeURL'), 'SubscribeURL').toString();
-    const res = await (opts.fetch ?? defaultFetch)(url);
+    const res = await get(opts, url, 'the SNS subscription confirmation');
     if (!res.ok) throw new CustomsError('unreachable', `SNS subscription confirmation failed (HTTP ${res.status})`);
     return undefined;
   }
   if (m.Type === 'Notification') return str(m, 'Message');
   return undefined;
+}
+
+/** GET from SNS; a failure to reach it is SNS's (502 with the reason), never the sender's or a 500. */
+async function get(opts: SnsOptions, url: string, what: string) {
+  try {
+    return await (opts.fetch ?? defaultFetch)(url);
+  } catch (e) {
+    if (e instanceof CustomsError) throw e;
+    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+    throw new CustomsError('unreachable', `cannot fetch ${what} from ${new URL(url).host} (${cause?.code ?? cause?.message ?? (e as Error).message})`, { cause: e, transient: true });
+  }
 }
 
 async function defaultFetch(url: string) {
