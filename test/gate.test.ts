@@ -1,28 +1,25 @@
 // The pull gate in front of a real registry: a real scan, a real policy evaluation, a stored verdict,
 // and skopeo (a real registry client) pulling through the gate.
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gateSchema } from '../src/config/gate-schema.ts';
 import type { Config } from '../src/config/schema.ts';
-import { openDatabase, type Database } from '../src/db/client.ts';
+import type { Database } from '../src/db/client.ts';
 import { startGate, type Gate } from '../src/gate/server.ts';
-import { parsePolicy } from '../src/policy/parse.ts';
 import { PolicyStore } from '../src/policy/store.ts';
 import { evaluateReport } from '../src/policy/verdicts.ts';
 import { recordVerdict, releaseImage, verdictsOf } from '../src/quarantine/verdict-store.ts';
 import { RegistryClient } from '../src/registry/client.ts';
 import { scanImage } from '../src/scan/scan-image.ts';
+import { gateWorld, scanAndDecide as decideScan, skopeo, type GateWorld } from './helpers/gate.ts';
 import { pushDebianImage, pushIndex } from './helpers/push.ts';
 import { startRegistry, testConfig, type TestRegistry } from './helpers/registry.ts';
 import { caught } from './helpers/util.ts';
 
-const run = promisify(execFile);
-
+let world: GateWorld;
 let reg: TestRegistry;
 let cfg: Config;
 let database: Database;
@@ -33,30 +30,10 @@ function image(repo: string, tag: string, pkgs: [string, string][], user = '') {
   return pushDebianImage(client, reg.host, repo, tag, pkgs, { user });
 }
 
-/** scan for real, evaluate under the governing policy, store the verdict (what the service does after a scan) */
-async function scanAndDecide(ref: string, repository: string) {
-  const report = await scanImage(ref, { cfg, database });
-  const governing = await new PolicyStore(database).governing(reg.host, repository);
-  const v = evaluateReport(report, { registry: reg.host, repository, digest: report.rootDigest }, governing);
-  return { v, change: await recordVerdict(database, { registry: reg.host, repository, digest: report.rootDigest }, v, governing.policy, null) };
-}
-
-async function skopeo(args: string[]): Promise<{ ok: boolean; out: string }> {
-  try {
-    const r = await run('skopeo', ['--insecure-policy', ...args], { timeout: 60_000 });
-    return { ok: true, out: r.stdout };
-  } catch (e: any) {
-    return { ok: false, out: `${e.stdout ?? ''}${e.stderr ?? ''}` };
-  }
-}
+const scanAndDecide = (ref: string, repository: string) => decideScan(world, ref, repository);
 
 beforeAll(async () => {
-  reg = await startRegistry();
-  const dataDir = mkdtempSync(join(tmpdir(), 'customs-gate-'));
-  cfg = testConfig({ dataDir, database: { url: `file:${join(dataDir, 'customs.db')}` } });
-  database = await openDatabase(cfg);
-  client = new RegistryClient(cfg);
-  await new PolicyStore(database).apply(parsePolicy(`apiVersion: customs.dev/v1
+  world = await gateWorld(`apiVersion: customs.dev/v1
 kind: Policy
 metadata: { name: prod }
 spec:
@@ -67,14 +44,14 @@ spec:
     - { type: root-user, outcome: warn }
   actions:
     fail: [{ type: gate }]
-`), { actor: 'test' });
+`);
+  ({ reg, cfg, database, client } = world);
   gate = await startGate(gateSchema.parse({ enabled: true, port: 0, upstream: `http://${reg.host}`, bypassUsers: ['scanner'] }), database);
 }, 60_000);
 
 afterAll(async () => {
   await gate?.close();
-  database?.close();
-  await reg?.stop();
+  await world?.stop();
 });
 
 describe('pull gate', () => {
