@@ -17,6 +17,7 @@ import { log } from '../log.ts';
 import type { ScopedPolicy } from '../policy/scope.ts';
 import { PolicyStore, governingPolicy } from '../policy/store.ts';
 import { verdictFor } from '../quarantine/verdict-store.ts';
+import { checkBypass, loadBypass } from './bypass.ts';
 import { decide } from './decide.ts';
 import { classifyTarget, type GateTarget } from './path.ts';
 
@@ -44,7 +45,7 @@ export async function startGate(cfg: GateConfig, database: Database): Promise<Ga
   const pool = new Pool(upstream.origin, { connections: 64, pipelining: 1, headersTimeout: 30_000, bodyTimeout: 60_000 });
   const policies = new PolicyStore(database);
   const stats: GateStats = { allowed: 0, denied: 0, proxied: 0 };
-  const bypassUsers = new Set(cfg.bypassUsers);
+  const bypassCredentials = loadBypass(cfg.bypass);
   const bypassIps = new Set(cfg.bypassIps);
 
   let cached: { at: number; list: ScopedPolicy[] } | undefined;
@@ -55,11 +56,9 @@ export async function startGate(cfg: GateConfig, database: Database): Promise<Ga
 
   const isBypass = (req: IncomingMessage): boolean => {
     if (bypassIps.size && bypassIps.has(normaliseIp(req.socket.remoteAddress ?? ''))) return true;
-    if (bypassUsers.size) {
-      const user = basicUser(req.headers.authorization);
-      if (user !== undefined && bypassUsers.has(user)) return true;
-    }
-    return false;
+    const who = checkBypass(req.headers.authorization, bypassCredentials);
+    if (who.refusedUser) log.warn({ user: who.refusedUser, client: req.socket.remoteAddress }, 'gate bypass refused: wrong secret');
+    return who.user !== undefined;
   };
 
   const forwardHeaders = (req: IncomingMessage): Record<string, string | string[]> => {
@@ -275,14 +274,6 @@ function discard(body: { on(ev: 'error', fn: () => void): unknown; destroy(): un
 
 function headerValue(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
-}
-
-/** the user name of a Basic Authorization header (never the password) */
-function basicUser(auth: string | undefined): string | undefined {
-  if (!auth || !/^basic\s/i.test(auth)) return undefined;
-  const decoded = Buffer.from(auth.slice(6).trim(), 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  return colon < 0 ? undefined : decoded.slice(0, colon);
 }
 
 function normaliseIp(ip: string): string {
