@@ -2,6 +2,7 @@
 // and skopeo (a real registry client) pulling through the gate.
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +17,7 @@ import { recordVerdict, releaseImage, verdictsOf } from '../src/quarantine/verdi
 import { RegistryClient } from '../src/registry/client.ts';
 import { scanImage } from '../src/scan/scan-image.ts';
 import { gateWorld, scanAndDecide as decideScan, skopeo, type GateWorld } from './helpers/gate.ts';
-import { pushDebianImage, pushIndex } from './helpers/push.ts';
+import { pushDebianImage, pushImage, pushIndex } from './helpers/push.ts';
 import { startRegistry, testConfig, type TestRegistry } from './helpers/registry.ts';
 import { caught } from './helpers/util.ts';
 
@@ -230,5 +231,23 @@ describe('pull gate', () => {
     const short = await start([{ user: 'ci', passwordFile: join(dir, 'short') }]);
     expect(short.message).toMatch(/shorter than 16 characters/);
     expect(short.message).not.toContain('hunter2');
+  }, 60_000);
+  it('relays large blobs intact to a slow reader (backpressure through the relay buffer)', async () => {
+    const data = randomBytes(24 * 1024 * 1024);
+    const img = await pushImage(client, reg.host, 'dev/big', 'v1', { layers: [{ data, mediaType: 'application/vnd.oci.image.layer.v1.tar' }], config: { architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } } });
+    const digest = img.layers[0]!.digest;
+    // three at once, each holding off reading first so the gate's writes back up and its reads pause
+    const pull = () => new Promise<string>((resolve, reject) => {
+      httpGet({ host: '127.0.0.1', port: gate.address().port, path: `/v2/dev/big/blobs/${digest}`, timeout: 30_000 }, (res) => {
+        const h = createHash('sha256');
+        let n = 0;
+        res.pause();
+        setTimeout(() => res.resume(), 300);
+        res.on('data', (c: Buffer) => { h.update(c); n++; if (n % 64 === 0) { res.pause(); setTimeout(() => res.resume(), 5); } });
+        res.on('end', () => resolve(res.statusCode === 200 ? 'sha256:' + h.digest('hex') : `status ${res.statusCode}`));
+        res.on('error', reject);
+      }).on('error', reject).on('timeout', () => reject(new Error('blob relay timed out')));
+    });
+    expect(await Promise.all([pull(), pull(), pull()])).toEqual([digest, digest, digest]);
   }, 60_000);
 });
