@@ -3,7 +3,8 @@
 // runs as it does in production, in its own `customs serve` process; this process is the client.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { request } from 'undici';
 import { loadConfig } from '../src/config/load.ts';
@@ -18,6 +19,8 @@ const ROOT = resolve(import.meta.dirname, '..');
 
 const BLOB_MB = 256;
 const MANIFEST_REQUESTS = 2000;
+/** blob transfers per side; the order alternates (direct first, then gate first) against drift */
+const BLOB_RUNS = Number(process.env.BENCH_GATE_RUNS ?? 7);
 
 async function drain(url: string, headers: Record<string, string> = {}): Promise<number> {
   const res = await request(url, { headers });
@@ -25,6 +28,12 @@ async function drain(url: string, headers: Record<string, string> = {}): Promise
   for await (const c of res.body) n += (c as Buffer).length;
   if (res.statusCode !== 200) throw new Error(`${url}: ${res.statusCode}`);
   return n;
+}
+
+/** CPU time (ms) a process has used so far, from /proc/<pid>/stat (utime + stime, USER_HZ = 100) */
+function cpuMs(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
 }
 
 function pct(xs: number[], p: number): number {
@@ -65,11 +74,19 @@ export async function benchGate(registryHost: string, work: string) {
     const blobPath = `/v2/bench/gate/blobs/${img.layers[0]!.digest}`;
     const direct: number[] = [], gated: number[] = [];
     await drain(`http://${registryHost}${blobPath}`); // page cache warm-up
-    for (let i = 0; i < 3; i++) {
-      let t = performance.now(); await drain(`http://${registryHost}${blobPath}`); direct.push((performance.now() - t) / 1000);
-      t = performance.now(); await drain(`http://${g}${blobPath}`); gated.push((performance.now() - t) / 1000);
+    // the gate's own CPU per relayed GiB says what the relay costs whatever else runs on the machine
+    let gateCpu = 0;
+    const viaDirect = async () => { const t = performance.now(); await drain(`http://${registryHost}${blobPath}`); direct.push((performance.now() - t) / 1000); };
+    const viaGate = async () => {
+      const c = cpuMs(server.pid!);
+      const t = performance.now(); await drain(`http://${g}${blobPath}`); gated.push((performance.now() - t) / 1000);
+      gateCpu += cpuMs(server.pid!) - c;
+    };
+    for (let i = 0; i < BLOB_RUNS; i++) {
+      if (i % 2 === 0) { await viaDirect(); await viaGate(); } else { await viaGate(); await viaDirect(); }
     }
     const med = (a: number[]) => pct(a, 50);
+    const pairRatios = direct.map((d, i) => d / gated[i]!).sort((a, b) => a - b);
     const accept = { accept: img.manifestMediaType };
     const lat = { direct: [] as number[], gate: [] as number[] };
     for (let i = 0; i < MANIFEST_REQUESTS; i++) {
@@ -81,6 +98,10 @@ export async function benchGate(registryHost: string, work: string) {
       directMiBps: +(BLOB_MB / med(direct)).toFixed(0),
       gateMiBps: +(BLOB_MB / med(gated)).toFixed(0),
       throughputRatio: +(med(direct) / med(gated)).toFixed(3),
+      blobRuns: BLOB_RUNS,
+      pairRatioMin: +pairRatios[0]!.toFixed(3), pairRatioMax: +pairRatios.at(-1)!.toFixed(3),
+      gateCpuMsPerGiB: Math.round(gateCpu / (BLOB_RUNS * BLOB_MB / 1024)),
+      cores: availableParallelism(),
       manifestRequests: MANIFEST_REQUESTS,
       directP50Ms: +pct(lat.direct, 50).toFixed(2), directP99Ms: +pct(lat.direct, 99).toFixed(2),
       gateP50Ms: +pct(lat.gate, 50).toFixed(2), gateP99Ms: +pct(lat.gate, 99).toFixed(2),
@@ -91,5 +112,22 @@ export async function benchGate(registryHost: string, work: string) {
   } finally {
     server.kill('SIGTERM');
     await new Promise((r) => server.once('exit', r));
+  }
+}
+
+// `node --max-semi-space-size=2 bench/gate.ts`: this part alone, on its own registry
+if (import.meta.main) {
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { startRegistry } = await import('../test/helpers/registry.ts');
+  const { setLogLevel } = await import('../src/log.ts');
+  setLogLevel('warn');
+  const work = mkdtempSync(join(tmpdir(), 'customs-bench-gate-'));
+  const registry = await startRegistry({ auth: 'none' });
+  try {
+    console.log(JSON.stringify(await benchGate(registry.host, work), null, 2));
+  } finally {
+    await registry.stop();
+    rmSync(work, { recursive: true, force: true });
   }
 }

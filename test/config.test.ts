@@ -52,4 +52,23 @@ describe('configuration', () => {
     writeFileSync(f, 'server: [unclosed');
     expect(() => loadConfig({ file: f, env: {} })).toThrow(/not valid YAML/);
   });
+
+  it('refuses the removed gate.bypassUsers, saying what to use instead, and checks gate.bypass entries', () => {
+    const f = join(dir, 'gate.yaml');
+    writeFileSync(f, 'gate:\n  enabled: true\n  bypassUsers: [customs]\n');
+    let err: unknown;
+    try { loadConfig({ file: f, env: {} }); } catch (e) { err = e; }
+    expect(err).toBeInstanceOf(CustomsError);
+    expect((err as CustomsError).exitCode).toBe(3);
+    expect((err as CustomsError).message).toMatch(/gate\.bypassUsers: no longer accepted: it trusted the user name without checking a password\. Use gate\.bypass: \[\{ user: NAME, passwordFile: PATH \}\]/);
+    writeFileSync(f, 'gate:\n  bypass:\n    - { user: customs }\n    - { user: "a:b", passwordHash: "sha256:abc" }\n    - { user: ci, passwordEnv: CI_SECRET, passwordFile: /run/secret }\n');
+    let msg = '';
+    try { loadConfig({ file: f, env: {} }); } catch (e) { msg = (e as Error).message; }
+    expect(msg).toMatch(/gate\.bypass\[0\]: give exactly one of passwordHash, passwordFile, passwordEnv/);
+    expect(msg).toMatch(/gate\.bypass\[1\]\.user: a Basic-auth user name/);
+    expect(msg).toMatch(/gate\.bypass\[1\]\.passwordHash: must be "sha256:" and 64 lower-case hex digits/);
+    expect(msg).toMatch(/gate\.bypass\[2\]: give exactly one of/);
+    writeFileSync(f, `gate:\n  bypass:\n    - { user: customs, passwordHash: "sha256:${'ab'.repeat(32)}" }\n    - { user: ci, passwordEnv: CI_SECRET }\n`);
+    expect(loadConfig({ file: f, env: {} }).gate.bypass).toEqual([{ user: 'customs', passwordHash: `sha256:${'ab'.repeat(32)}` }, { user: 'ci', passwordEnv: 'CI_SECRET' }]);
+  });
 });

@@ -1,28 +1,30 @@
 // The pull gate in front of a real registry: a real scan, a real policy evaluation, a stored verdict,
 // and skopeo (a real registry client) pulling through the gate.
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gateSchema } from '../src/config/gate-schema.ts';
 import type { Config } from '../src/config/schema.ts';
-import { openDatabase, type Database } from '../src/db/client.ts';
+import type { Database } from '../src/db/client.ts';
 import { startGate, type Gate } from '../src/gate/server.ts';
-import { parsePolicy } from '../src/policy/parse.ts';
 import { PolicyStore } from '../src/policy/store.ts';
 import { evaluateReport } from '../src/policy/verdicts.ts';
 import { recordVerdict, releaseImage, verdictsOf } from '../src/quarantine/verdict-store.ts';
 import { RegistryClient } from '../src/registry/client.ts';
 import { scanImage } from '../src/scan/scan-image.ts';
-import { pushDebianImage, pushIndex } from './helpers/push.ts';
+import { gateWorld, scanAndDecide as decideScan, skopeo, type GateWorld } from './helpers/gate.ts';
+import { pushDebianImage, pushImage, pushIndex } from './helpers/push.ts';
 import { startRegistry, testConfig, type TestRegistry } from './helpers/registry.ts';
 import { caught } from './helpers/util.ts';
 
-const run = promisify(execFile);
+const SCANNER_SECRET = 'scanner-secret-7f3a9c2e';
+const SCANNER_HASH = 'sha256:' + createHash('sha256').update(SCANNER_SECRET).digest('hex');
 
+let world: GateWorld;
 let reg: TestRegistry;
 let cfg: Config;
 let database: Database;
@@ -33,30 +35,10 @@ function image(repo: string, tag: string, pkgs: [string, string][], user = '') {
   return pushDebianImage(client, reg.host, repo, tag, pkgs, { user });
 }
 
-/** scan for real, evaluate under the governing policy, store the verdict (what the service does after a scan) */
-async function scanAndDecide(ref: string, repository: string) {
-  const report = await scanImage(ref, { cfg, database });
-  const governing = await new PolicyStore(database).governing(reg.host, repository);
-  const v = evaluateReport(report, { registry: reg.host, repository, digest: report.rootDigest }, governing);
-  return { v, change: await recordVerdict(database, { registry: reg.host, repository, digest: report.rootDigest }, v, governing.policy, null) };
-}
-
-async function skopeo(args: string[]): Promise<{ ok: boolean; out: string }> {
-  try {
-    const r = await run('skopeo', ['--insecure-policy', ...args], { timeout: 60_000 });
-    return { ok: true, out: r.stdout };
-  } catch (e: any) {
-    return { ok: false, out: `${e.stdout ?? ''}${e.stderr ?? ''}` };
-  }
-}
+const scanAndDecide = (ref: string, repository: string) => decideScan(world, ref, repository);
 
 beforeAll(async () => {
-  reg = await startRegistry();
-  const dataDir = mkdtempSync(join(tmpdir(), 'customs-gate-'));
-  cfg = testConfig({ dataDir, database: { url: `file:${join(dataDir, 'customs.db')}` } });
-  database = await openDatabase(cfg);
-  client = new RegistryClient(cfg);
-  await new PolicyStore(database).apply(parsePolicy(`apiVersion: customs.dev/v1
+  world = await gateWorld(`apiVersion: customs.dev/v1
 kind: Policy
 metadata: { name: prod }
 spec:
@@ -67,14 +49,14 @@ spec:
     - { type: root-user, outcome: warn }
   actions:
     fail: [{ type: gate }]
-`), { actor: 'test' });
-  gate = await startGate(gateSchema.parse({ enabled: true, port: 0, upstream: `http://${reg.host}`, bypassUsers: ['scanner'] }), database);
+`);
+  ({ reg, cfg, database, client } = world);
+  gate = await startGate(gateSchema.parse({ enabled: true, port: 0, upstream: `http://${reg.host}`, bypass: [{ user: 'scanner', passwordHash: SCANNER_HASH }] }), database);
 }, 60_000);
 
 afterAll(async () => {
   await gate?.close();
-  database?.close();
-  await reg?.stop();
+  await world?.stop();
 });
 
 describe('pull gate', () => {
@@ -111,8 +93,8 @@ describe('pull gate', () => {
     expect(blob.status).toBe(200);
     expect('sha256:' + createHash('sha256').update(Buffer.from(await blob.arrayBuffer())).digest('hex')).toBe(bad.layers[0]!.digest);
     expect((await fetch(`http://${g}/v2/prod/api/blobs/sha256:${'0'.repeat(64)}`)).status).toBe(404);
-    // bypass identity
-    const asScanner = await fetch(`http://${g}/v2/prod/api/manifests/bad`, { headers: { authorization: 'Basic ' + Buffer.from('scanner:x').toString('base64'), accept: bad.manifestMediaType } });
+    // bypass identity: the user and its secret
+    const asScanner = await fetch(`http://${g}/v2/prod/api/manifests/bad`, { headers: { authorization: 'Basic ' + Buffer.from(`scanner:${SCANNER_SECRET}`).toString('base64'), accept: bad.manifestMediaType } });
     expect(asScanner.status).toBe(200);
 
     expect((await caught(releaseImage(database, bad.manifestDigest, { actor: 'ops', reason: '  ' }))).message).toMatch(/needs a reason/);
@@ -190,5 +172,82 @@ describe('pull gate', () => {
       await secured.stop();
     }
   }, 120_000);
+  it('bypasses only for a configured user with its secret (hash, file or environment); bypassIps still work', async () => {
+    const bad = await image('prod/bypass', 'bad', [['telnetd', '0.17-44']]);
+    expect((await scanAndDecide(`${reg.host}/prod/bypass:bad`, 'prod/bypass')).v.verdict).toBe('fail');
+    const dir = mkdtempSync(join(tmpdir(), 'customs-gate-secret-'));
+    const fileSecret = randomBytes(24).toString('hex');
+    const envSecret = randomBytes(24).toString('base64');
+    writeFileSync(join(dir, 'ci'), fileSecret + '\n');
+    process.env.CUSTOMS_TEST_GATE_SECRET = envSecret;
+    const g2 = await startGate(gateSchema.parse({
+      enabled: true, port: 0, upstream: `http://${reg.host}`,
+      bypass: [{ user: 'scanner', passwordHash: SCANNER_HASH }, { user: 'ci', passwordFile: join(dir, 'ci') }, { user: 'robot', passwordEnv: 'CUSTOMS_TEST_GATE_SECRET' }],
+    }), database);
+    const basic = (userPass: string) => 'Basic ' + Buffer.from(userPass).toString('base64');
+    try {
+      const cases: [string, string | undefined, number][] = [
+        ['right user + secret (passwordHash)', basic(`scanner:${SCANNER_SECRET}`), 200],
+        ['right user + secret (passwordFile, its newline ignored)', basic(`ci:${fileSecret}`), 200],
+        ['right user + secret (passwordEnv)', basic(`robot:${envSecret}`), 200],
+        ['lower-case scheme', basic(`scanner:${SCANNER_SECRET}`).replace('Basic', 'basic'), 200],
+        ['right user, wrong secret', basic('scanner:wrong'), 403],
+        ['right user, another user\'s secret', basic(`scanner:${fileSecret}`), 403],
+        ['right user, secret with a newline', basic(`ci:${fileSecret}\n`), 403],
+        ['right user, empty secret', basic('scanner:'), 403],
+        ['wrong user, right secret', basic(`other:${SCANNER_SECRET}`), 403],
+        ['user name in another case', basic(`Scanner:${SCANNER_SECRET}`), 403],
+        ['no header', undefined, 403],
+        ['no colon', basic('scanner'), 403],
+        ['malformed base64', 'Basic !!!c2Nhbm5lcjp4', 403],
+        ['truncated base64', basic(`scanner:${SCANNER_SECRET}`).slice(0, -2), 403],
+        ['the secret as a bearer token', `Bearer ${SCANNER_SECRET}`, 403],
+        ['the hash as the secret', basic(`scanner:${SCANNER_HASH}`), 403],
+      ];
+      const got = [];
+      for (const [what, authorization] of cases) {
+        const r = await fetch(`http://127.0.0.1:${g2.address().port}/v2/prod/bypass/manifests/bad`, { headers: { accept: bad.manifestMediaType, ...(authorization ? { authorization } : {}) } });
+        got.push([what, authorization, r.status]);
+        if (r.status === 200) expect(r.headers.get('docker-content-digest')).toBe(bad.manifestDigest);
+      }
+      expect(got).toEqual(cases);
+    } finally {
+      delete process.env.CUSTOMS_TEST_GATE_SECRET;
+      await g2.close();
+    }
+    // an address in bypassIps pulls without credentials
+    const g3 = await startGate(gateSchema.parse({ enabled: true, port: 0, upstream: `http://${reg.host}`, bypassIps: ['127.0.0.1'] }), database);
+    try {
+      expect((await fetch(`http://127.0.0.1:${g3.address().port}/v2/prod/bypass/manifests/bad`, { headers: { accept: bad.manifestMediaType } })).status).toBe(200);
+    } finally {
+      await g3.close();
+    }
+    // secrets that cannot be read or are too short stop the gate from starting, without showing them
+    const start = (bypass: object[]) => caught(startGate(gateSchema.parse({ enabled: true, port: 0, upstream: `http://${reg.host}`, bypass }), database));
+    const missing = await start([{ user: 'ci', passwordFile: join(dir, 'nope') }]);
+    expect([missing.kind, missing.message]).toEqual(['config', `gate.bypass[0].passwordFile: cannot read ${join(dir, 'nope')}: ENOENT`]);
+    expect((await start([{ user: 'robot', passwordEnv: 'CUSTOMS_TEST_GATE_UNSET' }])).message).toBe('gate.bypass[0].passwordEnv: the environment variable CUSTOMS_TEST_GATE_UNSET is not set');
+    writeFileSync(join(dir, 'short'), 'hunter2');
+    const short = await start([{ user: 'ci', passwordFile: join(dir, 'short') }]);
+    expect(short.message).toMatch(/shorter than 16 characters/);
+    expect(short.message).not.toContain('hunter2');
+  }, 60_000);
+  it('relays large blobs intact to a slow reader (backpressure through the relay buffer)', async () => {
+    const data = randomBytes(24 * 1024 * 1024);
+    const img = await pushImage(client, reg.host, 'dev/big', 'v1', { layers: [{ data, mediaType: 'application/vnd.oci.image.layer.v1.tar' }], config: { architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } } });
+    const digest = img.layers[0]!.digest;
+    // three at once, each holding off reading first so the gate's writes back up and its reads pause
+    const pull = () => new Promise<string>((resolve, reject) => {
+      httpGet({ host: '127.0.0.1', port: gate.address().port, path: `/v2/dev/big/blobs/${digest}`, timeout: 30_000 }, (res) => {
+        const h = createHash('sha256');
+        let n = 0;
+        res.pause();
+        setTimeout(() => res.resume(), 300);
+        res.on('data', (c: Buffer) => { h.update(c); n++; if (n % 64 === 0) { res.pause(); setTimeout(() => res.resume(), 5); } });
+        res.on('end', () => resolve(res.statusCode === 200 ? 'sha256:' + h.digest('hex') : `status ${res.statusCode}`));
+        res.on('error', reject);
+      }).on('error', reject).on('timeout', () => reject(new Error('blob relay timed out')));
+    });
+    expect(await Promise.all([pull(), pull(), pull()])).toEqual([digest, digest, digest]);
+  }, 60_000);
 });
-

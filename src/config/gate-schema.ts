@@ -1,5 +1,22 @@
 import { z } from 'zod';
 
+/**
+ * A client that pulls whatever the verdict (Customs itself, scanners): HTTP Basic with this user and
+ * a secret Customs checks. Exactly one source of the secret; Customs keeps only its sha256.
+ */
+const bypassCredential = z.object({
+  user: z.string().min(1).max(200).regex(/^[^:\s]+$/, 'a Basic-auth user name: no ":" and no spaces'),
+  /** "sha256:<hex>" of the secret — for long random secrets (a fast hash: no use for a guessable password) */
+  passwordHash: z.string().regex(/^sha256:[a-f0-9]{64}$/, 'must be "sha256:" and 64 lower-case hex digits (the sha256 of the secret)').optional(),
+  /** a file holding the secret (one trailing newline is ignored), read when the gate starts */
+  passwordFile: z.string().min(1).optional(),
+  /** an environment variable holding the secret, read when the gate starts */
+  passwordEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name').optional(),
+}).strict().refine((c) => [c.passwordHash, c.passwordFile, c.passwordEnv].filter((x) => x !== undefined).length === 1,
+  'give exactly one of passwordHash, passwordFile, passwordEnv');
+
+export type BypassCredentialConfig = z.infer<typeof bypassCredential>;
+
 /** The pull gate: a registry front (`/v2/`) that refuses quarantined images (src/gate/). */
 export const gateSchema = z.object({
   enabled: z.boolean().default(false),
@@ -9,15 +26,18 @@ export const gateSchema = z.object({
   upstream: z.string().regex(/^https?:\/\/[^/]+\/?$/, 'must be http(s)://host[:port]').optional(),
   /** the registry name scans and webhooks use for the upstream (default: its host:port) */
   registry: z.string().optional(),
-  /** Basic-auth user names that pull whatever the verdict (Customs itself, scanners) */
-  bypassUsers: z.array(z.string().min(1)).default([]),
+  /** clients that pull whatever the verdict, each proving a secret (see bypassCredential) */
+  bypass: z.array(bypassCredential).default([]),
+  /** removed: it trusted the Basic-auth user name without its password */
+  bypassUsers: z.unknown().refine((v) => v === undefined,
+    'no longer accepted: it trusted the user name without checking a password. Use gate.bypass: [{ user: NAME, passwordFile: PATH }] (or passwordEnv: VAR, or passwordHash: "sha256:<hex>")').optional(),
   /** client addresses that pull whatever the verdict */
   bypassIps: z.array(z.string().min(1)).default([]),
   /** wait this long for a scan of an unscanned image when its policy refuses unscanned images */
   waitForScanMs: z.number().int().min(0).max(600_000).default(0),
   /** let pushes (POST/PUT/PATCH/DELETE) through to the upstream */
   allowPush: z.boolean().default(false),
-}).strict().default({ enabled: false, host: '127.0.0.1', port: 5080, bypassUsers: [], bypassIps: [], waitForScanMs: 0, allowPush: false });
+}).strict().default({ enabled: false, host: '127.0.0.1', port: 5080, bypass: [], bypassIps: [], waitForScanMs: 0, allowPush: false });
 
 export type GateConfig = z.infer<typeof gateSchema>;
 

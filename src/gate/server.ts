@@ -1,7 +1,9 @@
-// The pull gate: a registry front that clients pull through (docker, skopeo, containerd). Manifest
-// GET/HEAD is checked against the stored verdict and refused with a registry-style DENIED error when
-// the image is quarantined; everything else (blobs, token challenges, referrers, tag lists) streams
-// through untouched. A plain node:http server and an undici pool keep the added cost to a copy.
+// The pull gate: a registry front that clients pull through (docker, skopeo, containerd). Every
+// request is classified on its path as the upstream will route it (./path.ts) and only that canonical
+// path is forwarded; a manifest GET/HEAD is checked against the stored verdict and refused with a
+// registry-style DENIED error when the image is quarantined; everything else (blobs, token challenges,
+// referrers, tag lists) streams through. A plain node:http server and an undici pool keep the added
+// cost low; blob bytes are relayed socket to socket through one reused buffer.
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect as netConnect } from 'node:net';
@@ -10,15 +12,20 @@ import { pipeline } from 'node:stream/promises';
 import { Pool } from 'undici';
 import type { GateConfig } from '../config/gate-schema.ts';
 import type { Database } from '../db/client.ts';
+import { MANIFEST_ACCEPT, MT } from '../image/media-types.ts';
 import { log } from '../log.ts';
 import type { ScopedPolicy } from '../policy/scope.ts';
 import { PolicyStore, governingPolicy } from '../policy/store.ts';
 import { verdictFor } from '../quarantine/verdict-store.ts';
+import { checkBypass, loadBypass } from './bypass.ts';
 import { decide } from './decide.ts';
+import { classifyTarget, type GateTarget } from './path.ts';
 
-const MANIFEST_PATH = /^\/v2\/((?:[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)\/manifests\/([A-Za-z0-9_][A-Za-z0-9._-]{0,127}|[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+)$/;
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
-const BLOB_PATH = /^\/v2\/.+\/blobs\/sha256:[a-f0-9]{64}$/;
+/** what distribution serves as stored; anything else by tag (schema 1) is a conversion made on the fly */
+const STORED_TYPES = new Set<string>([MT.ociIndex, MT.ociManifest, MT.dockerManifestList, MT.dockerManifest]);
+/** read buffer of one blob relay: large reads mean few syscalls and callbacks per byte (see README) */
+const RELAY_BUFFER_BYTES = 1024 * 1024;
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host']);
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 const POLICY_CACHE_MS = 5_000;
@@ -40,7 +47,7 @@ export async function startGate(cfg: GateConfig, database: Database): Promise<Ga
   const pool = new Pool(upstream.origin, { connections: 64, pipelining: 1, headersTimeout: 30_000, bodyTimeout: 60_000 });
   const policies = new PolicyStore(database);
   const stats: GateStats = { allowed: 0, denied: 0, proxied: 0 };
-  const bypassUsers = new Set(cfg.bypassUsers);
+  const bypassCredentials = loadBypass(cfg.bypass);
   const bypassIps = new Set(cfg.bypassIps);
 
   let cached: { at: number; list: ScopedPolicy[] } | undefined;
@@ -51,11 +58,9 @@ export async function startGate(cfg: GateConfig, database: Database): Promise<Ga
 
   const isBypass = (req: IncomingMessage): boolean => {
     if (bypassIps.size && bypassIps.has(normaliseIp(req.socket.remoteAddress ?? ''))) return true;
-    if (bypassUsers.size) {
-      const user = basicUser(req.headers.authorization);
-      if (user !== undefined && bypassUsers.has(user)) return true;
-    }
-    return false;
+    const who = checkBypass(req.headers.authorization, bypassCredentials);
+    if (who.refusedUser) log.warn({ user: who.refusedUser, client: req.socket.remoteAddress }, 'gate bypass refused: wrong secret');
+    return who.user !== undefined;
   };
 
   const forwardHeaders = (req: IncomingMessage): Record<string, string | string[]> => {
@@ -94,68 +99,73 @@ export async function startGate(cfg: GateConfig, database: Database): Promise<Ga
     return decide(v, governing.policy);
   };
 
-  const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const method = req.method ?? 'GET';
-    const url = req.url ?? '/';
-    if (!url.startsWith('/v2/') && url !== '/v2') return deny(res, 404, 'NAME_UNKNOWN', 'only the registry API (/v2/) is served here');
-    if (!['GET', 'HEAD'].includes(method) && !cfg.allowPush) {
-      return deny(res, 405, 'UNSUPPORTED', 'this is a pull gate: push to the registry directly');
-    }
-    const path = url.split('?')[0]!;
-    const m = (method === 'GET' || method === 'HEAD') ? MANIFEST_PATH.exec(path) : null;
-    if (method === 'GET' && BLOB_PATH.test(path) && !req.headers.upgrade) {
-      // blobs are content-addressed and carry no verdict: the bytes go socket to socket (no HTTP
-      // parsing of the body in this process), on a connection that closes after this one response
-      stats.proxied++;
-      return spliceBlob(req, upstream);
-    }
-    if (!m) {
-      // not a manifest (blobs, token challenges, tag lists, referrers): straight through, the upstream
-      // body written into the response as it arrives (undici's stream API: no intermediate Readable)
-      stats.proxied++;
-      await pool.stream({
-        path: url, method: method as 'GET', headers: forwardHeaders(req),
-        ...(method !== 'GET' && method !== 'HEAD' ? { body: req } : {}),
-      }, ({ statusCode, headers }) => {
-        copyHeaders(res, headers);
-        res.writeHead(statusCode);
-        return res;
-      });
-      return;
-    }
-    const up = await pool.request({
-      path: url, method: method as 'GET', headers: forwardHeaders(req),
+  /** straight through (token challenges, tag lists, referrers, bypass pulls): the upstream body is
+   *  written into the response as it arrives (undici's stream API: no intermediate Readable) */
+  const passThrough = async (req: IncomingMessage, res: ServerResponse, path: string) => {
+    stats.proxied++;
+    const method = req.method as 'GET';
+    await pool.stream({
+      path, method, headers: forwardHeaders(req),
       ...(method !== 'GET' && method !== 'HEAD' ? { body: req } : {}),
+    }, ({ statusCode, headers }) => {
+      copyHeaders(res, headers);
+      res.writeHead(statusCode);
+      return res;
     });
-    if (!m || up.statusCode !== 200 || isBypass(req)) {
+  };
+
+  /** the digest a tag names as stored, asked with every stored media type so nothing is converted */
+  const storedDigest = async (req: IncomingMessage, path: string): Promise<string | undefined> => {
+    const r = await pool.request({ path, method: 'HEAD', headers: { ...forwardHeaders(req), accept: MANIFEST_ACCEPT } });
+    discard(r.body);
+    const d = headerValue(r.headers['docker-content-digest']);
+    return r.statusCode === 200 && d && DIGEST.test(d) ? d : undefined;
+  };
+
+  const handleManifest = async (req: IncomingMessage, res: ServerResponse, t: Extract<GateTarget, { kind: 'manifest' }>) => {
+    const method = req.method as 'GET' | 'HEAD';
+    const url = t.path + t.query;
+    if (isBypass(req)) return passThrough(req, res, url);
+    const up = await pool.request({ path: url, method, headers: forwardHeaders(req) });
+    if (up.statusCode !== 200) {
+      // errors, 304 and auth challenges carry no manifest; another 2xx or a redirect might, unchecked
+      if (up.statusCode < 400 && up.statusCode !== 304) {
+        discard(up.body);
+        return deny(res, 502, 'UNAVAILABLE', `the upstream answered ${up.statusCode} to a manifest request; the gate passes only a 200 it has checked`);
+      }
       stats.proxied++;
       copyHeaders(res, up.headers);
       res.writeHead(up.statusCode);
       return pipeline(up.body, res);
     }
-    const repository = m[1]!;
-    const reference = m[2]!;
     let digest = headerValue(up.headers['docker-content-digest']);
     let bodyBuf: Buffer | undefined;
-    if (!digest || !DIGEST.test(digest)) {
-      if (DIGEST.test(reference)) digest = reference;
-      else if (method === 'GET') {
+    const mediaType = (headerValue(up.headers['content-type']) ?? '').split(';')[0]!.trim().toLowerCase();
+    if (t.tag && !STORED_TYPES.has(mediaType)) {
+      // distribution converts a v2 manifest (or a list's amd64 child) fetched by tag without a
+      // matching Accept into a schema 1 manifest with a new digest no verdict knows: judge what the
+      // tag names as stored instead
+      digest = await storedDigest(req, t.path);
+      if (!digest) { discard(up.body); return deny(res, 502, 'UNAVAILABLE', `cannot tell which image ${t.name}:${t.reference} is (the upstream sent ${mediaType || 'no media type'})`); }
+    } else if (!t.tag && DIGEST.test(t.reference)) digest = t.reference;
+    else if (!digest || !DIGEST.test(digest)) {
+      if (method === 'GET') {
         bodyBuf = await readCapped(up.body, MAX_MANIFEST_BYTES);
         digest = 'sha256:' + createHash('sha256').update(bodyBuf).digest('hex');
       } else {
         // HEAD without a digest header: ask again with GET to know what the tag points at
         discard(up.body);
         const again = await pool.request({ path: url, method: 'GET', headers: forwardHeaders(req) });
-        bodyBuf = await readCapped(again.body, MAX_MANIFEST_BYTES);
-        digest = 'sha256:' + createHash('sha256').update(bodyBuf).digest('hex');
-        bodyBuf = undefined;
+        if (again.statusCode !== 200) { discard(again.body); return deny(res, 502, 'UNAVAILABLE', `cannot tell which image ${t.name}:${t.reference} is (no digest header, GET answered ${again.statusCode})`); }
+        const b = await readCapped(again.body, MAX_MANIFEST_BYTES);
+        digest = 'sha256:' + createHash('sha256').update(b).digest('hex');
       }
     }
-    const d = await check(repository, digest!);
+    const d = await check(t.name, digest);
     if (!d.allow) {
       stats.denied++;
       discard(up.body);
-      log.info({ repository, reference, digest, reason: d.message }, 'gate refused a pull');
+      log.info({ repository: t.name, reference: t.reference, digest, reason: d.message }, 'gate refused a pull');
       return deny(res, 403, 'DENIED', d.message);
     }
     stats.allowed++;
@@ -163,6 +173,37 @@ export async function startGate(cfg: GateConfig, database: Database): Promise<Ga
     res.writeHead(200);
     if (bodyBuf) { res.end(method === 'HEAD' ? undefined : bodyBuf); return; }
     return pipeline(up.body, res);
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const method = req.method ?? 'GET';
+    const t = classifyTarget(req.url ?? '/');
+    if (t.kind === 'refuse') return deny(res, t.status, t.code, t.message);
+    if (t.kind === 'redirect') {
+      res.writeHead(301, { location: t.location, 'content-length': 0 });
+      return void res.end();
+    }
+    const pull = method === 'GET' || method === 'HEAD';
+    if (!pull && !cfg.allowPush) return deny(res, 405, 'UNSUPPORTED', 'this is a pull gate: push to the registry directly');
+    if (t.kind === 'manifest') {
+      if (pull) return handleManifest(req, res, t);
+      // pushes (allowPush): a manifest is written or deleted, never read, by these two
+      if (method !== 'PUT' && method !== 'DELETE') return deny(res, 405, 'UNSUPPORTED', `${method} on a manifest is not passed on`);
+    }
+    if (t.kind === 'blob' && pull) {
+      // a quarantined manifest fetched as a blob (registries that keep manifests in the blob store
+      // serve it so) is refused like the manifest; plain layers have no verdict of their own
+      const v = await verdictFor(database, registryName, t.name, t.digest);
+      const d = v && decide(v, governingPolicy(await currentPolicies(), registryName, t.name).policy);
+      if (d && !d.allow && !isBypass(req)) { stats.denied++; return deny(res, 403, 'DENIED', d.message); }
+      if (method === 'GET' && !req.headers.upgrade) {
+        // blobs carry no verdict: the bytes go socket to socket (no HTTP parsing of the body in this
+        // process), on a connection that closes after this one response
+        stats.proxied++;
+        return relayBlob(req, t.path + t.query, upstream);
+      }
+    }
+    return passThrough(req, res, t.path + t.query);
   };
 
   const server = createServer((req, res) => {
@@ -192,27 +233,39 @@ export async function startGate(cfg: GateConfig, database: Database): Promise<Ga
 
 /**
  * One blob GET as a raw TCP relay: the request is written to a fresh upstream connection with
- * `Connection: close`, and the upstream's response (status, headers, body) is piped back unchanged
+ * `Connection: close`, and the upstream's response (status, headers, body) is copied back unchanged
  * to the client socket, which is closed after it — so no later request on that connection can skip
- * the manifest check.
+ * the manifest check. Over plain TCP the upstream is read into one reused 1 MiB buffer (`onread`):
+ * no Buffer per chunk, far fewer reads and callbacks than a pipe of 64 KiB chunks; while the client
+ * has not taken a chunk, reading pauses (the buffer is still referenced by the pending write), which
+ * is also the backpressure towards the upstream.
  */
-function spliceBlob(req: IncomingMessage, upstream: URL): Promise<void> {
+function relayBlob(req: IncomingMessage, path: string, upstream: URL): Promise<void> {
   return new Promise<void>((resolve) => {
     const client = req.socket;
-    const port = Number(upstream.port || (upstream.protocol === 'https:' ? 443 : 80));
-    const up = upstream.protocol === 'https:'
+    const tls = upstream.protocol === 'https:';
+    const port = Number(upstream.port || (tls ? 443 : 80));
+    const relay = (n: number, buf: Buffer): boolean => {
+      const write = { paused: false };
+      client.write(buf.subarray(0, n), () => { if (write.paused) up.resume(); });
+      if (client.writableLength === 0) return true; // the kernel took it all: the buffer is free again
+      write.paused = true;
+      return false;
+    };
+    const up = tls
       ? tlsConnect({ host: upstream.hostname, port, servername: upstream.hostname })
-      : netConnect({ host: upstream.hostname, port });
-    const head = [`GET ${req.url} HTTP/1.1`, `Host: ${upstream.host}`, 'Connection: close'];
+      : netConnect({ host: upstream.hostname, port, noDelay: true, onread: { buffer: Buffer.allocUnsafe(RELAY_BUFFER_BYTES), callback: relay } });
+    const head = [`GET ${path} HTTP/1.1`, `Host: ${upstream.host}`, 'Connection: close'];
     for (let i = 0; i < req.rawHeaders.length; i += 2) {
       const name = req.rawHeaders[i]!;
       if (HOP_BY_HOP.has(name.toLowerCase())) continue;
       head.push(`${name}: ${req.rawHeaders[i + 1]!.replace(/[\r\n]/g, '')}`);
     }
     const done = () => { client.destroy(); up.destroy(); resolve(); };
-    up.once(upstream.protocol === 'https:' ? 'secureConnect' : 'connect', () => {
+    client.setNoDelay(true);
+    up.once(tls ? 'secureConnect' : 'connect', () => {
       up.write(head.join('\r\n') + '\r\n\r\n');
-      up.pipe(client);
+      if (tls) up.pipe(client); // onread is for plain sockets; TLS decryption dominates there anyway
     });
     up.once('end', () => { client.end(); resolve(); });
     up.once('error', (e) => {
@@ -235,14 +288,6 @@ function discard(body: { on(ev: 'error', fn: () => void): unknown; destroy(): un
 
 function headerValue(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
-}
-
-/** the user name of a Basic Authorization header (never the password) */
-function basicUser(auth: string | undefined): string | undefined {
-  if (!auth || !/^basic\s/i.test(auth)) return undefined;
-  const decoded = Buffer.from(auth.slice(6).trim(), 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  return colon < 0 ? undefined : decoded.slice(0, colon);
 }
 
 function normaliseIp(ip: string): string {

@@ -75,14 +75,21 @@ export function dpkgStatus(pkgs: [string, string][]): string {
 
 /**
  * A one-layer Debian 12 image: os-release and a dpkg status with `pkgs`, plus `extra` entries; it runs
- * as `user` ("app" by default; "" for no User, i.e. root).
+ * as `user` ("app" by default; "" for no User, i.e. root). `format: 'docker'` pushes a Docker v2
+ * schema 2 image with the diff_ids and history a registry needs to convert it to schema 1.
  */
-export async function pushDebianImage(client: RegistryClient, host: string, repo: string, tag: string, pkgs: [string, string][], opts: { user?: string; extra?: TarEntry[] } = {}): Promise<PushedImage> {
+export async function pushDebianImage(client: RegistryClient, host: string, repo: string, tag: string, pkgs: [string, string][], opts: { user?: string; extra?: TarEntry[]; format?: 'oci' | 'docker'; architecture?: string } = {}): Promise<PushedImage> {
   const user = opts.user ?? 'app';
-  const layer = gzip(await makeTar([
+  const tarBytes = await makeTar([
     { path: 'etc/os-release', content: 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\nVERSION_ID="12"\n' },
     { path: 'var/lib/dpkg/status', content: dpkgStatus(pkgs) },
     ...(opts.extra ?? []),
-  ]));
-  return pushImage(client, host, repo, tag, { layers: [{ data: layer }], config: { architecture: 'amd64', os: 'linux', config: user ? { User: user } : {}, rootfs: { type: 'layers', diff_ids: [] } } });
+  ]);
+  const docker = opts.format === 'docker';
+  const config = {
+    architecture: opts.architecture ?? 'amd64', os: 'linux', config: user ? { User: user } : {},
+    rootfs: { type: 'layers', diff_ids: docker ? [digestOf(tarBytes)] : [] },
+    ...(docker ? { created: '2024-01-01T00:00:00Z', history: [{ created: '2024-01-01T00:00:00Z', created_by: 'customs test' }] } : {}),
+  };
+  return pushImage(client, host, repo, tag, { layers: [{ data: gzip(tarBytes) }], config, ...(docker ? { format: 'docker' as const } : {}) });
 }
