@@ -2,9 +2,26 @@ import { PackageURL } from 'packageurl-js';
 import type { ImageInventory, OsInfo, PackageRecord } from '../types.ts';
 import { rpmPurl } from './rpm-purl.ts';
 
+// packageurl-js validates and encodes every part (~15 µs a purl); SBOMs of images sharing a base
+// repeat the same packages thousands of times, so purls are remembered by what they are built from
+const MEMO_MAX = 50_000;
+const memo = new Map<string, string>();
+
 /** purl of an OS package: pkg:deb/debian/libc6@2.36-9?arch=amd64&distro=debian-12 (as Syft and Trivy write them). */
 export function packagePurl(p: PackageRecord, os: OsInfo | undefined): string {
   if (p.purl) return p.purl;
+  if (p.type === 'rpm') return rpmPurl(p, os); // built from more fields (epoch, release, vendor): not memoised
+  const key = `${p.type}\0${p.name}\0${p.version}\0${p.arch ?? ''}\0${p.sourceName ?? ''}\0${p.sourceVersion ?? ''}\0${os?.id ?? ''}\0${os?.versionId ?? ''}`;
+  let purl = memo.get(key);
+  if (purl === undefined) {
+    if (memo.size >= MEMO_MAX) memo.clear();
+    purl = buildPurl(p, os);
+    memo.set(key, purl);
+  }
+  return purl;
+}
+
+function buildPurl(p: PackageRecord, os: OsInfo | undefined): string {
   switch (p.type) {
     case 'npm': case 'composer': return scopedPurl(p.type, p.name, p.version);
     case 'pypi': return new PackageURL('pypi', undefined, pep503Name(p.name), p.version, undefined, undefined).toString();
