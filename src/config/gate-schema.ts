@@ -33,11 +33,17 @@ export const gateSchema = z.object({
     'no longer accepted: it trusted the user name without checking a password. Use gate.bypass: [{ user: NAME, passwordFile: PATH }] (or passwordEnv: VAR, or passwordHash: "sha256:<hex>")').optional(),
   /** client addresses that pull whatever the verdict */
   bypassIps: z.array(z.string().min(1)).default([]),
-  /** wait this long for a scan of an unscanned image when its policy refuses unscanned images */
+  /** wait this long for a scan of an unscanned image (when scanOnPull queued one, or its policy refuses unscanned images) */
   waitForScanMs: z.number().int().min(0).max(600_000).default(0),
+  /**
+   * a digest pulled from a repository where Customs has no verdict for it (webhooks missed, a
+   * repository it never heard of): queue a scan of it there (then waitForScanMs, then missingScan
+   * decides). A digest quarantined in another repository is refused whatever this says.
+   */
+  scanOnPull: z.boolean().default(true),
   /** let pushes (POST/PUT/PATCH/DELETE) through to the upstream */
   allowPush: z.boolean().default(false),
-}).strict().default({ enabled: false, host: '127.0.0.1', port: 5080, bypass: [], bypassIps: [], waitForScanMs: 0, allowPush: false });
+}).strict().default({ enabled: false, host: '127.0.0.1', port: 5080, bypass: [], bypassIps: [], waitForScanMs: 0, scanOnPull: true, allowPush: false });
 
 export type GateConfig = z.infer<typeof gateSchema>;
 

@@ -16,7 +16,7 @@ import { MANIFEST_ACCEPT, MT } from '../image/media-types.ts';
 import { log } from '../log.ts';
 import type { ScopedPolicy } from '../policy/scope.ts';
 import { PolicyStore, governingPolicy } from '../policy/store.ts';
-import { verdictFor } from '../quarantine/verdict-store.ts';
+import { verdictFor, verdictsOf } from '../quarantine/verdict-store.ts';
 import { checkBypass, loadBypass } from './bypass.ts';
 import { decide } from './decide.ts';
 import { classifyTarget, type GateTarget } from './path.ts';
@@ -40,7 +40,10 @@ export interface Gate {
   close(): Promise<void>;
 }
 
-export async function startGate(cfg: GateConfig, database: Database): Promise<Gate> {
+/** What the gate asks of the service: a scan of a digest pulled where Customs has no verdict for it. */
+export interface GateHooks { scanUnseen?: (image: { registry: string; repository: string; digest: string }) => Promise<void> }
+
+export async function startGate(cfg: GateConfig, database: Database, hooks: GateHooks = {}): Promise<Gate> {
   if (!cfg.upstream) throw new Error('gate.upstream is not set');
   const upstream = new URL(cfg.upstream);
   const registryName = cfg.registry ?? upstream.host;
@@ -89,7 +92,16 @@ export async function startGate(cfg: GateConfig, database: Database): Promise<Ga
   const check = async (repository: string, digest: string) => {
     const governing = governingPolicy(await currentPolicies(), registryName, repository);
     let v = await verdictFor(database, registryName, repository, digest);
-    if (!v && governing.policy.spec.missingScan === 'fail' && cfg.waitForScanMs > 0) {
+    if (!v) {
+      // verdicts are per repository, but a digest is the same bytes wherever it is pulled from: one
+      // quarantined anywhere in this registry is refused here too (until released there)
+      const elsewhere = (await verdictsOf(database, digest)).find((r) => r.registry === registryName && r.gated);
+      if (elsewhere) return { allow: false as const, message: `quarantined in ${elsewhere.repository} (the same digest) by policy ${elsewhere.policyName}: ${elsewhere.summary}` };
+      if (cfg.scanOnPull && hooks.scanUnseen) {
+        await hooks.scanUnseen({ registry: registryName, repository, digest }).catch((e) => log.warn({ repository, digest, err: (e as Error).message }, 'gate could not queue a scan of an unseen digest'));
+      }
+    }
+    if (!v && (governing.policy.spec.missingScan === 'fail' || (cfg.scanOnPull && hooks.scanUnseen)) && cfg.waitForScanMs > 0) {
       const deadline = Date.now() + cfg.waitForScanMs;
       while (!v && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, Math.min(WAIT_STEP_MS, Math.max(1, deadline - Date.now()))));

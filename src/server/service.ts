@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/schema.ts';
 import { openDatabase, type Database } from '../db/client.ts';
 import { CustomsError } from '../errors.ts';
+import { log } from '../log.ts';
 import { JobStore } from '../jobs/job-store.ts';
 import { createJobRunner } from '../jobs/run-job.ts';
 import { WorkerPool } from '../jobs/worker.ts';
@@ -66,7 +67,12 @@ export async function startService(cfg: Config, opts: { snsFetch?: SnsOptions['f
   }
   let gate: Gate | undefined;
   try {
-    if (cfg.gate.enabled) gate = await startGate(cfg.gate, database);
+    // a digest pulled where Customs has no verdict for it is queued for a scan (gate.scanOnPull)
+    const scanUnseen = async (image: { registry: string; repository: string; digest: string }) => {
+      const { job, fresh } = await jobs.enqueue({ ...image, origin: 'gate' }, cfg.workers.maxAttempts);
+      if (fresh) { log.info({ ...image, jobId: job.id }, 'gate queued a scan of a digest pulled where it has no verdict'); workers.notify(); }
+    };
+    if (cfg.gate.enabled) gate = await startGate(cfg.gate, database, { scanUnseen });
   } catch (e) {
     server.close();
     await publisher.stop();
