@@ -38,7 +38,7 @@ beforeAll(async () => {
     dataDir: dir, database: { url: `file:${join(dir, 'customs.db')}` }, server: { host: '127.0.0.1', port: 0 },
     webhooks: {
       sources: {
-        distribution: src(), harbor: src(), acr: src({ header: 'x-acr-token', allowIps: ['127.0.0.1/32'] }), quay: src(), gar: src(), zot: src(),
+        distribution: src(), harbor: src(), acr: src({ header: 'x-acr-token', allowIps: ['127.0.0.1/32'] }), quay: src(), gar: src(), zot: src({ registry: reg.host }),
         github: src({ registry: reg.host }), dockerhub: src({ registry: reg.host }),
         ecr: src({ registry: reg.host, snsCertificatePem: readFileSync(join(dir, 'sns.pem'), 'utf8') }),
       },
@@ -164,7 +164,7 @@ describe('webhook sources', () => {
     await expectQueuedAndScanned(await deliver('gar', { message: { data, messageId: '136969346945', publishTime: new Date().toISOString() }, subscription: 'projects/p/subscriptions/customs' }, {}, `?token=${S}`), g.manifestDigest);
     const z = await push('zot/app');
     await expectQueuedAndScanned(await deliver('zot', { name: 'zot/app', reference: 'v1', digest: z.manifestDigest, mediaType: OCI }, {
-      authorization: `Bearer ${S}`, 'ce-specversion': '1.0', 'ce-type': 'zotregistry.image.updated', 'ce-source': `http://${reg.host}`, 'ce-id': 'z-1',
+      authorization: `Bearer ${S}`, 'ce-specversion': '1.0', 'ce-type': 'zotregistry.image.updated', 'ce-source': 'zotregistry.dev', 'ce-id': 'z-1',
     }), z.manifestDigest);
   }, 20_000);
 

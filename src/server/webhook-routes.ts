@@ -41,7 +41,7 @@ export function mountWebhooks(app: Hono, deps: { cfg: Config; intake: IntakeWrit
     let events;
     try {
       const body = parseUntrustedJson(raw, `${source} webhook`, cfg.limits.maxJsonDepth);
-      events = await parsers.get(source)!(body, { header: (n) => c.req.header(n) });
+      events = await parsers.get(source)!(body, { header: (n) => c.req.header(n), ...(sc.registry ? { registry: sc.registry } : {}) });
     } catch (e) {
       if (isCustomsError(e) && e.kind === 'auth') return refuse(401, e.message);
       if (isCustomsError(e) && e.kind === 'unreachable') return problem(c, 502, 'Bad Gateway', e.message);
