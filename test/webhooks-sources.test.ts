@@ -58,7 +58,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function push(repo: string, tag = 'v1'): Promise<PushedImage> {
+async function push(repo: string, tag: string | undefined = 'v1'): Promise<PushedImage> {
   return pushImage(client, reg.host, repo, tag, {
     layers: [{ data: gzip(await makeTar([{ path: 'etc/os-release', content: `ID=alpine\nVERSION_ID=3.19.1\n# ${repo}:${tag}\n` }])) }],
     config: { architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } },
@@ -116,6 +116,25 @@ describe('webhook sources', () => {
       specversion: '1.0', id: 'ce-1', source: '/projects/1/webhook/policies/1', type: 'harbor.artifact.pushed', datacontenttype: 'application/json', time: new Date().toISOString(),
       data: { resources: [{ digest: img2.manifestDigest, tag: 'v1', resource_url: `${reg.host}/library/h2:v1` }], repository: { name: 'h2', namespace: 'library', repo_full_name: 'library/h2', repo_type: 'public' } },
     }, { authorization: S, 'content-type': 'application/cloudevents+json' }), img2.manifestDigest);
+  }, 20_000);
+
+  it('harbor: an artifact pushed by digest (Harbor puts the digest in `tag`) is scanned, default and CloudEvents formats', async () => {
+    // Harbor's documented payloads for an untagged push, pointed at images pushed here by digest only.
+    const fixture = (name: string) => readFileSync(join(import.meta.dirname, 'fixtures/webhooks/harbor', name), 'utf8');
+    for (const [i, [name, headers]] of ([
+      ['push-artifact-by-digest.json', { authorization: S }],
+      ['push-artifact-by-digest.cloudevents.json', { authorization: S, 'content-type': 'application/cloudevents+json' }],
+    ] as const).entries()) {
+      const repo = `harbor/bydigest-${i}`;
+      const img = await push(repo, undefined);
+      const body = fixture(name).replaceAll('localhost/harbor/alpine', `${reg.host}/${repo}`).replaceAll('"harbor/alpine"', `"${repo}"`)
+        .replaceAll('sha256:954b378c375d852eb3c63ab88978f640b4348b01c1b3456a024a81536dafbbf4', img.manifestDigest);
+      const r = await deliver('harbor', body, headers);
+      expect(r.status, JSON.stringify(r.body)).toBe(202);
+      await expectQueuedAndScanned(r, img.manifestDigest);
+      const j = (await (await fetch(`${base}/api/v1/jobs/${r.body.events[0].jobId}`)).json()) as any;
+      expect([j.repository, j.digest, j.tag]).toEqual([repo, img.manifestDigest, null]);
+    }
   }, 20_000);
 
   it('github: X-Hub-Signature-256 verified; wrong signature refused', async () => {
