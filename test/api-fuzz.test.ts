@@ -38,7 +38,8 @@ const BODIES: (string | Buffer)[] = [
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'customs-fuzz-'));
-  const sources = Object.fromEntries(WEBHOOK_SOURCES.map((s) => [s, { secret: SECRET }]));
+  // zot needs the registry host named (its events never say it)
+  const sources = Object.fromEntries(WEBHOOK_SOURCES.map((s) => [s, { secret: SECRET, ...(s === 'zot' ? { registry: 'zot.internal:5000' } : {}) }]));
   svc = await startService(testConfig({
     dataDir: dir, database: { url: `file:${join(dir, 'customs.db')}` }, server: { host: '127.0.0.1', port: 0 },
     webhooks: { sources }, workers: { concurrency: 0, vulndbRefresh: false },

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load.ts';
 import { CustomsError } from '../src/errors.ts';
+import { customsCli } from './helpers/cli.ts';
+import { caught } from './helpers/util.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'customs-config-'));
 
@@ -71,4 +73,20 @@ describe('configuration', () => {
     writeFileSync(f, `gate:\n  bypass:\n    - { user: customs, passwordHash: "sha256:${'ab'.repeat(32)}" }\n    - { user: ci, passwordEnv: CI_SECRET }\n`);
     expect(loadConfig({ file: f, env: {} }).gate.bypass).toEqual([{ user: 'customs', passwordHash: `sha256:${'ab'.repeat(32)}` }, { user: 'ci', passwordEnv: 'CI_SECRET' }]);
   });
+
+  it('requires webhooks.sources.zot.registry (zot never names its host), and checks every source\'s registry', async () => {
+    const f = join(dir, 'zot.yaml');
+    writeFileSync(f, 'webhooks:\n  sources:\n    zot: { secret: "0123456789abcdef" }\n');
+    const err = await caught(Promise.resolve().then(() => loadConfig({ file: f, env: {} })));
+    expect(err.exitCode).toBe(3);
+    expect(err.message).toMatch(/webhooks\.sources\.zot\.registry: required: zot events do not say which host they come from \(their source is always "zotregistry\.dev"\)/);
+    // the same through `customs serve`: exit 3 before anything listens
+    const cli = await customsCli(mkdtempSync(join(tmpdir(), 'customs-zot-')))(['serve', '--config', f]);
+    expect(cli.code).toBe(3);
+    expect(cli.stderr).toMatch(/webhooks\.sources\.zot\.registry: required/);
+    writeFileSync(f, 'webhooks:\n  sources:\n    zot: { registry: "https://zot.internal" }\n    harbor: { registry: "harbor.internal:443" }\n');
+    expect(() => loadConfig({ file: f, env: {} })).toThrow(/webhooks\.sources\.zot\.registry: a registry host\[:port\] as in image references/);
+    writeFileSync(f, 'webhooks:\n  sources:\n    zot: { registry: "zot.internal:5000" }\n');
+    expect(loadConfig({ file: f, env: {} }).webhooks.sources.zot!.registry).toBe('zot.internal:5000');
+  }, 30_000);
 });

@@ -38,7 +38,7 @@ beforeAll(async () => {
     dataDir: dir, database: { url: `file:${join(dir, 'customs.db')}` }, server: { host: '127.0.0.1', port: 0 },
     webhooks: {
       sources: {
-        distribution: src(), harbor: src(), acr: src({ header: 'x-acr-token', allowIps: ['127.0.0.1/32'] }), quay: src(), gar: src(), zot: src(),
+        distribution: src(), harbor: src(), acr: src({ header: 'x-acr-token', allowIps: ['127.0.0.1/32'] }), quay: src(), gar: src(), zot: src({ registry: reg.host }),
         github: src({ registry: reg.host }), dockerhub: src({ registry: reg.host }),
         ecr: src({ registry: reg.host, snsCertificatePem: readFileSync(join(dir, 'sns.pem'), 'utf8') }),
       },
@@ -58,7 +58,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function push(repo: string, tag = 'v1'): Promise<PushedImage> {
+async function push(repo: string, tag: string | undefined = 'v1'): Promise<PushedImage> {
   return pushImage(client, reg.host, repo, tag, {
     layers: [{ data: gzip(await makeTar([{ path: 'etc/os-release', content: `ID=alpine\nVERSION_ID=3.19.1\n# ${repo}:${tag}\n` }])) }],
     config: { architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } },
@@ -118,6 +118,25 @@ describe('webhook sources', () => {
     }, { authorization: S, 'content-type': 'application/cloudevents+json' }), img2.manifestDigest);
   }, 20_000);
 
+  it('harbor: an artifact pushed by digest (Harbor puts the digest in `tag`) is scanned, default and CloudEvents formats', async () => {
+    // Harbor's documented payloads for an untagged push, pointed at images pushed here by digest only.
+    const fixture = (name: string) => readFileSync(join(import.meta.dirname, 'fixtures/webhooks/harbor', name), 'utf8');
+    for (const [i, [name, headers]] of ([
+      ['push-artifact-by-digest.json', { authorization: S }],
+      ['push-artifact-by-digest.cloudevents.json', { authorization: S, 'content-type': 'application/cloudevents+json' }],
+    ] as const).entries()) {
+      const repo = `harbor/bydigest-${i}`;
+      const img = await push(repo, undefined);
+      const body = fixture(name).replaceAll('localhost/harbor/alpine', `${reg.host}/${repo}`).replaceAll('"harbor/alpine"', `"${repo}"`)
+        .replaceAll('sha256:954b378c375d852eb3c63ab88978f640b4348b01c1b3456a024a81536dafbbf4', img.manifestDigest);
+      const r = await deliver('harbor', body, headers);
+      expect(r.status, JSON.stringify(r.body)).toBe(202);
+      await expectQueuedAndScanned(r, img.manifestDigest);
+      const j = (await (await fetch(`${base}/api/v1/jobs/${r.body.events[0].jobId}`)).json()) as any;
+      expect([j.repository, j.digest, j.tag]).toEqual([repo, img.manifestDigest, null]);
+    }
+  }, 20_000);
+
   it('github: X-Hub-Signature-256 verified; wrong signature refused', async () => {
     const img = await push('octo-org/hello');
     const body = JSON.stringify({
@@ -164,7 +183,7 @@ describe('webhook sources', () => {
     await expectQueuedAndScanned(await deliver('gar', { message: { data, messageId: '136969346945', publishTime: new Date().toISOString() }, subscription: 'projects/p/subscriptions/customs' }, {}, `?token=${S}`), g.manifestDigest);
     const z = await push('zot/app');
     await expectQueuedAndScanned(await deliver('zot', { name: 'zot/app', reference: 'v1', digest: z.manifestDigest, mediaType: OCI }, {
-      authorization: `Bearer ${S}`, 'ce-specversion': '1.0', 'ce-type': 'zotregistry.image.updated', 'ce-source': `http://${reg.host}`, 'ce-id': 'z-1',
+      authorization: `Bearer ${S}`, 'ce-specversion': '1.0', 'ce-type': 'zotregistry.image.updated', 'ce-source': 'zotregistry.dev', 'ce-id': 'z-1',
     }), z.manifestDigest);
   }, 20_000);
 

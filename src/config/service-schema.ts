@@ -14,8 +14,9 @@ const webhookSource = z.object({
   header: z.string().optional(),
   /** source addresses allowed (IPs or CIDRs); empty = any */
   allowIps: z.array(z.string()).default([]),
-  /** registry host to scan from when the payload's own host is not reachable as-is (e.g. behind a proxy) */
-  registry: z.string().optional(),
+  /** registry host[:port] to scan from instead of the payload's own host (e.g. behind a proxy); required
+   *  for zot, whose events never name its host */
+  registry: z.string().regex(/^[A-Za-z0-9.-]+(:[0-9]{1,5})?$/, 'a registry host[:port] as in image references, e.g. zot.internal:5000').optional(),
   /** SNS (ECR): PEM certificate used instead of fetching SigningCertURL (tests, air-gapped) */
   snsCertificatePem: z.string().optional(),
 }).strict();
@@ -25,7 +26,13 @@ export const webhooksSchema = z.object({
   maxBodyBytes: z.number().int().min(1024).default(1024 * 1024),
   /** enabled sources; a source not listed answers 404 */
   sources: z.partialRecord(z.enum(WEBHOOK_SOURCES), webhookSource).default({}),
-}).strict().default({ maxBodyBytes: 1024 * 1024, sources: {} });
+}).strict().superRefine((w, ctx) => {
+  // zot's CloudEvents always say source "zotregistry.dev", whatever the registry's address: without
+  // this setting every zot push would be queued for a host that is not the registry.
+  if (w.sources.zot && !w.sources.zot.registry) {
+    ctx.addIssue({ code: 'custom', path: ['sources', 'zot', 'registry'], message: 'required: zot events do not say which host they come from (their source is always "zotregistry.dev"); set the host[:port] Customs pulls from, e.g. zot.internal:5000' });
+  }
+}).default({ maxBodyBytes: 1024 * 1024, sources: {} });
 
 export const apiSchema = z.object({
   /** bearer tokens of the REST API; with none configured the API is open (loopback setups) */

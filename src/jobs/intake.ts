@@ -27,7 +27,8 @@ export class IntakeWriter {
 
   /** Store the events of one delivery durably; resolves after the commit. */
   record(source: string, events: RegistryEvent[]): Promise<EventOutcome[]> {
-    if (!events.some((e) => e.action !== 'ignored')) return Promise.resolve(events.map(() => ({ outcome: 'ignored' as const })));
+    // Ignored and invalid events are answered, not stored: no transaction for a delivery of only those.
+    if (!events.some((e) => e.action === 'push' || e.action === 'delete')) return Promise.resolve(events.map(() => ({ outcome: 'ignored' as const })));
     return new Promise((resolve, reject) => {
       this.queue.push({ source, events, now: Date.now(), resolve, reject });
       if (!this.flushing) { this.flushing = true; setImmediate(() => void this.flush()); }

@@ -35,7 +35,15 @@ export const OPENAPI = {
       post: {
         summary: 'Registry notification (distribution, harbor, ecr, github, dockerhub, quay, acr, gar, zot)', security: [],
         parameters: [{ name: 'source', in: 'path', required: true, schema: { enum: ['distribution', 'harbor', 'ecr', 'github', 'dockerhub', 'quay', 'acr', 'gar', 'zot'] } }],
-        responses: { 202: { description: 'stored', ...json({ type: 'object', properties: { accepted: { type: 'integer' }, events: { type: 'array' } } }) }, 400: problem, 401: problem, 403: problem, 404: problem, 413: problem, 503: problem },
+        responses: {
+          202: {
+            description: 'stored; each event answered on its own (a malformed one is `invalid`, its siblings still count)',
+            ...json({ type: 'object', properties: { accepted: { type: 'integer' }, events: { type: 'array', items: { type: 'object', properties: {
+              outcome: { enum: ['queued', 'duplicate', 'deleted', 'ignored', 'invalid'] }, jobId: { type: 'string' }, reason: { type: 'string' },
+            } } } } }),
+          },
+          400: problem, 401: problem, 403: problem, 404: problem, 413: problem, 502: problem, 503: problem,
+        },
       },
     },
     '/api/v1/scans': {

@@ -10,8 +10,10 @@ import { allowList, authenticateWebhook } from '../webhooks/auth.ts';
 import type { SnsOptions } from '../webhooks/sns.ts';
 import { webhookParsers } from '../webhooks/sources.ts';
 import { signatureSubject } from '../webhooks/classify.ts';
+import { refuseIfNoneValid } from '../webhooks/each-event.ts';
 import type { Metrics } from './metrics.ts';
 import { problem } from './problem.ts';
+import { answerEvents, deliveryLog } from './webhook-answer.ts';
 import { readBodyCapped } from './read-body.ts';
 
 /** POST /webhooks/<source>: authenticate, parse, store durably, then answer 202. */
@@ -41,14 +43,15 @@ export function mountWebhooks(app: Hono, deps: { cfg: Config; intake: IntakeWrit
     let events;
     try {
       const body = parseUntrustedJson(raw, `${source} webhook`, cfg.limits.maxJsonDepth);
-      events = await parsers.get(source)!(body, { header: (n) => c.req.header(n) });
+      events = await parsers.get(source)!(body, { header: (n) => c.req.header(n), ...(sc.registry ? { registry: sc.registry } : {}) });
+      refuseIfNoneValid(events);
     } catch (e) {
       if (isCustomsError(e) && e.kind === 'auth') return refuse(401, e.message);
       if (isCustomsError(e) && e.kind === 'unreachable') return problem(c, 502, 'Bad Gateway', e.message);
       if (isCustomsError(e)) return refuse(400, e.message);
       throw e;
     }
-    if (sc.registry) events = events.map((e) => ({ ...e, registry: sc.registry! }));
+    if (sc.registry) events = events.map((e) => (e.action === 'invalid' ? e : { ...e, registry: sc.registry! }));
     let outcomes;
     try {
       outcomes = await intake.record(source, events);
@@ -56,12 +59,14 @@ export function mountWebhooks(app: Hono, deps: { cfg: Config; intake: IntakeWrit
       log.error({ source, err: (e as Error).message }, 'webhook could not be stored');
       return problem(c, 503, 'Service Unavailable', 'the event could not be stored; retry later');
     }
+    const answered = answerEvents(events, outcomes);
     metrics.webhooksReceived.inc({ source });
-    for (const o of outcomes) metrics.webhookEvents.inc({ source, outcome: o.outcome });
+    for (const a of answered) metrics.webhookEvents.inc({ source, outcome: a.outcome });
     if (outcomes.some((o) => o.outcome === 'queued')) deps.onQueued?.();
     for (const e of events) { const d = signatureSubject(e); if (d) deps.onSignature?.({ registry: e.registry, repository: e.repository, digest: d }); }
-    log.debug({ source, events: outcomes.length }, 'webhook accepted');
-    return c.json({ accepted: outcomes.length, events: outcomes.map((o, i) => ({ ...o, ...(events[i]!.reason ? { reason: events[i]!.reason } : {}) })) }, 202);
+    const summary = deliveryLog(source, answered);
+    if (summary.invalid) log.warn(summary, 'webhook accepted with invalid events'); else log.info(summary, 'webhook accepted');
+    return c.json({ accepted: answered.length, events: answered }, 202);
   });
 }
 

@@ -35,9 +35,11 @@ export function isImageManifestType(mediaType: string | undefined): boolean {
  * artifacts: an empty or non-image config is not a container image.
  */
 export function pushEvent(base: Omit<RegistryEvent, 'action'>, configMediaType?: string): RegistryEvent {
+  // A blob is never acted on, so its names are not judged (distribution's own docs show a blob
+  // event with a 65-digit digest; it must not count as a malformed event).
+  if (base.mediaType !== undefined && !isImageManifestType(base.mediaType)) return { ...base, action: 'ignored', reason: 'not a manifest (layer or artifact blob)' };
   const e = validated(base);
   if (isWriteBackTag(e.tag)) return { ...e, action: 'ignored', reason: 'write-back tag' };
-  if (e.mediaType !== undefined && !isImageManifestType(e.mediaType)) return { ...e, action: 'ignored', reason: 'not a manifest (layer or artifact blob)' };
   if (configMediaType !== undefined && configMediaType !== MT.ociConfig && configMediaType !== MT.dockerConfig) {
     return { ...e, action: 'ignored', reason: 'artifact (not an image config)' };
   }
@@ -53,12 +55,28 @@ export function ignoredEvent(base: Omit<RegistryEvent, 'action'>, reason: string
   return { ...base, action: 'ignored', reason };
 }
 
-function validated<T extends Omit<RegistryEvent, 'action'>>(e: T): T {
+export function invalidEvent(reason: string): RegistryEvent {
+  return { action: 'invalid', registry: '', repository: '', reason };
+}
+
+function validated<T extends Omit<RegistryEvent, 'action'>>(raw: T): T {
+  const e = digestInTag(raw);
   if (!e.registry || !/^[A-Za-z0-9.-]+(:[0-9]{1,5})?$/.test(e.registry)) throw bad(`registry host ${JSON.stringify(String(e.registry).slice(0, 100))} is not valid`);
   if (!isValidRepository(e.repository)) throw bad(`repository ${JSON.stringify(String(e.repository).slice(0, 200))} is not valid`);
   if (e.digest !== undefined && !isDigest(e.digest)) throw bad(`digest ${JSON.stringify(String(e.digest).slice(0, 100))} is not valid`);
   if (e.tag !== undefined && !isValidTag(e.tag)) throw bad(`tag ${JSON.stringify(String(e.tag).slice(0, 200))} is not valid`);
   return e;
+}
+
+/**
+ * Harbor names an artifact pushed without a tag by its digest, in the `tag` field (its webhook
+ * handler uses the digest as the reference; its docs show it). Such a "tag" is the digest: no tag.
+ */
+function digestInTag<T extends Omit<RegistryEvent, 'action'>>(e: T): T {
+  if (e.tag === undefined || !isDigest(e.tag)) return e;
+  if (e.digest !== undefined && e.digest !== e.tag) throw bad(`tag ${e.tag} and digest ${e.digest} name different images`);
+  const { tag, ...rest } = e;
+  return { ...rest, digest: tag } as T;
 }
 
 export function bad(message: string): CustomsError {
@@ -84,11 +102,15 @@ export function hostOf(s: string | undefined): string | undefined {
   try { return new URL(s.includes('://') ? s : `https://${s}`).host || undefined; } catch { return undefined; }
 }
 
+/** Harbor before 2.8 wrote an untagged artifact's resource_url as host/repo:sha256:<hex>. */
+const COLON_DIGEST = /^(.+):((?:sha256|sha512):[0-9a-f]+)$/;
+
 /** Split "host/repo/path:tag" or "host/repo@sha256:…" (Harbor resource_url, GAR references). */
 export function splitImageUrl(s: string): { registry: string; repository: string; tag?: string; digest?: string } | undefined {
   const at = s.indexOf('@');
-  const digest = at >= 0 ? s.slice(at + 1) : undefined;
-  let rest = at >= 0 ? s.slice(0, at) : s;
+  const legacy = at < 0 ? COLON_DIGEST.exec(s) : null;
+  const digest = at >= 0 ? s.slice(at + 1) : legacy?.[2];
+  let rest = at >= 0 ? s.slice(0, at) : legacy ? legacy[1]! : s;
   let tag: string | undefined;
   const colon = rest.lastIndexOf(':');
   if (colon > rest.lastIndexOf('/')) { tag = rest.slice(colon + 1); rest = rest.slice(0, colon); }

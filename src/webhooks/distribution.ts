@@ -2,6 +2,7 @@ import { MAX_EVENTS_PER_DELIVERY, type WebhookParser } from './types.ts';
 import { bad, deleteEvent, hostOf, ignoredEvent, obj, pushEvent, str } from './classify.ts';
 import type { RegistryEvent } from './event.ts';
 import { INDEX_TYPES } from '../image/media-types.ts';
+import { eachEvent } from './each-event.ts';
 
 // CNCF distribution (docker registry 2.8 and 3.x): {"events":[…]} (2.8 may batch; 3.x sends one
 // per request; a bare event object is accepted too). Azure Container Registry sends the same shape.
@@ -11,7 +12,7 @@ export const parseDistribution: WebhookParser = (body) => {
     : body && typeof body === 'object' && !Array.isArray(body) && 'action' in body ? [body] : undefined;
   if (!list) throw bad('expected {"events":[…]} (CNCF distribution notification envelope)');
   if (list.length > MAX_EVENTS_PER_DELIVERY) throw bad(`more than ${MAX_EVENTS_PER_DELIVERY} events in one delivery`);
-  return list.map(distributionEvent);
+  return eachEvent(list, distributionEvent);
 };
 
 export function distributionEvent(raw: unknown): RegistryEvent {
