@@ -101,7 +101,7 @@ describe('rules', () => {
     const p = policy('  rules:\n    - { type: vulnerabilities, maxSeverity: high, onlyFixed: true }\n');
     const v = evaluatePolicy(p, 3, subject([finding('CVE-2024-9', 'critical'), finding('CVE-2024-8', 'critical', { fixedVersions: [], status: 'no-fix' })]), { now: NOW });
     expect(v.verdict).toBe('fail');
-    expect(v.reasons[0]!.message).toBe('1 vulnerability above high with a fix: CVE-2024-9 (critical 9.8) in openssl 3.0.11-1~deb12u1');
+    expect(v.reasons[0]!.message).toBe('1 vulnerability above high with a fix: CVE-2024-9 (critical 9.8) in openssl 3.0.11-1~deb12u1; fix first: upgrade openssl to 3.0.13-1~deb12u1 (removes 1)');
     expect(v.policy).toEqual({ name: 'prod', version: 3, mode: 'enforce' });
     expect(v.dbVersion).toBe('7');
     const cvss = policy('  rules:\n    - { type: vulnerabilities, maxCvss: 9.0 }\n');

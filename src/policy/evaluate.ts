@@ -5,6 +5,7 @@ import picomatch from 'picomatch';
 import type { ImageInventory, Platform } from '../types.ts';
 import type { Finding } from '../vulndb/types.ts';
 import { toSpdxExpression } from '../licenses/spdx.ts';
+import { fixPlan } from '../report/fix-plan.ts';
 import { exceptionFor, isExpired, type ActiveException } from './exceptions.ts';
 import { SEVERITY_ORDER, type Policy, type PolicyRule } from './schema.ts';
 
@@ -128,7 +129,10 @@ function checkRule(rule: PolicyRule, s: PolicySubject, findings: PolicySubject['
       hit.sort((a, b) => (SEVERITY_ORDER[b.severity.rating] ?? 0) - (SEVERITY_ORDER[a.severity.rating] ?? 0) || (b.severity.score ?? 0) - (a.severity.score ?? 0));
       const limit = [rule.maxSeverity && `above ${rule.maxSeverity}`, rule.maxCvss !== undefined && `CVSS above ${rule.maxCvss}`].filter(Boolean).join(' or ');
       const top = hit.slice(0, 3).map(describeFinding).join(', ');
-      return { message: `${hit.length} ${plural(hit.length, 'vulnerability', 'vulnerabilities')} ${limit}${rule.onlyFixed ? ' with a fix' : ''}: ${top}${hit.length > 3 ? ', …' : ''}`, subjects: uniq(hit.map((f) => f.id)) };
+      // the one upgrade that removes the most of what this rule objects to
+      const first = fixPlan(hit, { count: undefined, how: '' }).upgrades[0];
+      const fix = first ? `; fix first: upgrade ${first.package.name} to ${first.upgradeTo} (removes ${first.fixes})` : '';
+      return { message: `${hit.length} ${plural(hit.length, 'vulnerability', 'vulnerabilities')} ${limit}${rule.onlyFixed ? ' with a fix' : ''}: ${top}${hit.length > 3 ? ', …' : ''}${fix}`, subjects: uniq(hit.map((f) => f.id)) };
     }
     case 'kev': {
       const hit = findings.filter((f) => f.kev);

@@ -1,5 +1,6 @@
 import type { ScanReport } from '../scan/types.ts';
 import { VERSION } from '../version.ts';
+import { platformFixPlan } from './fix-plan.ts';
 
 /**
  * `scan --format json`: the inventory JSON (`images[]`, as `sbom --format json`) with each image's
@@ -14,6 +15,6 @@ export function scanJson(report: ScanReport) {
     finishedAt: report.finishedAt,
     database: report.dbVersion,
     warnings: report.warnings,
-    images: report.platforms.map((p) => ({ ...p.inventory, vulnerabilities: p.findings, ...(p.hygiene ? { hygiene: p.hygiene } : {}) })),
+    images: report.platforms.map((p) => ({ ...p.inventory, vulnerabilities: p.findings, fixPlan: platformFixPlan(p), ...(p.hygiene ? { hygiene: p.hygiene } : {}) })),
   };
 }

@@ -3,6 +3,7 @@ import { formatPlatform } from '../image/manifest.ts';
 import { hygieneTable } from '../hygiene/table.ts';
 import type { ScanReport } from '../scan/types.ts';
 import { countBySeverity, SEVERITY_ORDER, severityRank } from './filter.ts';
+import { fixPlanLines, platformFixPlan } from './fix-plan.ts';
 
 /** Findings as a plain-text table per platform, most severe first, with the database version and warnings. */
 export function findingsTable(report: ScanReport): string {
@@ -20,6 +21,12 @@ export function findingsTable(report: ScanReport): string {
     if (hygiene) parts.push(hygiene);
     if (!p.findings.length) continue;
     const rows = [...p.findings].sort((a, b) => severityRank(b.severity.rating) - severityRank(a.severity.rating) || a.package.name.localeCompare(b.package.name));
+    const plan = platformFixPlan(p);
+    const fixes = fixPlanLines(plan);
+    if (fixes.length) {
+      const origin = plan.baseLayers.count === undefined ? '' : `; from the base image's ${plan.baseLayers.count} layers: ${plan.origin.base}, from the application's: ${plan.origin.application}`;
+      parts.push(`fix first (${plan.upgrades.length} upgrades remove ${plan.fixable} of ${p.findings.length} findings; the first three ${plan.fixedByTopThree}${origin}):\n${fixes.map((l) => `  ${l}\n`).join('')}`);
+    }
     parts.push(renderTable(['PACKAGE', 'INSTALLED', 'VULNERABILITY', 'SEVERITY', 'STATUS', 'FIXED IN', 'LAYER', 'EPSS', 'KEV'], rows.map((f) => [
       f.package.name, f.package.version, f.id,
       f.severity.rating + (f.severity.score !== undefined ? ` ${f.severity.score.toFixed(1)}` : ''),

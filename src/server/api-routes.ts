@@ -8,6 +8,7 @@ import { RESCAN_ORIGIN } from '../jobs/run-job.ts';
 import type { ScanReport } from '../scan/types.ts';
 import { toCycloneDx } from '../sbom/cyclonedx.ts';
 import { toSpdx } from '../sbom/spdx.ts';
+import { platformFixPlan } from '../report/fix-plan.ts';
 import { isDigest } from '../util/digest.ts';
 import { VERSION } from '../version.ts';
 import { requireRole } from './api-auth.ts';
@@ -143,7 +144,7 @@ export function mountApi(app: Hono, deps: { cfg: Config; database: Database; job
     if (r instanceof Response) return r;
     return c.json({
       digest: r.report.rootDigest, scanId: String(r.row.id), dbVersion: r.report.dbVersion,
-      platforms: r.report.platforms.map((p) => ({ platform: p.inventory.platform, manifestDigest: p.inventory.manifestDigest, findings: p.findings })),
+      platforms: r.report.platforms.map((p) => ({ platform: p.inventory.platform, manifestDigest: p.inventory.manifestDigest, findings: p.findings, fixPlan: platformFixPlan(p) })),
     });
   });
 
