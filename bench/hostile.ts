@@ -44,6 +44,8 @@ export const HOSTILE_CASES: Case[] = [
     },
   },
   { name: 'zstd-bomb-8GiB', expect: 10, push: async (c, h, r) => { await pushImage(c, h, r, 'v1', oneLayer(zstdZeroBomb(8 * 2 ** 30), ZST)); } },
+  // the largest window libzstd decodes by default (128 MiB), filled before the ratio cap trips
+  { name: 'zstd-bomb-long-window', expect: 10, push: async (c, h, r) => { await pushImage(c, h, r, 'v1', oneLayer(zstdZeroBomb(2 ** 30, '--long=27 -3'), ZST)); } },
   {
     name: 'dpkg-60MB-description', expect: 0, push: async (c, h, r) => {
       await pushImage(c, h, r, 'v1', oneLayer(gzip(await makeTar([OS_RELEASE, { path: 'var/lib/dpkg/status', content: hugeDescriptionStatus(60 << 20) }]))));

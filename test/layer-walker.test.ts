@@ -10,6 +10,7 @@ import { analyzeLayer } from '../src/image/layer-walker.ts';
 import type { Descriptor } from '../src/types.ts';
 import { DigestVerifier } from '../src/util/digest.ts';
 import { chunked, gzip, makeTar, zeroTarGzipStream, zstd } from './helpers/tar.ts';
+import { pzstdFrames, skippableFrame, zstdTwoFrames } from './helpers/hostile.ts';
 
 const LIMITS: Limits = configSchema.parse({}).limits;
 const GZ = 'application/vnd.oci.image.layer.v1.tar+gzip';
@@ -59,6 +60,28 @@ describe('analyzeLayer', () => {
       expect(r.stats.bytesRead).toBe(bytes.length);
       expect(r.warnings).toEqual([]);
     }
+  });
+
+  it('reads every frame of a multi-frame zstd layer (zstd CLI, pzstd, skippable frames), whatever the chunking', async () => {
+    const t = await sampleTar();
+    const layers = [
+      zstdTwoFrames(t),
+      pzstdFrames(t),
+      Buffer.concat([skippableFrame(Buffer.from('toc')), zstdTwoFrames(t), skippableFrame(Buffer.alloc(0), 0xf)]),
+    ];
+    for (const bytes of layers) {
+      for (const size of [1, 3, 5, 4096]) {
+        const r = await analyzeLayer(chunked(bytes, size), desc(bytes, ZST), defaultAnalyzers, LIMITS);
+        expect(Object.keys(r.files).sort()).toEqual(['/usr/lib/os-release', '/var/lib/dpkg/status']);
+        expect(r.stats.uncompressedBytes).toBe(t.length);
+        expect(r.stats.bytesRead).toBe(bytes.length);
+      }
+    }
+    // garbage after the last frame is not silently dropped
+    const trailing = Buffer.concat([zstd(t), Buffer.from('not a frame')]);
+    const e = await caught(analyzeLayer(chunked(trailing), desc(trailing, ZST), defaultAnalyzers, LIMITS));
+    expect(e.kind).toBe('corrupt');
+    expect(e.message).toMatch(/: not a zstd frame at byte \d+ \(magic 0x/);
   });
 
   it('trusts magic bytes over a lying media type', async () => {

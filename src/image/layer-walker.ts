@@ -9,7 +9,7 @@ import type { Limits } from '../config/schema.ts';
 import { UNREAD_INPUT, type Analyzer, type AnalyzerFinding, type FileSink } from '../analyzers/analyzer.ts';
 import type { Descriptor, EntryInfo, FileFinding, LayerResult } from '../types.ts';
 import { decompressLayer } from './decompress.ts';
-import { layerCompression } from './media-types.ts';
+import { layerCompression, mayBeTarLayer } from './media-types.ts';
 import { basename, dirname, normalizeEntryPath, resolveLinkTarget } from './paths.ts';
 
 const WH_PREFIX = '.wh.';
@@ -36,7 +36,7 @@ export async function analyzeLayer(
 ): Promise<LayerResult> {
   const what = `layer ${desc.digest}`;
   const declared = layerCompression(desc.mediaType);
-  if (declared === undefined && desc.mediaType !== '' && !/\btar\b/.test(desc.mediaType)) {
+  if (declared === undefined && !mayBeTarLayer(desc.mediaType)) {
     destroyInput(blob);
     throw new CustomsError('unsupported', `${what}: unsupported layer media type "${desc.mediaType.slice(0, 200)}"`);
   }

@@ -108,12 +108,12 @@ export function skippableFrame(data: Buffer, nibble = 0xe): Buffer {
   return Buffer.concat([h, data]);
 }
 
-/** A zstd bomb: a tar holding one file of `size` zero bytes, streamed from /dev/zero into `zstd -19`. */
-export function zstdZeroBomb(size: number): Buffer {
+/** A zstd bomb: a tar holding one file of `size` zero bytes, streamed from /dev/zero into `zstd -19` (or `flags`). */
+export function zstdZeroBomb(size: number, flags = '-19'): Buffer {
   const dir = workDir('zbomb');
   writeFileSync(join(dir, 'header'), tarFileHeader('zeros.bin', size));
   const pad = (512 - (size % 512)) % 512 + 1024;
-  return sh(`{ cat header; head -c ${size} /dev/zero; head -c ${pad} /dev/zero; } | zstd -q -19 -c`, undefined, dir);
+  return sh(`{ cat header; head -c ${size} /dev/zero; head -c ${pad} /dev/zero; } | zstd -q ${flags} -c`, undefined, dir);
 }
 
 /** GNU tar (pax format) of `files` (relative path → content), in that order. */
