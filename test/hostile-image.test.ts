@@ -3,16 +3,18 @@
 // its kind, or a warning and an incomplete inventory. Inputs come from the real tools (jar, zip,
 // zstd, pzstd, GNU tar, bzip2; test/helpers/hostile.ts). Time and memory are measured by
 // bench/hostile.ts, not here.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from '../src/registry/client.ts';
 import { customsCli, type CliResult } from './helpers/cli.ts';
-import { bzip2Tar, paxLengthOverrun, pzstdFrames, skippableFrame, zstdTwoFrames, zstdZeroBomb } from './helpers/hostile.ts';
+import { TarFileIndex } from '../src/image/tar-index.ts';
+import { bzip2Tar, gnuTarPax, paxLengthOverrun, pzstdFrames, skippableFrame, zstdTwoFrames, zstdZeroBomb } from './helpers/hostile.ts';
 import { dpkgStatus, pushImage, pushIndex } from './helpers/push.ts';
 import { startRegistry, testConfig, type TestRegistry } from './helpers/registry.ts';
 import { gzip, makeTar, type TarEntry } from './helpers/tar.ts';
+import { caught } from './helpers/util.ts';
 
 const OS_RELEASE: TarEntry = { path: 'etc/os-release', content: 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\nVERSION_ID="12"\n' };
 const CONFIG = { architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } };
@@ -91,6 +93,22 @@ describe('odd input gets the right answer', () => {
     const twice = await scanJson(`${reg.host}/odd/index:twice`);
     expect(twice.code, twice.stderr).toBe(0);
     expect(JSON.parse(twice.stdout).images).toHaveLength(1);
+  });
+
+  it('a PAX header whose record length overruns it is a corrupt layer (exit 9); GNU tar\'s own PAX layer reads', async () => {
+    const files: [string, string][] = [[`opt/${'d'.repeat(120)}/x`, 'x'], ['etc/os-release', 'ID=debian\nVERSION_ID="12"\n']];
+    const bad = await scanJson(await pushLayer('odd/pax', gzip(paxLengthOverrun(files))));
+    expect(bad.code).toBe(9);
+    expect(bad.stderr).toMatch(/layer sha256:[0-9a-f]{64}: corrupt tar \(malformed PAX header: record at byte 0 claims \d+ bytes, only \d+ are left\)/);
+    const good = await scanJson(await pushLayer('odd/pax-ok', gzip(gnuTarPax(files))));
+    expect(good.code, good.stderr).toBe(0);
+    expect(JSON.parse(good.stdout).images[0].os).toMatchObject({ id: 'debian', versionId: '12' });
+    // the same archive read in place (oci-archive/docker-archive index their tar with tar-index.ts)
+    const dir = mkdtempSync(join(tmpdir(), 'customs-pax-'));
+    writeFileSync(join(dir, 'bad.tar'), paxLengthOverrun(files));
+    const e = await caught(TarFileIndex.open(join(dir, 'bad.tar')));
+    expect(e.kind).toBe('corrupt');
+    expect(e.message).toMatch(/malformed PAX header: record at byte 0 claims/);
   });
 
   it('a tar+bzip2 layer is an unsupported media type (exit 8); bzip2 bytes under a tar media type too', async () => {

@@ -9,6 +9,7 @@ import type { Limits } from '../config/schema.ts';
 import { UNREAD_INPUT, type Analyzer, type AnalyzerFinding, type FileSink } from '../analyzers/analyzer.ts';
 import type { Descriptor, EntryInfo, FileFinding, LayerResult } from '../types.ts';
 import { decompressLayer } from './decompress.ts';
+import { strictTarExtract } from './tar-extract.ts';
 import { layerCompression, mayBeTarLayer } from './media-types.ts';
 import { basename, dirname, normalizeEntryPath, resolveLinkTarget } from './paths.ts';
 
@@ -254,7 +255,7 @@ export async function analyzeLayer(
 
   const decompressed = await decompressLayer(blob, declared, limits, what);
   const tarIn: Readable = decompressed.stream;
-  const extract = tar.extract();
+  const extract = strictTarExtract();
   let entryError: unknown;
   extract.on('entry', (header, stream, next) => {
     handleEntry(header, stream).then(() => next(), (err: unknown) => {
