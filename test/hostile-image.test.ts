@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from '../src/registry/client.ts';
 import { customsCli, type CliResult } from './helpers/cli.ts';
 import { TarFileIndex } from '../src/image/tar-index.ts';
-import { bzip2Tar, gnuTarPax, paxLengthOverrun, pzstdFrames, skippableFrame, zstdTwoFrames, zstdZeroBomb } from './helpers/hostile.ts';
+import { bzip2Tar, gnuTarPax, hugeDescriptionStatus, paxLengthOverrun, pzstdFrames, skippableFrame, zstdTwoFrames, zstdZeroBomb } from './helpers/hostile.ts';
 import { dpkgStatus, pushImage, pushIndex } from './helpers/push.ts';
 import { startRegistry, testConfig, type TestRegistry } from './helpers/registry.ts';
 import { gzip, makeTar, type TarEntry } from './helpers/tar.ts';
@@ -78,6 +78,16 @@ describe('zstd layers of several frames', () => {
     const r = await scanJson(await pushLayer('zstd/bomb', data, ZST));
     expect(r.code).toBe(10);
     expect(r.stderr).toMatch(/decompression ratio above 200:1 — possible decompression bomb/);
+  });
+});
+
+describe('memory', () => {
+  it('a dpkg status with one 60 MB Description (under maxFileBytes) is read in full: the packages before and after it', async () => {
+    const status = hugeDescriptionStatus(60 << 20);
+    const r = await scanJson(await pushLayer('mem/dpkg', gzip(await makeTar([OS_RELEASE, { path: 'var/lib/dpkg/status', content: status }]))));
+    expect(r.code, r.stderr).toBe(0);
+    expect(packagesOf(r)).toEqual(['after@2.0', 'bigdesc@1.0-1']);
+    expect(JSON.parse(r.stdout).images[0].incomplete).toBeUndefined();
   });
 });
 

@@ -136,6 +136,17 @@ describe('analyzeLayer', () => {
     }
   });
 
+  it('a hard link to a wanted file too big to keep for links is an unread input, not a silent gap', async () => {
+    const big = 'Package: big\nStatus: install ok installed\nVersion: 1\nDescription: x\n' + ' x\n'.repeat(2_000_000);
+    const t = await makeTar([
+      { path: 'var/lib/dpkg/status.d/big', content: big },
+      { path: 'var/lib/dpkg/status', type: 'link', linkname: 'var/lib/dpkg/status.d/big' },
+    ]);
+    const r = await analyzeLayer(chunked(t), desc(t, TAR), defaultAnalyzers, LIMITS);
+    expect(r.files['/var/lib/dpkg/status.d/big']![0]!.packages!.map((p) => p.name)).toEqual(['big']);
+    expect(r.files['/var/lib/dpkg/status']).toEqual([{ analyzer: 'dpkg', facts: [{ id: 'unread-input', detail: expect.stringMatching(/^dpkg: hard link to \/var\/lib\/dpkg\/status\.d\/big, whose content was not kept/) }] }]);
+  });
+
   it('analyses hard links to wanted files captured earlier in the layer', async () => {
     const t = await makeTar([
       { path: 'usr/lib/os-release', content: OS_RELEASE },

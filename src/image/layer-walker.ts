@@ -17,6 +17,9 @@ const WH_PREFIX = '.wh.';
 const WH_OPAQUE = '.wh..wh..opq';
 /** warnings kept per layer; more are counted, not stored */
 const MAX_WARNINGS = 200;
+/** wanted files kept for hard links to them: each up to, and all together */
+const CAPTURE_MAX_FILE = 4 * 1024 * 1024;
+const CAPTURE_BUDGET = 16 * 1024 * 1024;
 
 interface EntryStream {
   on(ev: string, fn: (...a: any[]) => void): unknown;
@@ -51,10 +54,12 @@ export async function analyzeLayer(
     if (result.warnings.length < MAX_WARNINGS) result.warnings.push(`${what}: ${msg}`);
     else droppedWarnings++;
   };
-  // Content of wanted files seen in this layer, for hard links to them (bounded total).
+  // Content of wanted files seen in this layer, for hard links to them (bounded: a few big wanted
+  // files must not stay in memory for the rest of the layer). Wanted files too big to keep are
+  // remembered, so a hard link to one is an unread input rather than a silent gap.
   const captured = new Map<string, Buffer>();
   let capturedBytes = 0;
-  const capturedBudget = Math.max(limits.maxFileBytes * 4, 16 * 1024 * 1024);
+  const uncaptured = new Set<string>();
 
   const sinkAnalyzers = analyzers.filter((a) => typeof a.openSink === 'function');
   const inspectors = analyzers.filter((a) => typeof a.inspect === 'function');
@@ -135,12 +140,14 @@ export async function analyzeLayer(
 
   /** Read an entry once: keep its bytes when `keep`, feed them to sinks as they pass. */
   const consume = (stream: EntryStream, path: string, size: number, keep: boolean, sinks: { a: Analyzer; sink: FileSink; done: boolean }[]) => new Promise<Buffer | null>((resolve, reject) => {
-    const parts: Buffer[] = [];
+    // a kept file (≤ maxFileBytes) is copied once into a buffer of its declared size: collecting
+    // the chunks and concatenating them would hold it twice at the peak
+    const kept = keep ? Buffer.allocUnsafeSlow(size) : null;
     let got = 0;
     stream.on('data', (c: Buffer) => {
+      if (got + c.length > size) { reject(new CustomsError('corrupt', `${what}: tar entry longer than its header says`)); return; }
+      if (kept) c.copy(kept, got);
       got += c.length;
-      if (got > size) { reject(new CustomsError('corrupt', `${what}: tar entry longer than its header says`)); return; }
-      if (keep) parts.push(c);
       for (const s of sinks) {
         if (s.done) continue;
         try { if (s.sink.write(c) === false) s.done = true; } catch (e) { s.done = true; failed(s.a, path, e); }
@@ -148,7 +155,7 @@ export async function analyzeLayer(
     });
     stream.on('end', () => {
       if (got !== size) { reject(new CustomsError('corrupt', `${what}: tar entry truncated`)); return; }
-      resolve(keep ? (parts.length === 1 ? parts[0]! : Buffer.concat(parts, got)) : null);
+      resolve(kept);
     });
     stream.on('error', reject);
   });
@@ -201,10 +208,9 @@ export async function analyzeLayer(
       if (content) {
         const prev = captured.get(path);
         if (prev) { capturedBytes -= prev.length; captured.delete(path); }
-        // a small file's bytes may be a view into a much larger inflate chunk: keep a copy, or the
-        // whole chunk stays alive for the rest of the layer (~30 KB per package.json)
-        const kept = content.buffer.byteLength > content.length * 2 ? Buffer.from(content) : content;
-        if (capturedBytes + kept.length <= capturedBudget) { captured.set(path, kept); capturedBytes += kept.length; }
+        uncaptured.delete(path);
+        if (content.length <= CAPTURE_MAX_FILE && capturedBytes + content.length <= CAPTURE_BUDGET) { captured.set(path, content); capturedBytes += content.length; }
+        else if (uncaptured.size < MAX_WARNINGS) uncaptured.add(path);
       }
       const found = await runAnalyzers(path, content, which, entry, sinks, inspected);
       // a wanted path always records (an empty list replaces what lower layers said about it); a
@@ -235,6 +241,11 @@ export async function analyzeLayer(
         return;
       }
       if (target === null) { warn(`hard link ${path} points outside the image (${JSON.stringify((header.linkname ?? '').slice(0, 300))}): ignored`); return; }
+      if (!content && uncaptured.has(target)) {
+        warn(`hard link ${path} → ${target}: the target is over the ${CAPTURE_MAX_FILE}-byte cap of content kept for hard links; not analysed`);
+        record(path, [...inspected, ...unreadInputs(which, 'size', `hard link to ${target}, whose content was not kept (over ${CAPTURE_MAX_FILE} bytes): not analysed`)]);
+        return;
+      }
       if (!content) { warn(`hard link ${path} → ${target}: target content not captured earlier in this layer; not analysed`); return; }
       for (const s of sinks) {
         try { s.sink.write(content); } catch (e) { failed(s.a, path, e); }
