@@ -3,14 +3,14 @@
 // its kind, or a warning and an incomplete inventory. Inputs come from the real tools (jar, zip,
 // zstd, pzstd, GNU tar, bzip2; test/helpers/hostile.ts). Time and memory are measured by
 // bench/hostile.ts, not here.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from '../src/registry/client.ts';
 import { customsCli, type CliResult } from './helpers/cli.ts';
 import { TarFileIndex } from '../src/image/tar-index.ts';
-import { bzip2Tar, gnuTarPax, hugeDescriptionStatus, paxLengthOverrun, pzstdFrames, skippableFrame, zstdTwoFrames, zstdZeroBomb } from './helpers/hostile.ts';
+import { bzip2Tar, gnuTarPax, hugeDescriptionStatus, nestedJarBomb, overlappingJarBomb, paxLengthOverrun, workDir, pzstdFrames, skippableFrame, zstdTwoFrames, zstdZeroBomb } from './helpers/hostile.ts';
 import { dpkgStatus, pushImage, pushIndex } from './helpers/push.ts';
 import { startRegistry, testConfig, type TestRegistry } from './helpers/registry.ts';
 import { gzip, makeTar, type TarEntry } from './helpers/tar.ts';
@@ -42,6 +42,53 @@ async function pushLayer(repo: string, data: Buffer, mediaType?: string): Promis
 
 const scanJson = (ref: string) => cli(['scan', ref, '--format', 'json', '--no-cache']);
 const packagesOf = (r: CliResult) => (JSON.parse(r.stdout).images as { packages: { name: string; version: string }[] }[])[0]!.packages.map((p) => `${p.name}@${p.version}`);
+
+describe('nested archive bombs', () => {
+  const bombLayer = async (jars: [string, string][]) => gzip(await makeTar([OS_RELEASE, ...jars.map(([path, jar]) => ({ path, content: readFileSync(jar) }))]));
+  const incompleteOf = (r: CliResult) => JSON.parse(r.stdout).images[0].incomplete as { path: string; reason: string }[] | undefined;
+
+  it('overlapping zip entries (200 central records sharing one local entry, 4 levels): refused as a zip bomb at once, the inventory incomplete', async () => {
+    const jar = overlappingJarBomb(workDir('overlap'), 4, 200);
+    const r = await scanJson(await pushLayer('jar/overlap', await bombLayer([['app/bomb.jar', jar]])));
+    expect(r.code, r.stderr).toBe(0);
+    expect(incompleteOf(r)).toEqual([{ path: '/app/bomb.jar', reason: expect.stringMatching(/^java-archive: \/app\/bomb\.jar: overlapping zip entries \(entries \d+ and \d+ share bytes at offset 0\), a zip bomb: not read$/) }]);
+    expect(r.stderr).toMatch(/customs: warning: inventory of linux\/amd64 incomplete, 1 input\(s\) not analysed: \/app\/bomb\.jar \(java-archive: .*a zip bomb/);
+    expect(packagesOf(r)).toEqual([]);
+  });
+
+  it('real copies nested 3 levels × 30 (27,000 inner jars): cut at limits.maxNestedArchives with what was found, the inventory incomplete', async () => {
+    const jar = nestedJarBomb(workDir('nested'), 3, 30);
+    const r = await scanJson(await pushLayer('jar/nested', await bombLayer([['app/bomb.jar', jar]])));
+    expect(r.code, r.stderr).toBe(0);
+    expect(incompleteOf(r)).toEqual([{ path: '/app/bomb.jar', reason: 'java-archive: more than 10000 archives opened in this archive, nested ones included (limits.maxNestedArchives)' }]);
+    // what was found before the cut: one package per inner jar read, at most one per archive opened
+    const found = packagesOf(r);
+    expect(found.filter((p) => p === 'bomb:inner@1.0').length).toBeGreaterThan(9000); // the outer levels are named by their file (copy-NNNN.jar)
+    expect(found.length).toBeLessThanOrEqual(10_000);
+  });
+
+  it('per layer and per image: many bombs end the scan with exit 10, also when the layers come from the cache', async () => {
+    const jar = nestedJarBomb(workDir('many'), 3, 30);
+    const work = mkdtempSync(join(tmpdir(), 'customs-hostile-budget-'));
+    // three bombs in one layer: each stops at its own 10,000, the layer at 25,000
+    const layerCli = customsCli(work, 'limits:\n  maxArchivesPerLayer: 25000\n');
+    const three = await pushLayer('jar/layer', await bombLayer([['a/1.jar', jar], ['a/2.jar', jar], ['a/3.jar', jar]]));
+    const perLayer = await layerCli(['scan', three, '--format', 'json', '--no-cache']);
+    expect(perLayer.code).toBe(10);
+    expect(perLayer.stderr).toMatch(/layer sha256:[0-9a-f]{64}: Java archives: more than 25000 archives opened in this layer \(limits\.maxArchivesPerLayer\) \(at \/a\/3\.jar\)/);
+    // two layers of one bomb each: within each layer's cap, over the image's
+    await pushImage(client, reg.host, 'jar/image', 'v1', { layers: [{ data: await bombLayer([['a/1.jar', jar]]) }, { data: await bombLayer([['b/2.jar', jar]]) }], config: CONFIG });
+    const ref = `${reg.host}/jar/image:v1`;
+    const roomy = await customsCli(work)(['scan', ref, '--format', 'json']); // fills the layer cache
+    expect(roomy.code, roomy.stderr).toBe(0);
+    const imageCli = customsCli(work, 'limits:\n  maxArchivesPerImage: 15000\n');
+    for (const cache of [['--no-cache'], []]) {
+      const perImage = await imageCli(['scan', ref, '--format', 'json', ...cache]);
+      expect(perImage.code, cache.join()).toBe(10);
+      expect(perImage.stderr).toMatch(/Java archives: more than 15000 archives opened in this image \(limits\.maxArchivesPerImage\)/);
+    }
+  });
+});
 
 describe('zstd layers of several frames', () => {
   const files = async () => makeTar([OS_RELEASE, { path: 'usr/share/doc/filler', content: Buffer.alloc(3 << 20, 0x61) }, { path: 'var/lib/dpkg/status', content: dpkgStatus([['bash', '5.2.15-2'], ['libc6', '2.36-9']]) }]);

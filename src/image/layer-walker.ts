@@ -6,7 +6,8 @@ import type { Readable } from 'node:stream';
 import * as tar from 'tar-stream';
 import { CustomsError, isCustomsError } from '../errors.ts';
 import type { Limits } from '../config/schema.ts';
-import { UNREAD_INPUT, type Analyzer, type AnalyzerFinding, type FileSink } from '../analyzers/analyzer.ts';
+import { UNREAD_INPUT, type Analyzer, type AnalyzerFinding, type FileSink, type SinkContext } from '../analyzers/analyzer.ts';
+import { ArchiveBudget } from '../analyzers/archive-budget.ts';
 import type { Descriptor, EntryInfo, FileFinding, LayerResult } from '../types.ts';
 import { decompressLayer } from './decompress.ts';
 import { strictTarExtract } from './tar-extract.ts';
@@ -37,6 +38,8 @@ export async function analyzeLayer(
   desc: Descriptor,
   analyzers: Analyzer[],
   limits: Limits,
+  /** the image's archive budget (pipeline); a layer analysed alone gets its own */
+  imageBudget: ArchiveBudget = new ArchiveBudget('image', limits),
 ): Promise<LayerResult> {
   const what = `layer ${desc.digest}`;
   const declared = layerCompression(desc.mediaType);
@@ -62,6 +65,14 @@ export async function analyzeLayer(
   const uncaptured = new Set<string>();
 
   const sinkAnalyzers = analyzers.filter((a) => typeof a.openSink === 'function');
+  // archives read by sinks (Java) draw from this layer's budget, and it from the image's
+  const archives = imageBudget.child('layer');
+  const sinkContext: SinkContext = { limits, archives };
+  /** a layer or image cap passed inside a sink (which the sink's own error handling cannot swallow) */
+  const checkBudget = (path: string) => {
+    const e = archives.failure();
+    if (e) throw new CustomsError('limit', `${what}: Java archives: ${e.message} (at ${path})`, { cause: e });
+  };
   const inspectors = analyzers.filter((a) => typeof a.inspect === 'function');
   const failed = (a: Analyzer, what: string, e: unknown) => warn(`analyzer ${a.name} failed on ${what}: ${(e as Error)?.message ?? e}`);
 
@@ -79,7 +90,7 @@ export async function analyzeLayer(
     const out: { a: Analyzer; sink: FileSink; done: boolean }[] = [];
     for (const a of sinkAnalyzers) {
       try {
-        const sink = a.openSink!(entry);
+        const sink = a.openSink!(entry, sinkContext);
         if (sink) out.push({ a, sink, done: false });
       } catch (e) { failed(a, `openSink(${entry.path})`, e); }
     }
@@ -213,6 +224,7 @@ export async function analyzeLayer(
         else if (uncaptured.size < MAX_WARNINGS) uncaptured.add(path);
       }
       const found = await runAnalyzers(path, content, which, entry, sinks, inspected);
+      checkBudget(path);
       // a wanted path always records (an empty list replaces what lower layers said about it); a
       // sink-only file records only findings, else every executable would be stored
       if (found.length || wanted) record(path, found);
@@ -252,6 +264,7 @@ export async function analyzeLayer(
       }
       const real = wantedBy(path, content.length, { ...entry, type: 'file', size: content.length });
       record(path, await runAnalyzers(path, content, real.length ? real : which, entry, sinks, inspected));
+      checkBudget(path);
       return;
     }
 
@@ -311,6 +324,7 @@ export async function analyzeLayer(
   }
   result.stats.bytesRead = decompressed.stats.compressedBytes;
   result.stats.uncompressedBytes = decompressed.stats.uncompressedBytes;
+  result.stats.archives = { ...archives.used };
   if (droppedWarnings > 0) result.warnings.push(`${what}: ${droppedWarnings} more warnings not shown`);
   return result;
 }
