@@ -30,6 +30,14 @@ const jarLayer = async (jar: string) => gzip(await makeTar([OS_RELEASE, { path: 
 
 export const HOSTILE_CASES: Case[] = [
   { name: 'jar-nested-copies-4x200', expect: 0, push: async (c, h, r) => { await pushImage(c, h, r, 'v1', oneLayer(await jarLayer(nestedJarBomb(workDir('b'), 4, 200)))); } },
+  {
+    // six bombs in one layer: each cut at its own limits.maxNestedArchives, the layer ends at limits.maxArchivesPerLayer
+    name: 'jar-nested-six-in-one-layer', expect: 10, push: async (c, h, r) => {
+      const jar = readFileSync(nestedJarBomb(workDir('b'), 4, 200));
+      const layer = gzip(await makeTar([OS_RELEASE, ...Array.from({ length: 6 }, (_, i) => ({ path: `app/bomb-${i}.jar`, content: jar }))]));
+      await pushImage(c, h, r, 'v1', oneLayer(layer));
+    },
+  },
   { name: 'jar-overlapping-4x200', expect: 0, push: async (c, h, r) => { await pushImage(c, h, r, 'v1', oneLayer(await jarLayer(overlappingJarBomb(workDir('b'), 4, 200)))); } },
   {
     name: 'zstd-two-frames', expect: 0, push: async (c, h, r) => {
