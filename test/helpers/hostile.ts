@@ -23,22 +23,31 @@ export function innerJar(dir: string, name = 'inner'): string {
   return jar;
 }
 
+/** `levels` jars, each made by `wrap(level, lib, inner)` from a lib/ directory and the jar below. */
+function nest(dir: string, levels: number, wrap: (level: number, lib: string, inner: string) => string): string {
+  let jar = innerJar(dir);
+  for (let level = 1; level <= levels; level++) {
+    const lib = join(dir, `level${level}`, 'lib');
+    mkdirSync(lib, { recursive: true });
+    jar = wrap(level, lib, jar);
+  }
+  return jar;
+}
+
+const copyName = (i: number) => `copy-${String(i).padStart(4, '0')}.jar`;
+
 /**
  * Nested archive bomb made of real copies: each level a jar (JDK `jar`, deflated) holding `fanout`
  * copies of the level below under lib/. Identical copies deflate to almost nothing at the next
  * level, so the file stays small while walking it means fanout^levels archives.
  */
 export function nestedJarBomb(dir: string, levels: number, fanout: number): string {
-  let jar = innerJar(dir);
-  for (let level = 1; level <= levels; level++) {
-    const src = join(dir, `level${level}`);
-    mkdirSync(join(src, 'lib'), { recursive: true });
-    for (let i = 0; i < fanout; i++) linkSync(jar, join(src, 'lib', `copy-${String(i).padStart(4, '0')}.jar`));
+  return nest(dir, levels, (level, lib, inner) => {
+    for (let i = 0; i < fanout; i++) linkSync(inner, join(lib, copyName(i)));
     const out = join(dir, `bomb-l${level}.jar`);
-    execFileSync('jar', ['--create', '--file', out, '-C', src, '.']);
-    jar = out;
-  }
-  return jar;
+    execFileSync('jar', ['--create', '--file', out, '-C', join(lib, '..'), '.']);
+    return out;
+  });
 }
 
 /**
@@ -47,18 +56,14 @@ export function nestedJarBomb(dir: string, levels: number, fanout: number): stri
  * every copy pointing at the same local header (offset 0) under a new name of the same length.
  */
 export function overlappingJarBomb(dir: string, levels: number, fanout: number): string {
-  let jar = innerJar(dir);
-  for (let level = 1; level <= levels; level++) {
-    const src = join(dir, `olevel${level}`);
-    mkdirSync(join(src, 'lib'), { recursive: true });
-    linkSync(jar, join(src, 'lib', 'copy-0000.jar'));
+  return nest(dir, levels, (level, lib, inner) => {
+    linkSync(inner, join(lib, copyName(0)));
     const one = join(dir, `one-l${level}.jar`);
-    execFileSync('zip', ['-q', '-0', '-X', one, 'lib/copy-0000.jar'], { cwd: src });
+    execFileSync('zip', ['-q', '-0', '-X', one, `lib/${copyName(0)}`], { cwd: join(lib, '..') });
     const out = join(dir, `overlap-l${level}.jar`);
     writeFileSync(out, repeatCentralRecord(readFileSync(one), fanout));
-    jar = out;
-  }
-  return jar;
+    return out;
+  });
 }
 
 /** APPNOTE 4.3.12/4.3.16: repeat a one-entry zip's central directory record `n` times (names copy-NNNN). */
