@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -77,6 +78,12 @@ describe('analyzeLayer', () => {
         expect(r.stats.bytesRead).toBe(bytes.length);
       }
     }
+    // a frame asking for a 1 GiB window (zstd --long=30 on a stream of unknown size) is a limit, not corrupt
+    const tar = await sampleTar();
+    const long = execFileSync('zstd', ['-q', '--long=30', '-c'], { input: tar });
+    const w = await caught(analyzeLayer(chunked(long), desc(long, ZST), defaultAnalyzers, LIMITS));
+    expect(w.kind).toBe('limit');
+    expect(w.message).toMatch(/: zstd frame needs a window above 128 MiB of memory to decode/);
     // garbage after the last frame is not silently dropped
     const trailing = Buffer.concat([zstd(t), Buffer.from('not a frame')]);
     const e = await caught(analyzeLayer(chunked(trailing), desc(trailing, ZST), defaultAnalyzers, LIMITS));
