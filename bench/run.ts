@@ -3,6 +3,7 @@
 //   2. second scan (every layer cached) vs. the first (target ≤ 5%)
 //   3. peak RSS scanning an image with one 2 GB layer (target ≤ 200 MB)
 //   4. secret scanning: inventory time with it vs without (target ≤ 1.25×), scanner MB/s
+//   5. hostile images (bench/hostile.ts): the expected exit code of each, peak RSS ≤ 256 MB
 // Needs the lab image (../shared/lab/registry-lab.sh images; LAB=/tmp/lab by default) and skopeo.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -20,6 +21,7 @@ import { loadConfig } from '../src/config/load.ts';
 import { setLogLevel } from '../src/log.ts';
 import { benchSecrets } from './secrets.ts';
 import { benchBigBinary } from './big-binary.ts';
+import { benchHostile } from './hostile.ts';
 import { benchGate } from './gate.ts';
 import { benchReevaluate } from './reevaluate.ts';
 import { benchPublication } from './publication.ts';
@@ -178,6 +180,8 @@ async function main(): Promise<void> {
     // a 160 MB executable through the Go/Rust/Java sinks vs the same bytes not executable
     results.bigBinary = await benchBigBinary(registry.host, CUSTOMS, join(work, 'data-bin'));
     console.log(JSON.stringify(results.bigBinary, null, 2));
+    // hostile images (issue 19): each its expected exit code, under 256 MB peak RSS
+    results.hostile = await benchHostile(registry.host, join(work, 'data-hostile'));
     // the pull gate: blob throughput and manifest latency vs the registry directly (same run)
     results.gate = await benchGate(registry.host, work);
     console.log(JSON.stringify(results.gate, null, 2));

@@ -1,6 +1,8 @@
 import PQueue from 'p-queue';
 import { UNREAD_INPUT, type Analyzer } from './analyzers/analyzer.ts';
+import { ArchiveBudget } from './analyzers/archive-budget.ts';
 import type { LayerCache } from './cache/layer-cache.ts';
+import { CustomsError } from './errors.ts';
 import type { Limits } from './config/schema.ts';
 import { analyzeLayer } from './image/layer-walker.ts';
 import { mergeLayers } from './image/merge.ts';
@@ -38,10 +40,15 @@ export async function inventoryImage(source: ImageSource, opts: InventoryOptions
 
   const results = new Map<string, { result: LayerResult; cached: boolean }>();
   const misses: Descriptor[] = [];
+  // one archive budget for the image: a cached layer counts what its analysis took, so the answer
+  // does not depend on which layers were seen before
+  const archives = new ArchiveBudget('image', opts.limits);
   for (const desc of unique.values()) {
     const hit = opts.cache ? await opts.cache.get(desc.digest) : undefined;
-    if (hit) results.set(desc.digest, { result: hit, cached: true });
-    else misses.push(desc);
+    if (hit) {
+      results.set(desc.digest, { result: hit, cached: true });
+      if (hit.stats.archives) chargeImage(archives, hit.stats.archives, source.name);
+    } else misses.push(desc);
   }
   opts.onPlan?.({ layers: unique.size, cachedLayers: unique.size - misses.length, bytesToFetch: misses.reduce((a, d) => a + d.size, 0) });
 
@@ -50,7 +57,7 @@ export async function inventoryImage(source: ImageSource, opts: InventoryOptions
   await Promise.all(misses.map((desc) => queue.add(async () => {
     if (controller.signal.aborted) return;
     try {
-      const result = await analyzeOne(source, desc, opts);
+      const result = await analyzeOne(source, desc, opts, archives);
       results.set(desc.digest, { result, cached: false });
       await opts.cache?.put(result);
     } catch (e) {
@@ -64,13 +71,21 @@ export async function inventoryImage(source: ImageSource, opts: InventoryOptions
   return out;
 }
 
-async function analyzeOne(source: ImageSource, desc: Descriptor, opts: InventoryOptions): Promise<LayerResult> {
+function chargeImage(archives: ArchiveBudget, use: LayerResult['stats']['archives'] & object, image: string): void {
+  try {
+    archives.charge(use);
+  } catch (e) {
+    throw new CustomsError('limit', `${image}: Java archives: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+async function analyzeOne(source: ImageSource, desc: Descriptor, opts: InventoryOptions, archives: ArchiveBudget): Promise<LayerResult> {
   const t0 = Date.now();
   const blob = await source.openBlob(desc);
   const counted = opts.onBytes ? countBytes(blob, opts.onBytes) : blob;
   let result: LayerResult;
   try {
-    result = await analyzeLayer(counted, desc, opts.analyzers, opts.limits);
+    result = await analyzeLayer(counted, desc, opts.analyzers, opts.limits, archives);
   } finally {
     // release the connection whatever happened (a wrapping generator does not forward destroy)
     if (!blob.destroyed) blob.destroy();

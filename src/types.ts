@@ -193,7 +193,11 @@ export interface LayerResult {
   /** symlinks among wanted paths: path → absolute target (resolved relative to the link's dir) */
   symlinks: Record<string, string>;
   /** counts for logs/benchmarks */
-  stats: { entries: number; bytesRead: number; uncompressedBytes: number };
+  stats: {
+    entries: number; bytesRead: number; uncompressedBytes: number;
+    /** what reading archives in the layer took (archive-budget.ts): charged to the image budget again when the layer comes from the cache */
+    archives?: { bytes: number; entries: number; archives: number };
+  };
   /** non-fatal problems (skipped entries: unsafe path, over the per-file cap, ...) */
   warnings: string[];
 }

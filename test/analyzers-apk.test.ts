@@ -119,6 +119,6 @@ describe('os-release analyzer', () => {
     expect(key.split(',')).toEqual(expect.arrayContaining(['apk@1', 'dpkg@1', 'os-release@1', 'rpm@1']));
     expect(key.split(',')).toEqual([...key.split(',')].sort());
     expect(analyzersKey([...defaultAnalyzers].reverse())).toBe(key);
-    for (const a of defaultAnalyzers) expect(a.version).toBe(1);
+    for (const a of defaultAnalyzers) expect(Number.isInteger(a.version) && a.version >= 1).toBe(true);
   });
 });

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { dpkgAnalyzer, parseDpkgStatus } from '../src/analyzers/dpkg.ts';
+import { dpkgAnalyzer, parseControlStanzas, parseDpkgStatus } from '../src/analyzers/dpkg.ts';
 
 describe('dpkg analyzer', () => {
   it("parses this machine's /var/lib/dpkg/status exactly like dpkg-query", async () => {
@@ -79,5 +79,16 @@ describe('dpkg analyzer', () => {
     const b = await dpkgAnalyzer.analyze('/var/lib/dpkg/status.d/libc6', Buffer.from(libc));
     expect(a!.packages).toEqual([{ type: 'deb', name: 'base-files', version: '12.4+deb12u5', arch: 'amd64', sourceName: 'base-files', sourceVersion: '12.4+deb12u5', maintainer: 'Santiago Vila <sanvila@debian.org>', foundIn: '/var/lib/dpkg/status.d/base-files' }]);
     expect(b!.packages![0]).toMatchObject({ name: 'libc6', sourceName: 'glibc', sourceVersion: '2.36-9+deb12u4' });
+  });
+
+  it('skips fields it does not keep without decoding them, and drops kept values over 64 KiB', () => {
+    const huge = ' ' + 'x'.repeat(70 * 1024);
+    const text = `Package: a\nStatus: install ok installed\nVersion: 1\nDescription: d\n${huge}\n ${'y'.repeat(100)}\n\n`
+      + `Package: b\nStatus: install ok installed\nVersion: ${'9'.repeat(70 * 1024)}\n\n`
+      + `Package: c\r\nStatus: install ok installed\r\nVersion: 3\r\n`;
+    expect(parseDpkgStatus('/var/lib/dpkg/status', Buffer.from(text)).map((p) => `${p.name}@${p.version}`)).toEqual(['a@1', 'c@3']);
+    // all fields when none are named (copyright files): continuation lines joined, a long one dropped
+    const stanzas = parseControlStanzas(`A: 1\n 2\nB: x\n${huge}\n more\nC: 3\n`);
+    expect([...stanzas[0]!]).toEqual([['a', '1\n2'], ['c', '3']]);
   });
 });

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import yazl from 'yazl';
 import { javaArchiveAnalyzer, javaArchiveSink } from '../src/analyzers/java-archive.ts';
-import { walkArchive, DEFAULT_WALK_LIMITS } from '../src/analyzers/java/archive-walk.ts';
+import { walkArchive } from '../src/analyzers/java/archive-walk.ts';
+import { ArchiveBudget } from '../src/analyzers/archive-budget.ts';
 import { configSchema } from '../src/config/schema.ts';
 import { analyzeLayer } from '../src/image/layer-walker.ts';
 import { packagePurl } from '../src/sbom/purl.ts';
@@ -17,6 +18,8 @@ import { buildJavaArchives, JAVA, pomTruth } from './helpers/java-fixtures.ts';
 import { feedSink, viaAnalyzerSink } from './helpers/sink.ts';
 
 
+/** an archive's own budget scope, with some limits changed */
+const budget = (o: Record<string, number> = {}) => new ArchiveBudget('archive', { ...configSchema.parse({}).limits, ...o });
 const viaSink = (path: string, bytes: Buffer) => viaAnalyzerSink(javaArchiveAnalyzer, path, bytes, undefined, 0o644);
 
 function zipOf(files: Record<string, Buffer | string>, compress = true): Promise<Buffer> {
@@ -89,7 +92,8 @@ describe('java-archive analyzer', () => {
     for (let i = 11; i >= 1; i--) inner = await zipOf({ [`lib/level${i}-1.0.jar`]: inner }, false);
     const deep = await viaSink('/deep-1.0.jar', inner);
     expect(deep!.packages!.map((p) => p.name)).toEqual(['deep', ...Array.from({ length: 8 }, (_, i) => `level${i + 1}`)]);
-    expect(deep!.facts).toEqual([{ id: 'java-archive-incomplete', detail: expect.stringMatching(/level8-1\.0\.jar!\/lib\/level9-1\.0\.jar: nested deeper than 8/) }]);
+    const tooDeep = expect.stringMatching(/level8-1\.0\.jar!\/lib\/level9-1\.0\.jar: nested deeper than 8/);
+    expect(deep!.facts).toEqual([{ id: 'java-archive-incomplete', detail: tooDeep }, { id: 'unread-input', detail: expect.stringMatching(/^java-archive: .*nested deeper than 8/) }]);
     // ten nested jars of 4 MB each (zeros stored uncompressed inside, a few kB once the outer jar
     // deflates them): the inflate budget stops them
     const zeros = await zipOf({ 'META-INF/maven/z/z/pom.properties': 'groupId=z\nartifactId=z\nversion=1\n', 'pad.bin': Buffer.alloc(4 << 20) }, false);
@@ -97,17 +101,19 @@ describe('java-archive analyzer', () => {
     for (let i = 0; i < 10; i++) files[`lib/z${i}-1.0.jar`] = zeros;
     const bomb = await zipOf(files);
     expect(bomb.length).toBeLessThan(1 << 20);
-    const limited = await walkArchive(bomb, '/bomb.jar', { ...DEFAULT_WALK_LIMITS, maxTotalBytes: 16 << 20 });
-    expect(limited.problems.some((p) => /more than 16777216 bytes inflated/.test(p))).toBe(true);
+    const limited = await walkArchive(bomb, '/bomb.jar', budget({ maxArchiveBytes: 16 << 20 }));
+    expect(limited.problems.some((p) => /more than 16777216 bytes inflated in this archive, nested ones included \(limits\.maxArchiveBytes\)/.test(p))).toBe(true);
+    expect(limited.cut).toMatch(/limits\.maxArchiveBytes/);
     expect(limited.archives.length).toBeLessThan(11);
     // an entry flood
     const many: Record<string, string> = {};
     for (let i = 0; i < 2000; i++) many[`c/${i}.class`] = 'x';
-    const flood = await walkArchive(await zipOf(many), '/flood.jar', { ...DEFAULT_WALK_LIMITS, maxEntries: 1000 });
-    expect(flood.problems).toEqual(['/flood.jar: more than 1000 zip entries']);
+    const flood = await walkArchive(await zipOf(many), '/flood.jar', budget({ maxArchiveEntries: 1000 }));
+    expect(flood.problems).toEqual(['/flood.jar: more than 1000 zip entries listed in this archive, nested ones included (limits.maxArchiveEntries)']);
     // a metadata file too big to read is skipped and said so
-    const fat = await walkArchive(await zipOf({ 'META-INF/MANIFEST.MF': Buffer.alloc(2 << 20, 0x41) }), '/fat.jar');
+    const fat = await walkArchive(await zipOf({ 'META-INF/MANIFEST.MF': Buffer.alloc(2 << 20, 0x41) }), '/fat.jar', budget());
     expect(fat.problems).toEqual([expect.stringMatching(/MANIFEST\.MF: 2097152 bytes, not read/)]);
+    expect(fat.cut).toBeUndefined();
   });
 
   it('gives clear errors for corrupt archives and keeps the outer packages when a nested one is corrupt', async () => {

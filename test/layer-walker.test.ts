@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -10,6 +11,7 @@ import { analyzeLayer } from '../src/image/layer-walker.ts';
 import type { Descriptor } from '../src/types.ts';
 import { DigestVerifier } from '../src/util/digest.ts';
 import { chunked, gzip, makeTar, zeroTarGzipStream, zstd } from './helpers/tar.ts';
+import { pzstdFrames, skippableFrame, zstdTwoFrames } from './helpers/hostile.ts';
 
 const LIMITS: Limits = configSchema.parse({}).limits;
 const GZ = 'application/vnd.oci.image.layer.v1.tar+gzip';
@@ -59,6 +61,34 @@ describe('analyzeLayer', () => {
       expect(r.stats.bytesRead).toBe(bytes.length);
       expect(r.warnings).toEqual([]);
     }
+  });
+
+  it('reads every frame of a multi-frame zstd layer (zstd CLI, pzstd, skippable frames), whatever the chunking', async () => {
+    const t = await sampleTar();
+    const layers = [
+      zstdTwoFrames(t),
+      pzstdFrames(t),
+      Buffer.concat([skippableFrame(Buffer.from('toc')), zstdTwoFrames(t), skippableFrame(Buffer.alloc(0), 0xf)]),
+    ];
+    for (const bytes of layers) {
+      for (const size of [1, 3, 5, 4096]) {
+        const r = await analyzeLayer(chunked(bytes, size), desc(bytes, ZST), defaultAnalyzers, LIMITS);
+        expect(Object.keys(r.files).sort()).toEqual(['/usr/lib/os-release', '/var/lib/dpkg/status']);
+        expect(r.stats.uncompressedBytes).toBe(t.length);
+        expect(r.stats.bytesRead).toBe(bytes.length);
+      }
+    }
+    // a frame asking for a 1 GiB window (zstd --long=30 on a stream of unknown size) is a limit, not corrupt
+    const tar = await sampleTar();
+    const long = execFileSync('zstd', ['-q', '--long=30', '-c'], { input: tar });
+    const w = await caught(analyzeLayer(chunked(long), desc(long, ZST), defaultAnalyzers, LIMITS));
+    expect(w.kind).toBe('limit');
+    expect(w.message).toMatch(/: zstd frame needs a window above 128 MiB of memory to decode/);
+    // garbage after the last frame is not silently dropped
+    const trailing = Buffer.concat([zstd(t), Buffer.from('not a frame')]);
+    const e = await caught(analyzeLayer(chunked(trailing), desc(trailing, ZST), defaultAnalyzers, LIMITS));
+    expect(e.kind).toBe('corrupt');
+    expect(e.message).toMatch(/: not a zstd frame at byte \d+ \(magic 0x/);
   });
 
   it('trusts magic bytes over a lying media type', async () => {
@@ -111,6 +141,17 @@ describe('analyzeLayer', () => {
       expect(p.startsWith('/')).toBe(true);
       expect(p.split('/')).not.toContain('..');
     }
+  });
+
+  it('a hard link to a wanted file too big to keep for links is an unread input, not a silent gap', async () => {
+    const big = 'Package: big\nStatus: install ok installed\nVersion: 1\nDescription: x\n' + ' x\n'.repeat(2_000_000);
+    const t = await makeTar([
+      { path: 'var/lib/dpkg/status.d/big', content: big },
+      { path: 'var/lib/dpkg/status', type: 'link', linkname: 'var/lib/dpkg/status.d/big' },
+    ]);
+    const r = await analyzeLayer(chunked(t), desc(t, TAR), defaultAnalyzers, LIMITS);
+    expect(r.files['/var/lib/dpkg/status.d/big']![0]!.packages!.map((p) => p.name)).toEqual(['big']);
+    expect(r.files['/var/lib/dpkg/status']).toEqual([{ analyzer: 'dpkg', facts: [{ id: 'unread-input', detail: expect.stringMatching(/^dpkg: hard link to \/var\/lib\/dpkg\/status\.d\/big, whose content was not kept/) }] }]);
   });
 
   it('analyses hard links to wanted files captured earlier in the layer', async () => {

@@ -1,4 +1,6 @@
+import type { Limits } from '../config/schema.ts';
 import type { EntryInfo, FileFinding } from '../types.ts';
+import type { ArchiveBudget } from './archive-budget.ts';
 
 export type { EntryInfo } from '../types.ts';
 
@@ -14,6 +16,13 @@ export type AnalyzerFinding = Omit<FileFinding, 'analyzer'>;
 export interface FileSink {
   write(chunk: Buffer): boolean | void;
   end(): AnalyzerFinding | null | Promise<AnalyzerFinding | null>;
+}
+
+/** What a sink may need besides its entry (the walker always passes it). */
+export interface SinkContext {
+  limits: Limits;
+  /** this layer's archive budget (archive-budget.ts): a sink reading archives takes a child scope per top archive */
+  archives: ArchiveBudget;
 }
 
 /**
@@ -33,7 +42,7 @@ export interface Analyzer {
   wants(path: string, size: number, entry?: EntryInfo): boolean;
   analyze(path: string, content: Buffer, entry?: EntryInfo): AnalyzerFinding | null | Promise<AnalyzerFinding | null>;
   /** Called for every regular file; return a sink to receive its bytes, or null. */
-  openSink?(entry: EntryInfo): FileSink | null;
+  openSink?(entry: EntryInfo, ctx?: SinkContext): FileSink | null;
   /** Called for every entry (files, directories, links); findings are recorded under the entry's path. */
   inspect?(entry: EntryInfo): AnalyzerFinding | null;
   /**

@@ -1,13 +1,17 @@
 import type { Analyzer } from './analyzer.ts';
 import type { PackageRecord } from '../types.ts';
+import { lineRanges } from '../util/lines.ts';
 
 type Pkg = Omit<PackageRecord, 'layer' | 'layerIndex'>;
 
 const PATHS = new Set(['/lib/apk/db/installed', '/usr/lib/apk/db/installed']);
+const KEYS = new Set(['P', 'V', 'A', 'o', 'L', 'm']);
+/** a longer value is dropped as if absent: no real one comes close */
+const MAX_VALUE = 64 * 1024;
 
 /** Parse an apk installed database: blocks of "X:value" lines separated by blank lines. */
 export function parseApkInstalled(path: string, content: Buffer | string): Pkg[] {
-  const text = typeof content === 'string' ? content : content.toString('utf8');
+  const buf = typeof content === 'string' ? Buffer.from(content) : content;
   const out: Pkg[] = [];
   let cur: Record<string, string> = {};
   const flush = () => {
@@ -23,15 +27,13 @@ export function parseApkInstalled(path: string, content: Buffer | string): Pkg[]
     }
     cur = {};
   };
-  for (const raw of text.split('\n')) {
-    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    if (line === '') { flush(); continue; }
-    if (line.length < 2 || line[1] !== ':') continue;
-    const k = line[0]!;
+  // line by line on the bytes: only the few kept values are ever decoded (see util/lines.ts)
+  for (const [from, to] of lineRanges(buf)) {
+    if (from === to) { flush(); continue; }
+    if (to - from < 2 || buf[from + 1] !== 0x3a) continue;
+    const k = String.fromCharCode(buf[from]!);
     // only the first occurrence of a key in a block describes the package (F:/R: repeat)
-    if (k === 'P' || k === 'V' || k === 'A' || k === 'o' || k === 'L' || k === 'm') {
-      if (cur[k] === undefined) cur[k] = line.slice(2);
-    }
+    if (KEYS.has(k) && cur[k] === undefined && to - from <= MAX_VALUE) cur[k] = buf.toString('utf8', from + 2, to);
   }
   flush();
   return out;

@@ -1,41 +1,60 @@
 import type { Analyzer } from './analyzer.ts';
 import type { PackageRecord } from '../types.ts';
+import { isBlank, lineRanges } from '../util/lines.ts';
 
 type Pkg = Omit<PackageRecord, 'layer' | 'layerIndex'>;
 
 const STATUS = '/var/lib/dpkg/status';
 const STATUS_D = '/var/lib/dpkg/status.d/';
+/** the fields a package record is made of; the rest (Description, Conffiles…) is never decoded */
+const STATUS_FIELDS: ReadonlySet<string> = new Set(['package', 'version', 'status', 'architecture', 'source', 'maintainer']);
+
+/** Longest field value kept (a longer one is dropped as if absent): no real one comes close. */
+const MAX_VALUE = 64 * 1024;
+const MAX_NAME = 128;
 
 /**
  * Split RFC822-style control text into stanzas of field → value. Field names are matched
  * case-insensitively (stored lower-case); continuation lines (starting with space or tab) are
- * appended to the previous field with a newline.
+ * appended to the previous field with a newline. With `fields`, only those are kept: the others
+ * (a Description of any length) are skipped without being decoded. Values longer than 64 KiB are
+ * dropped. Works on the bytes, so a file of tens of MB is never held as one string.
  */
-export function parseControlStanzas(text: string): Map<string, string>[] {
+export function parseControlStanzas(content: Buffer | string, fields?: ReadonlySet<string>): Map<string, string>[] {
+  const buf = typeof content === 'string' ? Buffer.from(content) : content;
   const out: Map<string, string>[] = [];
   let cur: Map<string, string> | null = null;
   let last: string | null = null;
-  for (const raw of text.split('\n')) {
-    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    if (line.trim() === '') {
-      if (cur && cur.size > 0) out.push(cur);
-      cur = null; last = null;
-      continue;
-    }
-    const c0 = line.charCodeAt(0);
-    if (c0 === 32 || c0 === 9) {
-      if (cur && last !== null) cur.set(last, cur.get(last) + '\n' + line.slice(1));
-      continue;
-    }
-    if (line.startsWith('#')) continue;
-    const colon = line.indexOf(':');
-    if (colon <= 0) continue;
-    const name = line.slice(0, colon).trim().toLowerCase();
-    cur ??= new Map();
-    cur.set(name, line.slice(colon + 1).trim());
+  const end = () => {
+    if (cur && cur.size > 0) out.push(cur);
+    cur = null; last = null;
+  };
+  const keep = (name: string, value: string) => {
+    cur!.set(name, value);
     last = name;
+  };
+  for (const [from, to] of lineRanges(buf)) {
+    if (isBlank(buf, from, to)) { end(); continue; }
+    const c0 = buf[from];
+    if (c0 === 0x20 || c0 === 0x09) {
+      if (cur && last !== null) {
+        const prev = cur.get(last)!;
+        if (prev.length + to - from > MAX_VALUE) { cur.delete(last); last = null; } else keep(last, prev + '\n' + buf.toString('utf8', from + 1, to));
+      }
+      continue;
+    }
+    if (c0 === 0x23) continue; // '#'
+    last = null;
+    const colon = buf.indexOf(0x3a, from);
+    if (colon <= from || colon >= to || colon - from > MAX_NAME) continue;
+    const name = buf.toString('latin1', from, colon).trim().toLowerCase();
+    if (!name) continue;
+    cur ??= new Map();
+    if (fields && !fields.has(name)) continue;
+    if (to - colon - 1 > MAX_VALUE) { cur.delete(name); continue; }
+    keep(name, buf.toString('utf8', colon + 1, to).trim());
   }
-  if (cur && cur.size > 0) out.push(cur);
+  end();
   return out;
 }
 
@@ -49,9 +68,8 @@ export function isInstalledStatus(status: string | undefined): boolean {
 
 /** Parse a dpkg status file (or one status.d entry). */
 export function parseDpkgStatus(path: string, content: Buffer | string): Pkg[] {
-  const text = typeof content === 'string' ? content : content.toString('utf8');
   const out: Pkg[] = [];
-  for (const st of parseControlStanzas(text)) {
+  for (const st of parseControlStanzas(content, STATUS_FIELDS)) {
     const name = st.get('package');
     const version = st.get('version');
     if (!name || !version) continue;

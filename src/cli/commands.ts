@@ -6,6 +6,7 @@ import { toCycloneDx } from '../sbom/cyclonedx.ts';
 import { packageVersion } from '../sbom/rpm-purl.ts';
 import { toSpdx } from '../sbom/spdx.ts';
 import { VERSION } from '../version.ts';
+import { warnIncomplete } from './incomplete.ts';
 import { takeInventory, type InventoryRun } from './inventory.ts';
 import { runScan, type ScanCommandFlags } from './scan.ts';
 import { renderTable } from './table.ts';
@@ -15,7 +16,9 @@ export interface ScanFlags { format?: string; output?: string; platform?: string
 /** `customs scan`: vulnerabilities (src/cli/scan.ts), or with `--format inventory` the package table. Returns the exit code. */
 export async function scanCommand(refText: string, cfg: Config, flags: ScanFlags & ScanCommandFlags): Promise<number> {
   if (flags.format === 'inventory') {
-    emit(inventoryTable(await takeInventory(refText, cfg, flags)), flags.output);
+    const run = await takeInventory(refText, cfg, flags);
+    warnIncomplete(run.inventories);
+    emit(inventoryTable(run), flags.output);
     return 0;
   }
   return runScan(refText, cfg, flags, (text) => emit(text, flags.output));
@@ -25,6 +28,7 @@ export async function sbomCommand(refText: string, cfg: Config, flags: ScanFlags
   const format = flags.format ?? 'cyclonedx';
   if (!['cyclonedx', 'spdx', 'json'].includes(format)) throw new CustomsError('usage', `unknown --format "${format}" for sbom: use cyclonedx, spdx or json`);
   const run = await takeInventory(refText, cfg, flags);
+  warnIncomplete(run.inventories);
   const subject = { ref: run.ref, toolVersion: VERSION, timestamp: run.finishedAt, inventories: run.inventories };
   const doc = format === 'cyclonedx' ? toCycloneDx(subject) : format === 'spdx' ? toSpdx(subject) : inventoryJson(run);
   emit(JSON.stringify(doc, null, 2) + '\n', flags.output);

@@ -5,6 +5,19 @@ import { gateSchema, policySettingsSchema } from './gate-schema.ts';
 import { vulndbSchema } from './vulndb-schema.ts';
 import { attestationsSchema, signingSchema } from './signing-schema.ts';
 
+/** Caps on reading archives in layers (see src/analyzers/archive-budget.ts and README "Limits"). */
+const ARCHIVE_DEFAULTS = {
+  maxArchiveBytes: 256 * 1024 * 1024,
+  maxArchiveEntries: 500_000,
+  maxNestedArchives: 10_000,
+  maxArchiveBytesPerLayer: 2 * 1024 * 1024 * 1024,
+  maxArchiveEntriesPerLayer: 5_000_000,
+  maxArchivesPerLayer: 50_000,
+  maxArchiveBytesPerImage: 8 * 1024 * 1024 * 1024,
+  maxArchiveEntriesPerImage: 20_000_000,
+  maxArchivesPerImage: 200_000,
+};
+
 const registryCreds = z.object({
   username: z.string().optional(),
   password: z.string().optional(),
@@ -72,10 +85,25 @@ export const configSchema = z.object({
     maxJsonDepth: z.number().int().min(4).default(64),
     /** manifests followed from one reference (index → manifests) */
     maxManifestsPerImage: z.number().int().min(1).default(256),
+    // Archives inside layers (Java archives and everything nested in them; src/analyzers/archive-budget.ts).
+    // Per archive: passing one stops that archive (an unread input: the inventory is incomplete).
+    /** bytes inflated reading one archive and its nested archives */
+    maxArchiveBytes: z.number().int().min(1024).default(ARCHIVE_DEFAULTS.maxArchiveBytes),
+    /** zip entries listed in one archive and its nested archives */
+    maxArchiveEntries: z.number().int().min(1).default(ARCHIVE_DEFAULTS.maxArchiveEntries),
+    /** archives opened inside one archive */
+    maxNestedArchives: z.number().int().min(1).default(ARCHIVE_DEFAULTS.maxNestedArchives),
+    // Per layer and per image: passing one ends the scan with a limit error (exit 10).
+    maxArchiveBytesPerLayer: z.number().int().min(1024).default(ARCHIVE_DEFAULTS.maxArchiveBytesPerLayer),
+    maxArchiveEntriesPerLayer: z.number().int().min(1).default(ARCHIVE_DEFAULTS.maxArchiveEntriesPerLayer),
+    maxArchivesPerLayer: z.number().int().min(1).default(ARCHIVE_DEFAULTS.maxArchivesPerLayer),
+    maxArchiveBytesPerImage: z.number().int().min(1024).default(ARCHIVE_DEFAULTS.maxArchiveBytesPerImage),
+    maxArchiveEntriesPerImage: z.number().int().min(1).default(ARCHIVE_DEFAULTS.maxArchiveEntriesPerImage),
+    maxArchivesPerImage: z.number().int().min(1).default(ARCHIVE_DEFAULTS.maxArchivesPerImage),
   }).strict().default({
     maxManifestBytes: 4 * 1024 * 1024, maxConfigBytes: 16 * 1024 * 1024, maxFileBytes: 64 * 1024 * 1024,
     maxLayerBytes: 32 * 1024 * 1024 * 1024, maxCompressionRatio: 200, ratioGraceBytes: 64 * 1024 * 1024,
-    maxEntriesPerLayer: 2_000_000, maxJsonDepth: 64, maxManifestsPerImage: 256,
+    maxEntriesPerLayer: 2_000_000, maxJsonDepth: 64, maxManifestsPerImage: 256, ...ARCHIVE_DEFAULTS,
   }),
   scan: z.object({
     /** layers downloaded and analysed at once for one image */

@@ -5,6 +5,7 @@ import * as zlib from 'node:zlib';
 import { CustomsError, isCustomsError } from '../errors.ts';
 import type { Limits } from '../config/schema.ts';
 import type { LayerCompression } from './media-types.ts';
+import { ZstdMultiFrameDecompress } from './zstd-frames.ts';
 
 /** Output chunk size of the decompressors: bigger chunks mean fewer callbacks downstream. */
 const CHUNK = 64 * 1024;
@@ -24,12 +25,28 @@ export interface DecompressedLayer {
   stats: DecompressStats;
 }
 
-/** Sniff the compression from the first bytes: gzip 1f 8b, zstd 28 b5 2f fd, anything else tar. */
+/** Sniff the compression from the first bytes: gzip 1f 8b, zstd 28 b5 2f fd (or a skippable frame), anything else tar. */
 export function sniffCompression(head: Buffer): LayerCompression | undefined {
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
   if (head.length >= 4 && head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) return 'zstd';
+  // a zstd skippable frame first (pzstd, zstd:chunked): 0x184D2A50..5F little-endian
+  if (head.length >= 4 && (head[0]! & 0xf0) === 0x50 && head[1] === 0x2a && head[2] === 0x4d && head[3] === 0x18) return 'zstd';
   if (head.length < 4) return undefined; // not enough bytes to tell
   return 'none';
+}
+
+/**
+ * Compressions a layer may arrive in that Customs does not read (docker load once took bzip2 and
+ * xz layer tarballs; no OCI media type names them): told by magic bytes, so they are 'unsupported'
+ * rather than a "corrupt tar".
+ */
+export function foreignCompression(head: Buffer): string | undefined {
+  // bzip2: "BZh" + block size digit + the block (or end-of-stream) magic
+  if (head.length >= 10 && head.toString('latin1', 0, 3) === 'BZh' && head[3]! >= 0x31 && head[3]! <= 0x39
+      && (head.subarray(4, 10).equals(Buffer.from([0x31, 0x41, 0x59, 0x26, 0x53, 0x59])) || head.subarray(4, 10).equals(Buffer.from([0x17, 0x72, 0x45, 0x38, 0x50, 0x90])))) return 'bzip2';
+  if (head.length >= 6 && head.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return 'xz';
+  if (head.length >= 4 && head.readUInt32LE(0) === 0x184d2204) return 'lz4';
+  return undefined;
 }
 
 function toReadable(input: NodeJS.ReadableStream | AsyncIterable<Buffer>): Readable {
@@ -122,8 +139,10 @@ export async function decompressLayer(
   src.on('error', onEarlyError);
   let head: Buffer;
   try {
-    head = await peek(src, 4);
+    head = await peek(src, 10);
     if (earlyError !== undefined) throw earlyError;
+    const foreign = foreignCompression(head);
+    if (foreign) throw new CustomsError('unsupported', `${what}: ${foreign}-compressed layer: not supported (Customs reads tar, gzip and zstd layers)`);
   } catch (e) {
     src.off('error', onEarlyError);
     src.on('error', () => { /* already reported */ });
@@ -133,9 +152,9 @@ export async function decompressLayer(
   const compression: LayerCompression = sniffCompression(head) ?? (head.length === 0 ? 'none' : (declared ?? 'none'));
   const stats: DecompressStats = { compressedBytes: 0, uncompressedBytes: 0, compression };
 
-  let decoder: zlib.Gunzip | zlib.ZstdDecompress | undefined;
-  if (compression === 'gzip') decoder = zlib.createGunzip({ chunkSize: CHUNK });
-  else if (compression === 'zstd') decoder = zlib.createZstdDecompress({ chunkSize: CHUNK });
+  let decoder: zlib.Gunzip | ZstdMultiFrameDecompress | undefined;
+  if (compression === 'gzip') decoder = zlib.createGunzip({ chunkSize: CHUNK }); // every gzip member
+  else if (compression === 'zstd') decoder = new ZstdMultiFrameDecompress(CHUNK); // every zstd frame
   const dec = decoder;
 
   let inBytes = 0;
@@ -145,7 +164,9 @@ export async function decompressLayer(
     if (failed) return;
     failed = true;
     let e: unknown = err;
-    if (!isCustomsError(err)) {
+    if (isCustomsError(err) && from === 'decoder') {
+      e = new CustomsError(err.kind, `${what}: ${err.message}`, { cause: err });
+    } else if (!isCustomsError(err)) {
       const msg = (err as Error)?.message ?? String(err);
       e = from === 'decoder'
         ? new CustomsError('corrupt', `${what}: corrupt ${compression} stream (${msg})`, { cause: err })

@@ -6,16 +6,21 @@ import type { Readable } from 'node:stream';
 import * as tar from 'tar-stream';
 import { CustomsError, isCustomsError } from '../errors.ts';
 import type { Limits } from '../config/schema.ts';
-import { UNREAD_INPUT, type Analyzer, type AnalyzerFinding, type FileSink } from '../analyzers/analyzer.ts';
+import { UNREAD_INPUT, type Analyzer, type AnalyzerFinding, type FileSink, type SinkContext } from '../analyzers/analyzer.ts';
+import { ArchiveBudget } from '../analyzers/archive-budget.ts';
 import type { Descriptor, EntryInfo, FileFinding, LayerResult } from '../types.ts';
 import { decompressLayer } from './decompress.ts';
-import { layerCompression } from './media-types.ts';
+import { strictTarExtract } from './tar-extract.ts';
+import { layerCompression, mayBeTarLayer } from './media-types.ts';
 import { basename, dirname, normalizeEntryPath, resolveLinkTarget } from './paths.ts';
 
 const WH_PREFIX = '.wh.';
 const WH_OPAQUE = '.wh..wh..opq';
 /** warnings kept per layer; more are counted, not stored */
 const MAX_WARNINGS = 200;
+/** wanted files kept for hard links to them: each up to, and all together */
+const CAPTURE_MAX_FILE = 4 * 1024 * 1024;
+const CAPTURE_BUDGET = 16 * 1024 * 1024;
 
 interface EntryStream {
   on(ev: string, fn: (...a: any[]) => void): unknown;
@@ -33,10 +38,12 @@ export async function analyzeLayer(
   desc: Descriptor,
   analyzers: Analyzer[],
   limits: Limits,
+  /** the image's archive budget (pipeline); a layer analysed alone gets its own */
+  imageBudget: ArchiveBudget = new ArchiveBudget('image', limits),
 ): Promise<LayerResult> {
   const what = `layer ${desc.digest}`;
   const declared = layerCompression(desc.mediaType);
-  if (declared === undefined && desc.mediaType !== '' && !/\btar\b/.test(desc.mediaType)) {
+  if (declared === undefined && !mayBeTarLayer(desc.mediaType)) {
     destroyInput(blob);
     throw new CustomsError('unsupported', `${what}: unsupported layer media type "${desc.mediaType.slice(0, 200)}"`);
   }
@@ -50,12 +57,22 @@ export async function analyzeLayer(
     if (result.warnings.length < MAX_WARNINGS) result.warnings.push(`${what}: ${msg}`);
     else droppedWarnings++;
   };
-  // Content of wanted files seen in this layer, for hard links to them (bounded total).
+  // Content of wanted files seen in this layer, for hard links to them (bounded: a few big wanted
+  // files must not stay in memory for the rest of the layer). Wanted files too big to keep are
+  // remembered, so a hard link to one is an unread input rather than a silent gap.
   const captured = new Map<string, Buffer>();
   let capturedBytes = 0;
-  const capturedBudget = Math.max(limits.maxFileBytes * 4, 16 * 1024 * 1024);
+  const uncaptured = new Set<string>();
 
   const sinkAnalyzers = analyzers.filter((a) => typeof a.openSink === 'function');
+  // archives read by sinks (Java) draw from this layer's budget, and it from the image's
+  const archives = imageBudget.child('layer');
+  const sinkContext: SinkContext = { limits, archives };
+  /** a layer or image cap passed inside a sink (which the sink's own error handling cannot swallow) */
+  const checkBudget = (path: string) => {
+    const e = archives.failure();
+    if (e) throw new CustomsError('limit', `${what}: Java archives: ${e.message} (at ${path})`, { cause: e });
+  };
   const inspectors = analyzers.filter((a) => typeof a.inspect === 'function');
   const failed = (a: Analyzer, what: string, e: unknown) => warn(`analyzer ${a.name} failed on ${what}: ${(e as Error)?.message ?? e}`);
 
@@ -73,7 +90,7 @@ export async function analyzeLayer(
     const out: { a: Analyzer; sink: FileSink; done: boolean }[] = [];
     for (const a of sinkAnalyzers) {
       try {
-        const sink = a.openSink!(entry);
+        const sink = a.openSink!(entry, sinkContext);
         if (sink) out.push({ a, sink, done: false });
       } catch (e) { failed(a, `openSink(${entry.path})`, e); }
     }
@@ -134,12 +151,14 @@ export async function analyzeLayer(
 
   /** Read an entry once: keep its bytes when `keep`, feed them to sinks as they pass. */
   const consume = (stream: EntryStream, path: string, size: number, keep: boolean, sinks: { a: Analyzer; sink: FileSink; done: boolean }[]) => new Promise<Buffer | null>((resolve, reject) => {
-    const parts: Buffer[] = [];
+    // a kept file (≤ maxFileBytes) is copied once into a buffer of its declared size: collecting
+    // the chunks and concatenating them would hold it twice at the peak
+    const kept = keep ? Buffer.allocUnsafeSlow(size) : null;
     let got = 0;
     stream.on('data', (c: Buffer) => {
+      if (got + c.length > size) { reject(new CustomsError('corrupt', `${what}: tar entry longer than its header says`)); return; }
+      if (kept) c.copy(kept, got);
       got += c.length;
-      if (got > size) { reject(new CustomsError('corrupt', `${what}: tar entry longer than its header says`)); return; }
-      if (keep) parts.push(c);
       for (const s of sinks) {
         if (s.done) continue;
         try { if (s.sink.write(c) === false) s.done = true; } catch (e) { s.done = true; failed(s.a, path, e); }
@@ -147,7 +166,7 @@ export async function analyzeLayer(
     });
     stream.on('end', () => {
       if (got !== size) { reject(new CustomsError('corrupt', `${what}: tar entry truncated`)); return; }
-      resolve(keep ? (parts.length === 1 ? parts[0]! : Buffer.concat(parts, got)) : null);
+      resolve(kept);
     });
     stream.on('error', reject);
   });
@@ -200,12 +219,12 @@ export async function analyzeLayer(
       if (content) {
         const prev = captured.get(path);
         if (prev) { capturedBytes -= prev.length; captured.delete(path); }
-        // a small file's bytes may be a view into a much larger inflate chunk: keep a copy, or the
-        // whole chunk stays alive for the rest of the layer (~30 KB per package.json)
-        const kept = content.buffer.byteLength > content.length * 2 ? Buffer.from(content) : content;
-        if (capturedBytes + kept.length <= capturedBudget) { captured.set(path, kept); capturedBytes += kept.length; }
+        uncaptured.delete(path);
+        if (content.length <= CAPTURE_MAX_FILE && capturedBytes + content.length <= CAPTURE_BUDGET) { captured.set(path, content); capturedBytes += content.length; }
+        else if (uncaptured.size < MAX_WARNINGS) uncaptured.add(path);
       }
       const found = await runAnalyzers(path, content, which, entry, sinks, inspected);
+      checkBudget(path);
       // a wanted path always records (an empty list replaces what lower layers said about it); a
       // sink-only file records only findings, else every executable would be stored
       if (found.length || wanted) record(path, found);
@@ -234,12 +253,18 @@ export async function analyzeLayer(
         return;
       }
       if (target === null) { warn(`hard link ${path} points outside the image (${JSON.stringify((header.linkname ?? '').slice(0, 300))}): ignored`); return; }
+      if (!content && uncaptured.has(target)) {
+        warn(`hard link ${path} → ${target}: the target is over the ${CAPTURE_MAX_FILE}-byte cap of content kept for hard links; not analysed`);
+        record(path, [...inspected, ...unreadInputs(which, 'size', `hard link to ${target}, whose content was not kept (over ${CAPTURE_MAX_FILE} bytes): not analysed`)]);
+        return;
+      }
       if (!content) { warn(`hard link ${path} → ${target}: target content not captured earlier in this layer; not analysed`); return; }
       for (const s of sinks) {
         try { s.sink.write(content); } catch (e) { failed(s.a, path, e); }
       }
       const real = wantedBy(path, content.length, { ...entry, type: 'file', size: content.length });
       record(path, await runAnalyzers(path, content, real.length ? real : which, entry, sinks, inspected));
+      checkBudget(path);
       return;
     }
 
@@ -254,7 +279,7 @@ export async function analyzeLayer(
 
   const decompressed = await decompressLayer(blob, declared, limits, what);
   const tarIn: Readable = decompressed.stream;
-  const extract = tar.extract();
+  const extract = strictTarExtract();
   let entryError: unknown;
   extract.on('entry', (header, stream, next) => {
     handleEntry(header, stream).then(() => next(), (err: unknown) => {
@@ -299,6 +324,7 @@ export async function analyzeLayer(
   }
   result.stats.bytesRead = decompressed.stats.compressedBytes;
   result.stats.uncompressedBytes = decompressed.stats.uncompressedBytes;
+  result.stats.archives = { ...archives.used };
   if (droppedWarnings > 0) result.warnings.push(`${what}: ${droppedWarnings} more warnings not shown`);
   return result;
 }

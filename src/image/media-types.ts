@@ -37,3 +37,14 @@ export function layerCompression(mediaType: string): LayerCompression | undefine
       return undefined;
   }
 }
+
+/**
+ * Whether Customs may try a layer whose media type it does not know: yes for one that only says it
+ * is a tar (or says nothing) — the magic bytes tell gzip/zstd apart —, no for anything else and for
+ * a tar compressed with something else (`tar+bzip2`, `tar.xz`): those are 'unsupported', not corrupt.
+ */
+export function mayBeTarLayer(mediaType: string): boolean {
+  if (mediaType === '') return true;
+  const m = /\btar((?:[+.][a-z0-9-]+)*)/i.exec(mediaType);
+  return !!m && /^(|[+.](gzip|gz|zstd|zst))$/i.test(m[1]!); // "+gzip+encrypted" (ocicrypt) is not readable either
+}

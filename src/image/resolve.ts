@@ -19,23 +19,32 @@ export interface ManifestStore {
  */
 export async function resolveImages(store: ManifestStore, ref: string, limits: Limits, platform?: Platform): Promise<ResolvedImage[]> {
   const out: ResolvedImage[] = [];
-  const seen = new Set<string>();
+  const done = new Set<string>();
   let fetched = 0;
 
-  async function visit(refOrDigest: string, rootDigest: string | undefined, depth: number, declared?: Platform): Promise<void> {
+  /** `ancestors`: the indexes on the way here (a child among them is a cycle; one listed twice is not) */
+  async function visit(refOrDigest: string, rootDigest: string | undefined, depth: number, ancestors: ReadonlySet<string>, declared?: Platform): Promise<void> {
     if (depth > 4) throw new CustomsError('limit', `${store.name}: index nesting deeper than 4 levels`);
-    if (++fetched > limits.maxManifestsPerImage) throw new CustomsError('limit', `${store.name}: more than ${limits.maxManifestsPerImage} manifests`);
+    if (++fetched > limits.maxManifestsPerImage) throw new CustomsError('limit', `${store.name}: more than ${limits.maxManifestsPerImage} manifests (limits.maxManifestsPerImage)`);
     const m = await store.fetchManifest(refOrDigest, limits.maxManifestBytes);
-    if (seen.has(m.digest)) throw new CustomsError('corrupt', `${store.name}: index refers back to ${m.digest} (a cycle)`);
-    seen.add(m.digest);
+    if (ancestors.has(m.digest)) throw new CustomsError('corrupt', `${store.name}: index refers back to ${m.digest} (a cycle)`);
     const root = rootDigest ?? m.digest;
     const doc = parseManifest(m.bytes, m.contentType, `${store.name}@${m.digest}`, limits.maxJsonDepth);
     if (doc.kind === 'index') {
       const children = doc.manifests.filter((d) => !isAttestationChild(d));
       const chosen = platform ? children.filter((d) => !d.platform || platformMatches(platform, d.platform)) : children;
+      // every listed entry counts, repeats too: an index listing one manifest 10,000 times is over the cap
+      if (fetched + chosen.length > limits.maxManifestsPerImage) {
+        throw new CustomsError('limit', `${store.name}@${m.digest}: index lists ${chosen.length} manifests, more than limits.maxManifestsPerImage (${limits.maxManifestsPerImage})`);
+      }
+      const path = new Set(ancestors).add(m.digest);
       for (const child of chosen) {
-        if (seen.has(child.digest)) throw new CustomsError('corrupt', `${store.name}: index refers back to ${child.digest} (a cycle)`);
-        await visit(child.digest, root, depth + 1, child.platform);
+        if (path.has(child.digest)) throw new CustomsError('corrupt', `${store.name}: index refers back to ${child.digest} (a cycle)`);
+        // the same manifest for the same platform listed again is the same image
+        const key = `${child.digest} ${child.platform ? formatPlatform(child.platform) : ''}`;
+        if (done.has(key)) continue;
+        done.add(key);
+        await visit(child.digest, root, depth + 1, path, child.platform);
       }
       return;
     }
@@ -54,7 +63,7 @@ export async function resolveImages(store: ManifestStore, ref: string, limits: L
     });
   }
 
-  await visit(ref, undefined, 0);
+  await visit(ref, undefined, 0, new Set());
   if (out.length === 0) {
     throw new CustomsError('not-found', platform
       ? `${store.name}: no image for platform ${formatPlatform(platform)}`

@@ -5,6 +5,7 @@ import { createReadStream, promises as fsp } from 'node:fs';
 import { Readable } from 'node:stream';
 import { CustomsError } from '../errors.ts';
 import { normalizeEntryPath, resolveLinkTarget } from './paths.ts';
+import { parsePaxRecords } from './pax.ts';
 
 export interface TarMember {
   /** normalised relative name, no leading "/" or "./" (e.g. "blobs/sha256/abc...") */
@@ -45,22 +46,6 @@ function checksumOk(h: Buffer): boolean {
   for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 32 : h[i]!;
   const want = parseNumeric(h, 148, 8);
   return sum === want;
-}
-
-function parsePax(buf: Buffer): Record<string, string> {
-  const out: Record<string, string> = {};
-  let pos = 0;
-  while (pos < buf.length) {
-    const sp = buf.indexOf(0x20, pos);
-    if (sp === -1) break;
-    const len = parseInt(buf.toString('ascii', pos, sp), 10);
-    if (!Number.isSafeInteger(len) || len <= 0 || pos + len > buf.length) break;
-    const rec = buf.toString('utf8', sp + 1, pos + len - 1); // drop the trailing "\n"
-    const eq = rec.indexOf('=');
-    if (eq > 0) out[rec.slice(0, eq)] = rec.slice(eq + 1);
-    pos += len;
-  }
-  return out;
 }
 
 export class TarFileIndex {
@@ -121,8 +106,12 @@ export class TarFileIndex {
           if (dataAt + msize > size) throw new CustomsError('corrupt', `${what}: truncated tar member at byte ${pos}`);
           const meta = Buffer.alloc(msize);
           if (msize > 0) await readAt(meta, msize, dataAt);
-          if (flag === 'x') pax = { ...paxGlobal, ...parsePax(meta) };
-          else if (flag === 'g') paxGlobal = { ...paxGlobal, ...parsePax(meta) };
+          if (flag === 'x' || flag === 'g') {
+            let records: Record<string, string>;
+            try { records = parsePaxRecords(meta); } catch (e) { throw new CustomsError('corrupt', `${what}: ${(e as Error).message} (member header at byte ${pos})`); }
+            if (flag === 'x') pax = { ...paxGlobal, ...records };
+            else paxGlobal = { ...paxGlobal, ...records };
+          }
           else if (flag === 'L') longName = cstr(meta, 0, meta.length);
           else longLink = cstr(meta, 0, meta.length);
           pos = dataAt + Math.ceil(msize / BLOCK) * BLOCK;
