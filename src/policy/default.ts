@@ -22,6 +22,7 @@ spec:
     - { type: secrets, minSeverity: low, outcome: warn }
     - { type: root-user, outcome: warn }
     - { type: eol-os, outcome: warn }
+    - { type: advisory-coverage, require: os, outcome: warn }
   actions:
     fail: [{ type: gate }]
 `;

@@ -6,6 +6,7 @@ import type { ImageInventory, Platform } from '../types.ts';
 import type { Finding } from '../vulndb/types.ts';
 import { toSpdxExpression } from '../licenses/spdx.ts';
 import { fixPlan } from '../report/fix-plan.ts';
+import { coverageLines, type EcosystemCoverage } from '../vulndb/coverage.ts';
 import { exceptionFor, isExpired, type ActiveException } from './exceptions.ts';
 import { SEVERITY_ORDER, type Policy, type PolicyRule } from './schema.ts';
 
@@ -38,6 +39,8 @@ export interface PolicySubject {
   /** undefined = signatures were not checked (the signature rule then fails: nothing proves a signer) */
   signatures?: SignatureStatus[];
   dbVersion?: string | null;
+  /** which packages could be judged against loaded advisories (undefined: not known, the rule is not applied) */
+  coverage?: EcosystemCoverage[];
 }
 
 export interface Reason {
@@ -175,6 +178,14 @@ function checkRule(rule: PolicyRule, s: PolicySubject, findings: PolicySubject['
       if (Number.isNaN(created)) return { message: 'image has no creation date', subjects: [] };
       const days = Math.floor((now.getTime() - created) / DAY);
       return days > rule.maxDays ? { message: `image built ${days} days ago (more than ${rule.maxDays})`, subjects: [] } : undefined;
+    }
+    case 'advisory-coverage': {
+      if (!s.coverage) return undefined;
+      const os = new Set(['deb', 'apk', 'rpm']);
+      const gaps = s.coverage.filter((c) => c.judged < c.packages && (rule.require === 'all' || os.has(c.packageType)));
+      if (!gaps.length) return undefined;
+      const n = gaps.reduce((k, c) => k + c.packages - c.judged, 0);
+      return { message: `${n} ${plural(n, 'package', 'packages')} not judged: ${coverageLines(gaps).slice(0, 3).join('; ')}`, subjects: gaps.map((c) => c.ecosystem) };
     }
     case 'signature': {
       const ok = new Set((s.signatures ?? []).filter((x) => x.verified).map((x) => x.authority));

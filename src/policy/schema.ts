@@ -40,6 +40,8 @@ const rule = z.discriminatedUnion('type', [
   z.object({ type: z.literal('deny-vulnerabilities'), ids: z.array(z.string().min(1).max(100)).min(1), ...base }).strict(),
   z.object({ type: z.literal('deny-licenses'), licenses: z.array(z.string().min(1).max(100)).min(1), ...base }).strict(),
   z.object({ type: z.literal('image-age'), maxDays: z.number().int().min(1), ...base }).strict(),
+  /** packages no loaded advisory data could judge: those of the distribution (os) or any (all) */
+  z.object({ type: z.literal('advisory-coverage'), require: z.enum(['os', 'all']).default('os'), ...base }).strict(),
   /** signature requirements; authorities are checked by the signature verifier */
   z.object({
     type: z.literal('signature'),

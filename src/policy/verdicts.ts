@@ -32,6 +32,7 @@ export function evaluateReport(
       findings: p.findings,
       ...(eol ? { eol } : {}),
       ...(opts.signatures ? { signatures: opts.signatures } : {}),
+      ...(p.coverage ? { coverage: p.coverage } : {}),
       dbVersion,
     };
     const v = evaluatePolicy(governing.policy, governing.version, subject, {

@@ -1,3 +1,5 @@
+import { formatPlatform } from '../image/manifest.ts';
+import { coverageLines } from '../vulndb/coverage.ts';
 import { parseReference } from '../image/reference.ts';
 import type { ScanReport } from '../scan/types.ts';
 import { toCycloneDx } from '../sbom/cyclonedx.ts';
@@ -40,7 +42,9 @@ export function toCycloneDxWithVulns(report: ScanReport): object {
       ...(f.kev ? [{ name: 'customs:kev:dateAdded', value: f.kev.dateAdded }] : []),
     ],
   }));
-  if (report.dbVersion) bom.metadata.properties = [{ name: 'customs:vulndb:version', value: report.dbVersion.version }];
+  // one property per platform and ecosystem: what could be judged against loaded advisories
+  const coverage = report.platforms.flatMap((p) => coverageLines(p.coverage ?? []).map((value) => ({ name: `customs:coverage:${formatPlatform(p.inventory.platform)}`, value })));
+  if (report.dbVersion || coverage.length) bom.metadata.properties = [...(report.dbVersion ? [{ name: 'customs:vulndb:version', value: report.dbVersion.version }] : []), ...coverage];
   return bom;
 }
 

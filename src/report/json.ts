@@ -15,6 +15,6 @@ export function scanJson(report: ScanReport) {
     finishedAt: report.finishedAt,
     database: report.dbVersion,
     warnings: report.warnings,
-    images: report.platforms.map((p) => ({ ...p.inventory, vulnerabilities: p.findings, fixPlan: platformFixPlan(p), ...(p.hygiene ? { hygiene: p.hygiene } : {}) })),
+    images: report.platforms.map((p) => ({ ...p.inventory, vulnerabilities: p.findings, fixPlan: platformFixPlan(p), coverage: p.coverage ?? [], ...(p.hygiene ? { hygiene: p.hygiene } : {}) })),
   };
 }

@@ -40,7 +40,8 @@ export function toSarif(report: ScanReport): object {
       tool: { driver: { name: 'customs', version: VERSION, semanticVersion: VERSION, informationUri: 'https://github.com/customs-scanner/customs', rules: [...rules.values()] } },
       invocations: [{ executionSuccessful: true, startTimeUtc: report.startedAt, endTimeUtc: report.finishedAt,
         toolExecutionNotifications: report.warnings.map((w) => ({ level: 'warning', message: { text: w } })) }],
-      properties: { reference: report.ref, rootDigest: report.rootDigest, database: report.dbVersion },
+      // which packages could be judged at all: an empty result over unjudged packages is not "clean"
+      properties: { reference: report.ref, rootDigest: report.rootDigest, database: report.dbVersion, coverage: report.platforms.map((p) => ({ platform: formatPlatform(p.inventory.platform), ecosystems: p.coverage ?? [] })) },
       results,
     }],
   };

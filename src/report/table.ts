@@ -4,6 +4,7 @@ import { hygieneTable } from '../hygiene/table.ts';
 import type { ScanReport } from '../scan/types.ts';
 import { countBySeverity, SEVERITY_ORDER, severityRank } from './filter.ts';
 import { fixPlanLines, platformFixPlan } from './fix-plan.ts';
+import { coverageLines } from '../vulndb/coverage.ts';
 
 /** Findings as a plain-text table per platform, most severe first, with the database version and warnings. */
 export function findingsTable(report: ScanReport): string {
@@ -17,6 +18,9 @@ export function findingsTable(report: ScanReport): string {
     for (const f of p.findings) counts.set(f.severity.rating, (counts.get(f.severity.rating) ?? 0) + 1);
     const summary = [...SEVERITY_ORDER].reverse().filter((r) => counts.get(r)).map((r) => `${r} ${counts.get(r)}`).join(', ') || 'none';
     parts.push(`${formatPlatform(inv.platform)}  ${os}; ${inv.packages.length} packages; ${p.findings.length} vulnerabilities (${summary})\n`);
+    // honest coverage: which packages could be judged at all
+    const uncovered = (p.coverage ?? []).filter((c) => c.judged < c.packages);
+    if (p.coverage?.length) parts.push(`coverage: ${uncovered.length ? `NOT ALL JUDGED\n${coverageLines(p.coverage).map((l) => `  ${l}\n`).join('')}` : `all ${inv.packages.length} packages judged against loaded advisories\n`}`);
     const hygiene = p.hygiene ? hygieneTable(p.hygiene) : '';
     if (hygiene) parts.push(hygiene);
     if (!p.findings.length) continue;

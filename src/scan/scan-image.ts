@@ -6,7 +6,9 @@ import { formatPlatform } from '../image/manifest.ts';
 import { hygieneReport } from '../hygiene/report.ts';
 import { matchInventory } from '../vulndb/match.ts';
 import { VulnStore } from '../vulndb/store.ts';
-import type { DbVersion, ScanReport } from './types.ts';
+import type { DbVersion, PlatformReport, ScanReport } from './types.ts';
+import type { ImageInventory } from '../types.ts';
+import { coverageOf } from '../vulndb/coverage.ts';
 
 export interface ScanDeps {
   cfg: Config;
@@ -42,10 +44,23 @@ export async function currentDbVersion(store: VulnStore): Promise<DbVersion | nu
  * findings and database version, no layer pulled.
  */
 export async function rematchReport(report: ScanReport, store: VulnStore): Promise<ScanReport> {
-  const dbVersion = await currentDbVersion(store);
-  const platforms = [];
-  for (const p of report.platforms) platforms.push({ ...p, findings: dbVersion ? await matchInventory(store, p.inventory) : [] });
+  const { dbVersion, judged } = await judgeInventories(store, report.platforms.map((p) => p.inventory));
+  const platforms = report.platforms.map((p, i) => ({ ...p, ...judged[i]! }));
   return { ...report, dbVersion, platforms, warnings: dbVersion ? report.warnings.filter((w) => w !== EMPTY_DB_WARNING) : [...new Set([...report.warnings, EMPTY_DB_WARNING])] };
+}
+
+/**
+ * What is derived from inventories and the database, in one place for a new scan and a re-match:
+ * the findings, and the coverage saying which packages could be judged at all.
+ */
+async function judgeInventories(store: VulnStore, inventories: ImageInventory[]): Promise<{ dbVersion: DbVersion | null; judged: Pick<PlatformReport, 'findings' | 'coverage'>[] }> {
+  const status = await store.status();
+  const dbVersion = await currentDbVersion(store);
+  const judged = [];
+  for (const inventory of inventories) {
+    judged.push({ findings: dbVersion ? await matchInventory(store, inventory) : [], coverage: coverageOf(inventory, dbVersion ? status.ecosystems : {}) });
+  }
+  return { dbVersion, judged };
 }
 
 export async function scanImage(refText: string, deps: ScanDeps): Promise<ScanReport> {
@@ -59,11 +74,8 @@ export async function scanImage(refText: string, deps: ScanDeps): Promise<ScanRe
       ...(platform ? { platform } : {}),
       ...(deps.signal ? { signal: deps.signal } : {}),
     });
-    const dbVersion = await currentDbVersion(store);
-    const platforms = [];
-    for (const inventory of run.inventories) {
-      platforms.push({ inventory, findings: dbVersion ? await matchInventory(store, inventory) : [], hygiene: hygieneReport(inventory, deps.cfg) });
-    }
+    const { dbVersion, judged } = await judgeInventories(store, run.inventories);
+    const platforms = run.inventories.map((inventory, i) => ({ inventory, ...judged[i]!, hygiene: hygieneReport(inventory, deps.cfg) }));
     return {
       ref: run.ref.original,
       rootDigest: run.inventories[0]?.rootDigest ?? '',

@@ -1,6 +1,7 @@
 import type { Finding } from '../vulndb/types.ts';
 import type { HygieneReport } from '../hygiene/types.ts';
 import type { ImageInventory } from '../types.ts';
+import type { EcosystemCoverage } from '../vulndb/coverage.ts';
 
 /** The vulnerability database a scan was matched against (recorded with every scan). */
 export interface DbVersion {
@@ -19,6 +20,8 @@ export interface PlatformReport {
   findings: Finding[];
   /** secrets, end-of-life and configuration findings (src/hygiene/report.ts) */
   hygiene?: HygieneReport;
+  /** per ecosystem: packages found and how many could be judged against loaded advisories (absent in reports stored before it existed) */
+  coverage?: EcosystemCoverage[];
 }
 
 /** The result of scanning one reference. Plain JSON data: the CLI prints it, the service stores it. */

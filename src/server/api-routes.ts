@@ -144,7 +144,7 @@ export function mountApi(app: Hono, deps: { cfg: Config; database: Database; job
     if (r instanceof Response) return r;
     return c.json({
       digest: r.report.rootDigest, scanId: String(r.row.id), dbVersion: r.report.dbVersion,
-      platforms: r.report.platforms.map((p) => ({ platform: p.inventory.platform, manifestDigest: p.inventory.manifestDigest, findings: p.findings, fixPlan: platformFixPlan(p) })),
+      platforms: r.report.platforms.map((p) => ({ platform: p.inventory.platform, manifestDigest: p.inventory.manifestDigest, findings: p.findings, fixPlan: platformFixPlan(p), coverage: p.coverage ?? [] })),
     });
   });
 
