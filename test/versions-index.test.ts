@@ -23,6 +23,11 @@ describe('compareVersions', () => {
     expect(compareVersions('Alpine:v3.19', '1.0_rc1-r0', '1.0-r0')).toBe(-1);
     expect(compareVersions('Wolfi', '1.0_p1', '1.0')).toBe(1);
     expect(compareVersions('Chainguard', '1.0-r1', '1.0-r10')).toBe(-1);
+    // digits after the letter count, as apk-tools 2.x reads them (versions in Alpine's secdb history)
+    expect(compareVersions('Alpine:v3.4', '6.6.2p1-r0', '6.6.2p2-r0')).toBe(-1);
+    expect(compareVersions('Alpine:v3.4', '6.6.2p10-r0', '6.6.2p2-r0')).toBe(1);
+    expect(compareVersions('Alpine:v3.4', '1.2a', '1.2a1')).toBe(-1);
+    expect(compareVersions('Alpine:v3.4', '1.2a1', '1.2b')).toBe(-1);
     // rpm: ~ before, ^ after
     for (const eco of ['Red Hat', 'Rocky Linux:9', 'AlmaLinux:9', 'SUSE', 'openSUSE', 'Mageia:9']) {
       expect(compareVersions(eco, '1.0~rc1-1.el9', '1.0-1.el9')).toBe(-1);

@@ -3,7 +3,7 @@
 // Grammar: digit{.digit}...{letter}{_suffix{#}}...{~hash}{-r#}
 //  - the first number and "-rN" revisions compare numerically;
 //  - a dotted component where either side has a leading zero compares as a string ("1.01" < "1.1");
-//  - one lowercase letter may follow a number ("1.2a");
+//  - one lowercase letter may follow a number ("1.2a"), and digits may follow that letter ("6.6.2p1");
 //  - suffixes: _alpha < _beta < _pre < _rc < (none) < _cvs < _svn < _git < _hg < _p, each with an
 //    optional number;
 //  - "~hash" (lowercase hex) compares as a string.
@@ -56,7 +56,10 @@ function next(t: Token, b: Cursor): void {
       if (t.token > DIGIT) { t.token = INVALID; return; }
       b.p++;
     }
-    if (t.token === INITIAL_DIGIT || t.token === DIGIT) t.token = DIGIT;
+    // digits right after a letter continue the version ("6.6.2p1" < "6.6.2p2"), as apk-tools 2.x
+    // reads them (next_token: TOKEN_LETTER → TOKEN_DIGIT) — the apk-tools Alpine's secdb was written
+    // against; 3.x's rewrite calls that invalid, which makes p1 and p2 equal
+    if (t.token === INITIAL_DIGIT || t.token === DIGIT || (t.token === LETTER && c !== '.')) t.token = DIGIT;
     else if (t.token === SUFFIX) t.token = SUFFIX_NO;
     else { t.token = INVALID; return; }
     parseDigits(t, b);
