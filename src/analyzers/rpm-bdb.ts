@@ -22,7 +22,11 @@ export function isBdbHash(buf: Buffer): boolean {
   return buf.length >= 512 && (buf.readUInt32LE(12) === HASH_MAGIC || buf.readUInt32BE(12) === HASH_MAGIC);
 }
 
-export function readBdbHashValues(buf: Buffer, maxValueBytes: number): DbValues {
+/**
+ * `skipKey`: values stored under keys it returns true for are left out (rpm keeps a 4-byte counter,
+ * not a header, under key 0).
+ */
+export function readBdbHashValues(buf: Buffer, maxValueBytes: number, skipKey?: (key: Buffer) => boolean): DbValues {
   if (!isBdbHash(buf)) throw new BdbError('not a BerkeleyDB hash database (bad magic)');
   const le = buf.readUInt32LE(12) === HASH_MAGIC;
   const u32 = (o: number) => (le ? buf.readUInt32LE(o) : buf.readUInt32BE(o));
@@ -76,6 +80,12 @@ export function readBdbHashValues(buf: Buffer, maxValueBytes: number): DbValues 
       const off = u16(at + PAGE_HEADER + 2 * i);
       if (off < PAGE_HEADER + 2 * n || off >= pageSize) { warnings.push(`hash page ${pg}: item ${i} at offset ${off} is outside the page`); continue; }
       const itemType = buf[at + off];
+      // the key item (i - 1) sits just above its value on the page, ending where item i - 2 begins
+      if (skipKey) {
+        const koff = u16(at + PAGE_HEADER + 2 * (i - 1));
+        const kend = i - 1 === 0 ? pageSize : u16(at + PAGE_HEADER + 2 * (i - 2));
+        if (buf[at + koff] === H_KEYDATA && koff < kend && kend <= pageSize && skipKey(buf.subarray(at + koff + 1, at + kend))) continue;
+      }
       try {
         if (itemType === H_OFFPAGE) {
           if (off + 12 > pageSize) throw new BdbError(`hash page ${pg}: off-page item ${i} is cut`);

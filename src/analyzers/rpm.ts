@@ -34,7 +34,8 @@ export function readRpmDbValues(content: Buffer): DbValues {
   const cap = content.length;
   if (isSqlite(content)) return readSqliteValues(content, cap);
   if (isNdb(content)) return readNdbValues(content, cap);
-  if (isBdbHash(content)) return readBdbHashValues(content, cap);
+  // key 0 holds rpm's next header instance number (lib/backend/db3.c), not a header
+  if (isBdbHash(content)) return readBdbHashValues(content, cap, (key) => key.length === 4 && key.readUInt32LE(0) === 0);
   throw new Error('not an rpm database: neither SQLite, NDB nor BerkeleyDB hash');
 }
 
