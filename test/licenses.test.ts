@@ -26,7 +26,13 @@ describe('SPDX normalisation', () => {
       ['Expat', 'MIT'], ['BSD-3-clause', 'BSD-3-Clause'], ['MIT/Apache-2.0', 'MIT OR Apache-2.0'],
       ['GPL-2+ or Artistic', 'GPL-2.0-or-later OR Artistic-1.0-Perl'], ['LGPL-2.1+ and GPL-3+', 'LGPL-2.1-or-later AND GPL-3.0-or-later'],
       ['(Apache-2.0 or GPL-2+) AND Expat', '(Apache-2.0 OR GPL-2.0-or-later) AND MIT'],
-      ['GPL-2.0-or-later LGPL-2.1-or-later', '(GPL-2.0-or-later AND LGPL-2.1-or-later)'],
+      ['GPL-2.0-or-later LGPL-2.1-or-later', 'GPL-2.0-or-later AND LGPL-2.1-or-later'],
+      // one license per file in the package database means it once (SPDX documents repeated terms otherwise)
+      ['LGPL-3+, LGPL-3+', 'LGPL-3.0-or-later'],
+      ['GPL-2+ and GPL-2+ and MIT', 'GPL-2.0-or-later AND MIT'],
+      ['MIT or Apache-2.0', 'MIT OR Apache-2.0'],
+      ['(MIT OR Apache-2.0) AND MIT', '(MIT OR Apache-2.0) AND MIT'],
+      ['GPL-2+ or LGPL-2.1+ and MIT', 'GPL-2.0-or-later OR (LGPL-2.1-or-later AND MIT)'],
       ['Apache-2.0 WITH LLVM-exception', 'Apache-2.0 WITH LLVM-exception'],
       ['custom weird license', undefined], ['', undefined], ['MIT AND ('.repeat(200), undefined],
     ];

@@ -39,7 +39,7 @@ export function toSpdxExpression(declared: string | undefined): string | undefin
   if (!declared) return undefined;
   const text = declared.trim();
   if (!text || text.length > MAX_LEN) return undefined;
-  if (valid(text)) return text;
+  if (valid(text)) return simplify(text);
   // operators as DEP-5 writes them (lower-case), "|" "/" (or) and "," (and) from apk/rpm fields; parentheses kept
   const out: string[] = [];
   for (const raw of text.split(/(\(|\)|\s+(?:and|or|with)\s+|\s*[|/,]\s*)/i)) {
@@ -56,7 +56,32 @@ export function toSpdxExpression(declared: string | undefined): string | undefin
     }
   }
   const expr = out.join(' ').replace(/\( /g, '(').replace(/ \)/g, ')');
-  return valid(expr) ? expr : undefined;
+  return valid(expr) ? simplify(expr) : undefined;
+}
+
+type Node = { license: string; plus?: boolean; exception?: string } | { conjunction: 'and' | 'or'; left: Node; right: Node };
+
+/**
+ * The same expression without repeated terms: a package database that lists one license per file
+ * ("LGPL-3+, LGPL-3+") means it once — "LGPL-3.0-or-later AND LGPL-3.0-or-later" says nothing more.
+ * A chain of one operator is flattened and de-duplicated; nesting and order are kept.
+ */
+function simplify(expr: string): string {
+  const text = (n: Node, parent?: 'and' | 'or'): string => {
+    if ('license' in n) {
+      // "LGPL-3.0+" is the deprecated spelling of LGPL-3.0-or-later: one license, written one way
+      const id = n.plus && valid(`${n.license}-or-later`) ? `${n.license}-or-later` : `${n.license}${n.plus ? '+' : ''}`;
+      return `${id}${n.exception ? ` WITH ${n.exception}` : ''}`;
+    }
+    const terms: Node[] = [];
+    const flat = (m: Node) => { if ('conjunction' in m && m.conjunction === n.conjunction) { flat(m.left); flat(m.right); } else terms.push(m); };
+    flat(n);
+    const parts = [...new Set(terms.map((t) => text(t, n.conjunction)))];
+    if (parts.length === 1) return parts[0]!;
+    const joined = parts.join(` ${n.conjunction.toUpperCase()} `);
+    return parent ? `(${joined})` : joined;
+  };
+  try { return text(spdxParse(expr) as Node); } catch { return expr; }
 }
 
 /** CycloneDX `licenses`: one SPDX id, an SPDX expression, or the declared text as a name. */

@@ -23,7 +23,9 @@ export function toSarif(report: ScanReport): object {
           physicalLocation: { artifactLocation: { uri: f.foundIn.replace(/^\/+/, '') } },
           logicalLocations: [{ fullyQualifiedName: `${report.ref}@${p.inventory.manifestDigest} (${platform})`, kind: 'module' }],
         }],
-        partialFingerprints: { 'customs/v1': `${p.inventory.manifestDigest}:${f.package.type}:${f.package.name}:${f.package.version}:${f.id}` },
+        // what identifies the finding across rebuilds (package, vulnerability, path, platform) — never
+        // the image digest or the version, so an alert and its dismissal survive a rebuild
+        partialFingerprints: { 'customs/v2': `${platform}:${f.package.type}:${f.package.name}:${f.foundIn}:${f.id}` },
         properties: {
           package: f.package, installedVersion: f.package.version, fixedVersion: f.fixedVersion ?? null, status: f.status,
           severity: f.severity.rating, ...(f.severity.score !== undefined ? { score: f.severity.score } : {}),

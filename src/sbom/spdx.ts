@@ -41,7 +41,7 @@ export function toSpdx(s: SbomSubject): object {
       const osId = spdxId(`os-${inv.os.id}-${inv.os.versionId ?? ''}-${inv.manifestDigest.slice(7, 19)}`);
       packages.push({
         SPDXID: osId, name: inv.os.id, versionInfo: inv.os.versionId ?? 'NOASSERTION', downloadLocation: 'NOASSERTION', filesAnalyzed: false,
-        primaryPackagePurpose: 'OPERATING-SYSTEM', licenseConcluded: 'NOASSERTION', licenseDeclared: 'NOASSERTION', copyrightText: 'NOASSERTION',
+        primaryPackagePurpose: 'OPERATING_SYSTEM', licenseConcluded: 'NOASSERTION', licenseDeclared: 'NOASSERTION', copyrightText: 'NOASSERTION',
         ...(inv.os.prettyName ? { description: inv.os.prettyName } : {}),
         sourceInfo: origin(inv.os.foundIn, inv.os.layer),
       });
