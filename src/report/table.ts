@@ -3,6 +3,7 @@ import { formatPlatform } from '../image/manifest.ts';
 import { hygieneTable } from '../hygiene/table.ts';
 import type { ScanReport } from '../scan/types.ts';
 import { countBySeverity, SEVERITY_ORDER, severityRank } from './filter.ts';
+import { ratingSourceName } from './rating-source.ts';
 
 /** Findings as a plain-text table per platform, most severe first, with the database version and warnings. */
 export function findingsTable(report: ScanReport): string {
@@ -20,10 +21,10 @@ export function findingsTable(report: ScanReport): string {
     if (hygiene) parts.push(hygiene);
     if (!p.findings.length) continue;
     const rows = [...p.findings].sort((a, b) => severityRank(b.severity.rating) - severityRank(a.severity.rating) || a.package.name.localeCompare(b.package.name));
-    parts.push(renderTable(['PACKAGE', 'INSTALLED', 'VULNERABILITY', 'SEVERITY', 'STATUS', 'FIXED IN', 'LAYER', 'EPSS', 'KEV'], rows.map((f) => [
+    parts.push(renderTable(['PACKAGE', 'INSTALLED', 'VULNERABILITY', 'SEVERITY', 'RATED BY', 'STATUS', 'FIXED IN', 'LAYER', 'EPSS', 'KEV'], rows.map((f) => [
       f.package.name, f.package.version, f.id,
       f.severity.rating + (f.severity.score !== undefined ? ` ${f.severity.score.toFixed(1)}` : ''),
-      f.status, f.fixedVersion ?? '', f.layerIndex !== undefined ? String(f.layerIndex) : '',
+      ratingSourceName(f.severity), f.status, f.fixedVersion ?? '', f.layerIndex !== undefined ? String(f.layerIndex) : '',
       f.epss ? f.epss.score.toFixed(3) : '', f.kev ? `yes ${f.kev.dateAdded}` : '',
     ])));
   }
