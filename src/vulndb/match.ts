@@ -4,7 +4,7 @@ import { ecosystemBase, normalizePackageName, type OsvAffected, type OsvRange } 
 import { rpmOsEcosystems } from './os-ecosystems.ts';
 import { enrichFindings } from './enrichment.ts';
 import { rateFindings } from './rate.ts';
-import { entryRating, maxSeverity, ownRating, UNKNOWN } from './severity.ts';
+import { entryRating, maxSeverity, ownRatings, UNKNOWN } from './severity.ts';
 import type { VulnStore } from './store.ts';
 import type { Finding, FindingStatus, Severity, StoredAdvisory } from './types.ts';
 
@@ -16,6 +16,8 @@ export interface PackageMatch {
   ecosystem: string;
   fixedVersions: string[];
   severity: Severity;
+  /** every rating the matched advisories give (first the one used), when there is more than one */
+  ratings?: Severity[];
   summary?: string;
   /** the distribution says it will not fix this (only meaningful when fixedVersions is empty) */
   wontFix?: boolean;
@@ -154,10 +156,12 @@ export function matchAdvisories(advisories: StoredAdvisory[], ecosystems: string
     const sorted = [...ids].sort(compareIds);
     const primary = sorted[0]!;
     let severity: Severity = UNKNOWN;
+    const also: Severity[] = [];
     for (const h of g) {
       const base = ecosystemBase(h.eco);
-      const s = ownRating(h.adv.rating, entryRating(h.aff, h.adv.id), !LANGUAGE_BASES.has(base), providerOf(h.adv.id, base));
-      if (s) severity = maxSeverity(severity, s);
+      const [first, ...rest] = ownRatings(h.adv.rating, entryRating(h.aff, h.adv.id), !LANGUAGE_BASES.has(base), providerOf(h.adv.id, base));
+      if (first) severity = maxSeverity(severity, first);
+      also.push(...rest);
     }
     const byPrimary = [...g].sort((a, b) => compareIds(a.adv.id, b.adv.id));
     const summary = (byPrimary.find((h) => h.adv.id === primary || h.adv.aliases.includes(primary)) ?? byPrimary[0]!).adv.summary
@@ -173,6 +177,7 @@ export function matchAdvisories(advisories: StoredAdvisory[], ecosystems: string
       ecosystem: g[0]!.eco,
       fixedVersions,
       severity,
+      ...(also.length ? { ratings: [severity, ...also] } : {}),
       ...(summary ? { summary } : {}),
       ...(wontFix ? { wontFix } : {}),
     });
@@ -326,6 +331,7 @@ function toFinding(p: PackageRecord, name: string, version: string, m: PackageMa
     status,
     guidance,
     severity: m.severity,
+    ...(m.ratings ? { ratings: m.ratings } : {}),
     ...(m.summary ? { summary: m.summary } : {}),
     ...(p.layer ? { layer: p.layer } : {}),
     ...(p.layerIndex !== undefined ? { layerIndex: p.layerIndex } : {}),

@@ -22,7 +22,7 @@ export async function rateFindings(store: VulnStore, findings: Finding[]): Promi
   if (!findings.length) return;
   const records = await store.severities(findings.flatMap(idsOf));
   for (const f of findings) {
-    const ratings: Severity[] = f.severity.rating === 'unknown' ? [] : [f.severity];
+    const ratings: Severity[] = f.severity.rating === 'unknown' ? [] : f.ratings?.length ? [...f.ratings] : [f.severity];
     for (const kind of TIERS) {
       let best: Severity | undefined;
       // a finding merging several CVEs is rated by the worst of them

@@ -139,9 +139,17 @@ export function entryRating(aff: OsvAffected | undefined, record: string): Recor
  * Undefined when the advisory says nothing.
  */
 export function ownRating(rec: RecordRating, entry: RecordRating, distro: boolean, provider: string): Severity | undefined {
+  return ownRatings(rec, entry, distro, provider)[0];
+}
+
+/** Every rating the advisory gives, in that order (the first is the one used): a distribution's word
+ *  and the CVSS vector its record carries are both worth showing. */
+export function ownRatings(rec: RecordRating, entry: RecordRating, distro: boolean, provider: string): Severity[] {
   const order = distro ? [entry.word, rec.word, entry.cvss, rec.cvss] : [rec.cvss, entry.cvss, rec.word, entry.word];
-  const s = order.find((x) => x);
-  return s ? { ...s, source: distro ? 'vendor' : 'advisory', provider } : undefined;
+  const source = distro ? 'vendor' : 'advisory';
+  const out: Severity[] = [];
+  for (const s of order) if (s && !out.some((o) => (o.vector !== undefined) === (s.vector !== undefined))) out.push({ ...s, source, provider });
+  return out;
 }
 
 /** Rating of an advisory (optionally for one affected entry), language order; `unknown` when it says nothing. */
