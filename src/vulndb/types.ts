@@ -128,15 +128,8 @@ export interface SourceImport {
   maxModified?: string;
 }
 
-/** One source as `db status` lists it. */
-export interface SourceStatus {
-  name: string;
-  importId: number;
-  advisories: number;
-  severities: number;
-  severityKinds: Record<string, number>;
-  ecosystems: Record<string, number>;
-  maxModified?: string;
+/** One source as `db status` lists it: what its current import holds, and since when. */
+export interface SourceStatus extends SourceImport {
   /** when its current data was imported (ISO) */
   updatedAt: string;
   /** whole seconds since then */
