@@ -53,7 +53,8 @@ export class VulnStore {
    *  cap, corrupt or empty; every source then keeps its previous data. */
   async importFrom(paths: string[], opts: ImportOptions = {}): Promise<ImportResult> {
     if (!paths.length) throw new CustomsError('usage', 'no advisory source given');
-    const names = opts.sourceNames ?? paths.map(sourceName);
+    // a feed URL given as a name loses its credentials and query string like any other source name
+    const names = opts.sourceNames?.map((n) => (/^https?:\/\//i.test(n) ? sourceName(n) : n)) ?? paths.map(sourceName);
     if (names.length !== paths.length) throw new CustomsError('usage', 'one source name per path');
     if (new Set(names).size !== names.length) throw new CustomsError('usage', `a source is given twice: ${names.join(', ')}`);
     const t0 = performance.now();
