@@ -25,6 +25,7 @@ import { benchHostile } from './hostile.ts';
 import { benchGate } from './gate.ts';
 import { benchReevaluate } from './reevaluate.ts';
 import { benchPublication } from './publication.ts';
+import { benchVulnDb } from './vulndb.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const LAB = process.env.LAB ?? '/tmp/lab';
@@ -113,6 +114,13 @@ async function sha256File(path: string): Promise<string> {
 }
 
 async function main(): Promise<void> {
+  if (process.env.BENCH_ONLY === 'vulndb') {
+    // the vulnerability database alone: import, 500k advisories + 250k severity records, matching
+    const r = await benchVulnDb();
+    mkdirSync(join(ROOT, 'bench/out'), { recursive: true });
+    writeFileSync(join(ROOT, 'bench/out/vulndb.json'), JSON.stringify(r, null, 2));
+    return;
+  }
   const work = mkdtempSync(join(tmpdir(), 'customs-bench-'));
   const registry = await startRegistry({ auth: 'none' });
   try {
@@ -191,6 +199,8 @@ async function main(): Promise<void> {
     // the publication outbox: first verdicts (three statements) and a policy flip (verdict only), both layouts
     results.publication = await benchPublication(work);
     console.log(JSON.stringify(results.publication, null, 2));
+    // the vulnerability database: imports per source, severity records, matching 10,000 packages
+    results.vulndb = await benchVulnDb();
     mkdirSync(join(ROOT, 'bench/out'), { recursive: true });
     writeFileSync(join(ROOT, 'bench/out/results.json'), JSON.stringify(results, null, 2));
   } finally {

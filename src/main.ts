@@ -13,9 +13,10 @@ Usage:
   customs serve                      run the service (embedded defaults; GET /healthz)
   customs scan <ref> [options]       vulnerabilities of an image (table, --format json|sarif|cyclonedx|cosign-vuln|inventory)
   customs sbom <ref> [options]       SBOM of an image (--format cyclonedx|spdx|json)
-  customs db update                  download the configured advisory feeds (OSV, EPSS, KEV) and import them
-  customs db import <path>...        import OSV zips / directories / JSON files (air-gapped), EPSS csv(.gz), KEV json
-  customs db status                  sources, advisories per ecosystem, last update, database version
+  customs db update                  download the configured feeds (OSV, NVD, CVE 5, EPSS, KEV); each is its own source
+  customs db import <path>...        import each path as its own source (air-gapped): OSV / NVD / CVE 5 JSON, dirs, zips; EPSS csv(.gz), KEV json
+  customs db status                  each source with advisories, severity records, ecosystems and age; database version
+  customs db remove <source>...      drop a source (its name as db status lists it, or the path it was imported from)
   customs eol update                 refresh end-of-life data (endoflife.date API) into <dataDir>/eol.json
   customs policy apply -f FILE       store a policy (YAML/JSON) as a new version; list | show NAME [--revision N]
   customs policy delete NAME         | test -f FILE (what would change) | vex -f FILE (import OpenVEX exceptions)

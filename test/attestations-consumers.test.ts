@@ -243,7 +243,7 @@ describe('what the signed statements say about the server', () => {
       expect(s).not.toContain('imports/');
     }
     const vuln = statements.map((s) => JSON.parse(s)).find((s) => s.predicateType === VULN);
-    expect(vuln.predicate.scanner.db.uri).toBe('https://127.0.0.1:1/osv/all.zip,local:GO-2020-0003.json');
+    expect(vuln.predicate.scanner.db.uri).toBe('local:GO-2020-0003.json,https://127.0.0.1:1/osv/all.zip'); // sources in name order
     expect(vuln.predicate.scanner.db.version).toMatch(/^osv-\d+-/);
     expect(vuln.predicate.invocation.parameters).toEqual([`${reg.host}/${REPO}@${digest}`]);
     const verdict = statements.map((s) => JSON.parse(s)).find((s) => s.predicateType === VERDICT_PREDICATE_TYPE);

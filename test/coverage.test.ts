@@ -86,8 +86,11 @@ describe('honest coverage', () => {
   });
 
   it('a re-match after loading more data recomputes it; unknown distributions say so', async () => {
-    await new VulnStore(database).importFrom([GO_DIR]); // replaces the import: Go only now
-    const again = await rematchReport(report, new VulnStore(database));
+    const store = new VulnStore(database);
+    await store.importFrom([GO_DIR]); // a second source beside PyPI's
+    expect((await rematchReport(report, store)).platforms[0]!.coverage!.find((c) => c.ecosystem === 'PyPI')).toMatchObject({ judged: 1 });
+    await store.removeSource(join(PYPI_DIR, 'aiohttp')); // PyPI's data gone: its packages are no longer judged
+    const again = await rematchReport(report, store);
     expect(again.platforms[0]!.coverage!.find((c) => c.ecosystem === 'PyPI')).toMatchObject({ judged: 0, reasons: ['no PyPI advisories loaded'] });
     expect(coverageOf({ packages: [{ type: 'deb', name: 'x', version: '1', foundIn: '/var/lib/dpkg/status' }] }, { Debian: 5 }))
       .toEqual([{ ecosystem: 'deb (unknown)', packageType: 'deb', packages: 1, judged: 0, reasons: ['the distribution is unknown (no os-release)'] }]);

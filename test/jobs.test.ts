@@ -17,7 +17,7 @@ const D1 = 'sha256:' + '1'.repeat(64);
 const D2 = 'sha256:' + '2'.repeat(64);
 const scan = (digest: string): ScanRecord => ({
   digest, ref: `r.example/app@${digest}`, dbVersion: null, startedAt: Date.now(), finishedAt: Date.now(),
-  platforms: 1, packages: 3, findings: 0, critical: 0, high: 0, medium: 0, low: 0, report: '{}',
+  platforms: 1, packages: 3, findings: 0, critical: 0, high: 0, medium: 0, low: 0, unknown: 0, report: '{}',
 });
 
 let dir: string;

@@ -13,7 +13,9 @@ describe('lookup cache', () => {
       expect(first.map((m) => m.advisories).flat()).toContain('GO-2020-0001');
       expect(await matchPackage(store, 'Go', 'github.com/gin-gonic/gin', 'v1.5.0')).toEqual(first);
       expect(await matchPackage(store, 'Go', 'example.com/nothing', 'v1.0.0')).toEqual([]);
-      await store.importFrom([PYPI_DIR]); // the Go data is gone from the current import
+      await store.importFrom([PYPI_DIR]); // another source: the Go data stays
+      expect(await matchPackage(store, 'Go', 'github.com/gin-gonic/gin', 'v1.5.0')).toEqual(first);
+      await store.removeSource(GO_DIR); // the generation moves: the cached Go answers are forgotten
       expect(await matchPackage(store, 'Go', 'github.com/gin-gonic/gin', 'v1.5.0')).toEqual([]);
       expect((await matchPackage(store, 'PyPI', 'aiohttp', '3.7.3')).length).toBeGreaterThan(0);
     } finally {

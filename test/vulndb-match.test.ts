@@ -55,7 +55,7 @@ describe('matching packages against the real Go and PyPI advisories', () => {
     expect(m).toHaveLength(1);
     expect(m[0]).toMatchObject({
       id: 'CVE-2020-36567', aliases: ['GHSA-6vm3-jj99-7229', 'GO-2020-0001'], advisories: ['GHSA-6vm3-jj99-7229', 'GO-2020-0001'],
-      fixedVersions: ['1.6.0'], severity: { score: 7.5, rating: 'high', source: 'osv-cvss-v3' },
+      fixedVersions: ['1.6.0'], severity: { score: 7.5, rating: 'high', source: 'advisory', provider: 'GitHub', record: 'GHSA-6vm3-jj99-7229', type: 'CVSS_V3' },
     });
     expect(compareIds('GO-2020-0001', 'CVE-2021-1')).toBeGreaterThan(0);
     expect(compareIds('CVE-2021-9999', 'CVE-2021-10000')).toBeLessThan(0);
@@ -122,7 +122,7 @@ describe('matching an image inventory (Debian)', () => {
       id: 'CVE-2023-2650', aliases: ['DEBIAN-CVE-2023-2650', 'DSA-5417-1'], advisories: ['DEBIAN-CVE-2023-2650', 'DSA-5417-1'],
       package: { name: 'libssl3', version: '3.0.8-1', type: 'deb', sourceName: 'openssl' },
       ecosystem: 'Debian:12', matchedName: 'openssl', matchedVersion: '3.0.8-1', fixedVersions: ['3.0.9-1'],
-      severity: { rating: 'medium', source: 'affected.ecosystem_specific.urgency' }, summary: 'openssl - security update',
+      severity: { rating: 'medium', source: 'vendor', provider: 'Debian', type: 'ecosystem_specific.urgency', record: 'DEBIAN-CVE-2023-2650' }, summary: 'openssl - security update',
       layer: 'sha256:' + '1'.repeat(64), layerIndex: 0, foundIn: '/var/lib/dpkg/status',
     });
     expect(affected[1]!.package.name).toBe('openssl');

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { matchPackage } from '../src/vulndb/match.ts';
 import { parseOsv } from '../src/vulndb/osv.ts';
 import { dbStatus } from '../src/vulndb/store.ts';
+import type { DbStatus } from '../src/vulndb/types.ts';
 import { caught } from './helpers/util.ts';
 import {
   GO_DIR, GO_FILES, GO_WITHDRAWN, PYPI_DIR, PYPI_FILES, PYPI_WITHDRAWN, buildZip, freshStore, goAdvisory, goFiles,
@@ -67,7 +68,10 @@ describe('advisory import into libsql', () => {
     writeFileSync(arrPath, JSON.stringify(['GO-2020-0001', 'GO-2021-0052', 'GO-2022-0617'].map(goAdvisory)));
     const r2 = await store.importFrom([arrPath]);
     expect([r2.imported, r2.withdrawn]).toEqual([2, 1]);
-    expect((await dbStatus(store)).advisories).toBe(2);
+    // each path is its own source: the array file is added beside the zip, which keeps its advisories
+    const st = await dbStatus(store);
+    expect(st.sourceDetails!.map((s) => [s.name, s.advisories])).toEqual([[arrPath, 2], [zipPath, GO_FILES - GO_WITHDRAWN]].sort());
+    expect(st.advisories).toBe(GO_FILES - GO_WITHDRAWN + 2);
     db.close();
   });
 
@@ -108,7 +112,9 @@ describe('advisory import into libsql', () => {
     writeFileSync(join(dir, 'GO-2020-0001.json'), JSON.stringify(gin));
 
     const seen: { importId?: number; fixed: string[]; m5: number }[] = [];
+    // the same source (the Go directory's name) imported again from other files replaces it
     const r = await store.importFrom([dir], {
+      sourceNames: [first.sources[0]!],
       batchSize: 500,
       onBatch: async () => {
         const m = await matchPackage(store, 'Go', 'github.com/gin-gonic/gin', '1.6.0');
@@ -173,9 +179,10 @@ describe('advisory import into libsql', () => {
     writeFileSync(join(dataDir, 'empty', 'GO-2022-0617.json'), readFileSync(join(GO_DIR, 'GO-2022-0617.json'))); // withdrawn
     const e4 = await caught(store.importFrom([join(dataDir, 'empty')]));
     expect(e4.kind).toBe('not-found');
-    expect(e4.message).toMatch(/no advisories found .*\(0 skipped, 1 withdrawn\)/);
+    expect(e4.message).toMatch(/no advisories or severity records found .*\(0 skipped, 1 withdrawn\)/);
 
-    expect(await dbStatus(store)).toEqual(before);
+    const timeless = (s: DbStatus) => ({ ...s, sourceDetails: s.sourceDetails?.map(({ ageSeconds: _, ...d }) => d) });
+    expect(timeless(await dbStatus(store))).toEqual(timeless(before));
     expect(before.importId).toBe(first.importId);
     expect(ids(await matchPackage(store, 'Go', 'github.com/gin-gonic/gin', '1.5.0'))).toContain('GO-2020-0001');
     // failed imports leave no rows behind and are recorded as failed

@@ -10,7 +10,7 @@ import type { DbStatus, ImportResult } from '../vulndb/types.ts';
 
 export interface DbFlags { format?: string; db?: string }
 
-/** `customs db update | import <path>... | status`. Returns the exit code. */
+/** `customs db update | import <path>... | status | remove <source>...`. Returns the exit code. */
 export async function dbCommand(args: string[], cfg: Config, flags: DbFlags): Promise<number> {
   const [sub, ...paths] = args;
   const database = await openDb(cfg, flags.db);
@@ -24,7 +24,7 @@ export async function dbCommand(args: string[], cfg: Config, flags: DbFlags): Pr
         return 0;
       }
       case 'import': {
-        if (!paths.length) throw new CustomsError('usage', 'customs db import needs at least one path (OSV all.zip, directory or JSON file; EPSS .csv/.csv.gz; KEV known_exploited_vulnerabilities.json)');
+        if (!paths.length) throw new CustomsError('usage', 'customs db import needs at least one path (OSV all.zip, directory or JSON file; NVD CVE API 2.0 JSON (.json, .json.gz, .zip); CVE JSON 5 records; EPSS .csv/.csv.gz; KEV known_exploited_vulnerabilities.json)');
         const kindOf = (p: string) => /\.csv(\.gz)?$/i.test(p) ? 'epss' : /(known_exploited_vulnerabilities|kev)[^/]*\.json$/i.test(p) ? 'kev' : 'osv';
         for (const p of paths.filter((x) => kindOf(x) !== 'osv')) {
           const r = await importEnrichment(database, kindOf(p) as 'epss' | 'kev', p);
@@ -47,8 +47,17 @@ export async function dbCommand(args: string[], cfg: Config, flags: DbFlags): Pr
         process.stdout.write(r.import ? importText(r.import) : 'advisories unchanged\n');
         return 0;
       }
+      case 'remove': {
+        if (!paths.length) throw new CustomsError('usage', 'customs db remove needs a source name (as "customs db status" lists it) or the path it was imported from');
+        for (const p of paths) {
+          const gone = await store.removeSource(p);
+          if (!gone) throw new CustomsError('not-found', `no source "${p}" is loaded (customs db status lists them)`);
+          process.stdout.write(`removed ${gone.name}: ${gone.advisories} advisories, ${gone.severities} severity records\n`);
+        }
+        return 0;
+      }
       default:
-        throw new CustomsError('usage', `customs db needs a subcommand: update, import <path>..., status${sub ? ` (not "${sub}")` : ''}`);
+        throw new CustomsError('usage', `customs db needs a subcommand: update, import <path>..., status, remove <source>...${sub ? ` (not "${sub}")` : ''}`);
     }
   } finally {
     database.close();
@@ -63,15 +72,23 @@ async function openDb(cfg: Config, spec: string | undefined): Promise<Database> 
 }
 
 export function importText(r: ImportResult): string {
-  const ecos = Object.entries(r.ecosystems).sort((a, b) => b[1] - a[1]).map(([e, n]) => `${e} ${n}`).join(', ');
+  const ecos = (e: Record<string, number>) => Object.entries(e).sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ');
+  const kinds = (k: Record<string, number>) => Object.entries(k).map(([kind, n]) => `${kind} ${n}`).join(', ');
   const reasons = Object.entries(r.skipReasons).map(([k, n]) => `  ${n} × ${k}\n`).join('');
-  return `imported ${r.imported} advisories (${ecos || 'none'}) in ${r.ms} ms; ${r.withdrawn} withdrawn, ${r.duplicates} duplicates, ${r.skipped} skipped\n${reasons}`;
+  const per = r.perSource.map((s) => `  ${s.name}: ${s.advisories} advisories (${ecos(s.ecosystems) || 'none'}), ${s.severities} severity records${s.severities ? ` (${kinds(s.severityKinds)})` : ''}\n`).join('');
+  return `imported ${r.imported} advisories (${ecos(r.ecosystems) || 'none'}) and ${r.severities} severity records from ${r.sources.length} source${r.sources.length === 1 ? '' : 's'} in ${r.ms} ms; `
+    + `${r.withdrawn} withdrawn, ${r.duplicates} duplicates, ${r.skipped} skipped; other sources unchanged\n${per}${reasons}`;
 }
+
+const age = (s: number) => s < 120 ? `${s}s` : s < 7200 ? `${Math.round(s / 60)}m` : s < 172800 ? `${Math.round(s / 3600)}h` : `${Math.round(s / 86400)}d`;
 
 export function statusText(st: DbStatus): string {
   if (st.importId === undefined) return 'vulnerability database: empty (run "customs db update" or "customs db import <path>")\n';
   const rows = Object.entries(st.ecosystems).sort((a, b) => a[0].localeCompare(b[0])).map(([e, n]) => [e, String(n)]);
-  return `database version ${st.version}\nlast update ${st.updatedAt}; newest advisory ${st.maxModified ?? '-'}\n${st.advisories} advisories from:\n${st.sources.map((s) => `  ${s}\n`).join('')}\n`
+  const sources = (st.sourceDetails ?? []).map((s) => [s.name, String(s.advisories), String(s.severities),
+    Object.entries(s.ecosystems).sort((a, b) => b[1] - a[1]).map(([e, n]) => `${e} ${n}`).join(', ') || Object.keys(s.severityKinds).join(', '), age(s.ageSeconds)]);
+  return `database version ${st.version}\nlast update ${st.updatedAt}; newest advisory ${st.maxModified ?? '-'}\n${st.advisories} advisories and ${st.severities ?? 0} severity records from ${st.sources.length} sources\n\n`
+    + renderTable(['SOURCE', 'ADVISORIES', 'SEVERITIES', 'ECOSYSTEMS', 'AGE'], sources) + '\n'
     + renderTable(['ECOSYSTEM', 'ADVISORIES'], rows);
 }
 

@@ -13,19 +13,24 @@ export const layerAnalysis = sqliteTable('layer_analysis', {
   lastUsedAt: integer('last_used_at', { mode: 'timestamp_ms' }).notNull(),
 }, (t) => [primaryKey({ columns: [t.layerDigest, t.analyzersKey] })]);
 
-// ---- Vulnerability database (OSV). Readers always go through vuln_current: a new import fills rows
-// under its own import id, then one transaction switches the pointer; old rows are deleted after.
+// ---- Vulnerability database (OSV and severity sources), one source at a time. Readers go through
+// vuln_source: an import fills rows under its own import id, then one transaction points the source
+// at it and moves vuln_current (the database generation); replaced rows are deleted after.
 
-/** One import run of advisories from one or more sources. */
+/** One import run of one source (or, before per-source imports, of several paths at once). */
 export const vulnImport = sqliteTable('vuln_import', {
   id: integer('id').primaryKey({ autoIncrement: true }),
   /** JSON array of the sources (paths) imported */
   sources: text('sources').notNull(),
-  /** running | complete | failed | superseded */
+  /** the source name this import replaces (null for imports made before per-source imports) */
+  source: text('source'),
+  /** running | complete | failed | superseded | deleted | removal */
   status: text('status').notNull(),
   startedAt: integer('started_at', { mode: 'timestamp_ms' }).notNull(),
   finishedAt: integer('finished_at', { mode: 'timestamp_ms' }),
   advisories: integer('advisories').notNull().default(0),
+  /** severity records (NVD, CVE 5, GHSA ratings) */
+  severities: integer('severities').notNull().default(0),
   withdrawn: integer('withdrawn').notNull().default(0),
   skipped: integer('skipped').notNull().default(0),
   /** JSON: reason → count */
@@ -36,12 +41,39 @@ export const vulnImport = sqliteTable('vuln_import', {
   error: text('error'),
 });
 
-/** Single row (id = 1): the import readers use. */
+/** Single row (id = 1): the database generation — the id of the last import or removal switched in.
+ *  Scans record it in their database version, so any source changing makes stored scans re-match. */
 export const vulnCurrent = sqliteTable('vuln_current', {
   id: integer('id').primaryKey(),
   importId: integer('import_id').notNull(),
   switchedAt: integer('switched_at', { mode: 'timestamp_ms' }).notNull(),
 });
+
+/** The sources loaded now: each points at the import readers use for it. */
+export const vulnSource = sqliteTable('vuln_source', {
+  /** a configured feed URL (without credentials) or an imported path's canonical name */
+  name: text('name').primaryKey(),
+  importId: integer('import_id').notNull(),
+  advisories: integer('advisories').notNull().default(0),
+  severities: integer('severities').notNull().default(0),
+  /** JSON: severity kind (nvd, nvd-secondary, ghsa, cve5-cna, cve5-adp) → records */
+  severityKinds: text('severity_kinds').notNull().default('{}'),
+  /** JSON: ecosystem base name → advisories */
+  ecosystems: text('ecosystems').notNull().default('{}'),
+  maxModified: text('max_modified'),
+  updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
+});
+
+/** Ratings of one vulnerability id (CVE-… / GHSA-…) by one kind of source, per import. */
+export const vulnSeverity = sqliteTable('vuln_severity', {
+  importId: integer('import_id').notNull(),
+  id: text('id').notNull(),
+  /** nvd | nvd-secondary | ghsa | cve5-cna | cve5-adp */
+  kind: text('kind').notNull(),
+  /** Severity as JSON (rating, score, vector, provider, record) */
+  severity: text('severity').notNull(),
+  modified: text('modified'),
+}, (t) => [primaryKey({ columns: [t.importId, t.id, t.kind] })]);
 
 /** One advisory of one import. */
 export const vulnAdvisory = sqliteTable('vuln_advisory', {
@@ -52,7 +84,7 @@ export const vulnAdvisory = sqliteTable('vuln_advisory', {
   /** JSON array (OSV `upstream`) */
   upstream: text('upstream').notNull().default('[]'),
   summary: text('summary'),
-  /** Severity as JSON */
+  /** the record's own rating as JSON: {cvss, word} (a single Severity in rows written before per-source imports) */
   severity: text('severity').notNull(),
   modified: text('modified').notNull(),
   published: text('published'),

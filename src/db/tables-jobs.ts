@@ -69,6 +69,8 @@ export const scans = sqliteTable('scans', {
   high: integer('high').notNull().default(0),
   medium: integer('medium').notNull().default(0),
   low: integer('low').notNull().default(0),
+  /** findings no loaded source rates */
+  unknown: integer('unknown').notNull().default(0),
   /** ScanReport as JSON */
   report: text('report').notNull(),
 }, (t) => [index('scans_digest').on(t.digest, t.finishedAt), uniqueIndex('scans_job').on(t.jobId)]);

@@ -54,6 +54,8 @@ export interface ScanRecord {
   high: number;
   medium: number;
   low: number;
+  /** findings no loaded source rates */
+  unknown: number;
   report: string;
 }
 
@@ -160,10 +162,10 @@ export class JobStore {
     const held = `EXISTS (SELECT 1 FROM jobs WHERE id = ? AND state = 'running' AND lease_owner = ?)`;
     const rs = await this.database.client.batch([
       {
-        sql: `INSERT INTO scans (id, job_id, registry, repository, digest, ref, db_version, started_at, finished_at, platforms, packages, findings, critical, high, medium, low, report)
-              SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE ${held}`,
+        sql: `INSERT INTO scans (id, job_id, registry, repository, digest, ref, db_version, started_at, finished_at, platforms, packages, findings, critical, high, medium, low, unknown, report)
+              SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE ${held}`,
         args: [job.id, job.id, job.registry, job.repository, scan.digest, scan.ref, scan.dbVersion, scan.startedAt, scan.finishedAt,
-          scan.platforms, scan.packages, scan.findings, scan.critical, scan.high, scan.medium, scan.low, scan.report, job.id, owner],
+          scan.platforms, scan.packages, scan.findings, scan.critical, scan.high, scan.medium, scan.low, scan.unknown, scan.report, job.id, owner],
       },
       ...this.imageSeenStatements(job, scan.digest, job.id, owner, now),
       this.finishStatement(job, owner, job.id, scan.digest, now),

@@ -3,7 +3,7 @@ import type { ScanRecord } from './job-store.ts';
 
 /** Summary columns of a scan report: counts the API lists without parsing the report. */
 export function toScanRecord(report: ScanReport): ScanRecord {
-  const count = { critical: 0, high: 0, medium: 0, low: 0 };
+  const count = { critical: 0, high: 0, medium: 0, low: 0, unknown: 0 };
   let packages = 0;
   let findings = 0;
   for (const p of report.platforms) {
@@ -11,7 +11,7 @@ export function toScanRecord(report: ScanReport): ScanRecord {
     findings += p.findings.length;
     for (const f of p.findings) {
       const r = f.severity.rating;
-      if (r === 'critical' || r === 'high' || r === 'medium' || r === 'low') count[r]++;
+      if (r === 'critical' || r === 'high' || r === 'medium' || r === 'low' || r === 'unknown') count[r]++;
     }
   }
   return {

@@ -18,7 +18,7 @@ export class ScanStore {
     const rows = await this.database.db.select({
       id: scans.id, registry: scans.registry, repository: scans.repository, digest: scans.digest, ref: scans.ref,
       dbVersion: scans.dbVersion, startedAt: scans.startedAt, finishedAt: scans.finishedAt, platforms: scans.platforms,
-      packages: scans.packages, findings: scans.findings, critical: scans.critical, high: scans.high, medium: scans.medium, low: scans.low,
+      packages: scans.packages, findings: scans.findings, critical: scans.critical, high: scans.high, medium: scans.medium, low: scans.low, unknown: scans.unknown,
     }).from(scans).where(eq(scans.id, scanId)).limit(1);
     return rows[0];
   }
@@ -49,7 +49,7 @@ export class ScanStore {
     const r = toScanRecord(report);
     await database.db.update(scans).set({
       report: r.report, dbVersion: r.dbVersion, findings: r.findings,
-      critical: r.critical, high: r.high, medium: r.medium, low: r.low,
+      critical: r.critical, high: r.high, medium: r.medium, low: r.low, unknown: r.unknown,
     }).where(eq(scans.id, scanId));
   }
 }

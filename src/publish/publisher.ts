@@ -80,7 +80,7 @@ export async function startPublisher(cfg: Config, database: Database, client: Re
       await writeStatusTag(client, p.registry, p.repository, {
         scanId: stored.scanId, digest: p.digest, finishedAt: scan ? scan.finishedAt.toISOString() : null, dbVersion: stored.dbVersion,
         platforms: scan?.platforms ?? verdict.platforms.length, packages: scan?.packages ?? 0, findings: scan?.findings ?? 0,
-        critical: scan?.critical ?? 0, high: scan?.high ?? 0, medium: scan?.medium ?? 0, low: scan?.low ?? 0,
+        critical: scan?.critical ?? 0, high: scan?.high ?? 0, medium: scan?.medium ?? 0, low: scan?.low ?? 0, unknown: scan?.unknown ?? 0,
         verdict: stored.verdict, policy: `${stored.policyName}@${stored.policyVersion}`, quarantine: stored.quarantine, evaluatedAt: stored.evaluatedAt,
       }, cfg.limits.maxManifestBytes, subject);
     }

@@ -17,7 +17,7 @@ export function statusTag(digest: string): string {
 }
 
 /** What the status tag says: the scan's counts and the current verdict (rewritten whenever either changes). */
-export type StatusSummary = Pick<ScanRecord, 'digest' | 'dbVersion' | 'platforms' | 'packages' | 'findings' | 'critical' | 'high' | 'medium' | 'low'> & {
+export type StatusSummary = Pick<ScanRecord, 'digest' | 'dbVersion' | 'platforms' | 'packages' | 'findings' | 'critical' | 'high' | 'medium' | 'low' | 'unknown'> & {
   scanId: string | null;
   finishedAt: string | null;
   verdict: 'pass' | 'warn' | 'fail';
@@ -43,6 +43,7 @@ export async function writeStatusTag(client: RegistryClient, registry: string, r
       'dev.customs.scan.findings': String(scan.findings),
       'dev.customs.scan.critical': String(scan.critical),
       'dev.customs.scan.high': String(scan.high),
+      'dev.customs.scan.unknown': String(scan.unknown),
       'dev.customs.verdict': scan.verdict,
       'dev.customs.verdict.policy': scan.policy,
       'dev.customs.quarantine': scan.quarantine,

@@ -6,6 +6,7 @@ import { toCycloneDx } from '../sbom/cyclonedx.ts';
 import { packagePurl } from '../sbom/purl.ts';
 import { VERSION } from '../version.ts';
 import type { Finding, Severity } from '../vulndb/types.ts';
+import { cvssMethod, ratingSourceName, ratingSourceUrl } from './rating-source.ts';
 
 /** CycloneDX 1.6: the SBOM of the image plus `vulnerabilities`, each affecting package components by bom-ref. */
 export function toCycloneDxWithVulns(report: ScanReport): object {
@@ -31,7 +32,8 @@ export function toCycloneDxWithVulns(report: ScanReport): object {
     id: f.id,
     source: { name: 'OSV', url: `https://osv.dev/vulnerability/${encodeURIComponent(f.advisories[0] ?? f.id)}` },
     references: f.aliases.map((a) => ({ id: a, source: { name: a.startsWith('CVE-') ? 'NVD' : 'OSV', url: a.startsWith('CVE-') ? `https://nvd.nist.gov/vuln/detail/${a}` : `https://osv.dev/vulnerability/${encodeURIComponent(a)}` } })),
-    ratings: [rating(f.severity)],
+    // every loaded source's rating, the one used first
+    ratings: (f.ratings?.length ? f.ratings : [f.severity]).map(rating),
     ...(f.summary ? { description: f.summary } : {}),
     recommendation: f.guidance,
     affects,
@@ -49,13 +51,14 @@ export function toCycloneDxWithVulns(report: ScanReport): object {
 }
 
 function rating(s: Severity): object {
-  const method = s.type === 'CVSS_V4' ? 'CVSSv4' : s.type === 'CVSS_V2' ? 'CVSSv2'
-    : s.type === 'CVSS_V3' ? (s.vector?.startsWith('CVSS:3.0') ? 'CVSSv3' : 'CVSSv31') : 'other';
+  if (s.rating === 'unknown') return { severity: 'unknown' };
+  const url = ratingSourceUrl(s);
   return {
-    severity: s.rating === 'none' ? 'none' : s.rating,
-    method,
+    severity: s.rating,
+    method: cvssMethod(s),
     ...(s.score !== undefined ? { score: s.score } : {}),
     ...(s.vector ? { vector: s.vector } : {}),
-    source: { name: s.source },
+    ...(s.label && !s.vector ? { justification: `${s.type ?? 'rating'}: ${s.label}` } : {}),
+    source: { name: ratingSourceName(s), ...(url ? { url } : {}) },
   };
 }

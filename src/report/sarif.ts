@@ -2,10 +2,13 @@ import { formatPlatform } from '../image/manifest.ts';
 import type { ScanReport } from '../scan/types.ts';
 import { VERSION } from '../version.ts';
 import type { Finding } from '../vulndb/types.ts';
+import { ratingSourceName } from './rating-source.ts';
 
-const LEVEL: Record<string, 'error' | 'warning' | 'note'> = { critical: 'error', high: 'error', medium: 'warning', low: 'note', none: 'note', unknown: 'warning' };
-// GitHub code scanning reads rules' properties["security-severity"] (a CVSS-like number as a string)
-const RATING_SCORE: Record<string, string> = { critical: '9.5', high: '8.0', medium: '5.5', low: '2.0', none: '0.0', unknown: '5.0' };
+// an unrated finding is a note, not a warning: nothing says it matters more than a low one
+const LEVEL: Record<string, 'error' | 'warning' | 'note'> = { critical: 'error', high: 'error', medium: 'warning', low: 'note', none: 'note', unknown: 'note' };
+// GitHub code scanning reads rules' properties["security-severity"] (a CVSS-like number as a string);
+// a word-only rating gets its band's midpoint, an unknown one none at all (never a made-up 5.0)
+const RATING_SCORE: Record<string, string> = { critical: '9.5', high: '8.0', medium: '5.5', low: '2.0', none: '0.0' };
 
 /** SARIF 2.1.0: one rule per vulnerability id, one result per (platform, package, vulnerability). */
 export function toSarif(report: ScanReport): object {
@@ -29,6 +32,7 @@ export function toSarif(report: ScanReport): object {
         properties: {
           package: f.package, installedVersion: f.package.version, fixedVersion: f.fixedVersion ?? null, status: f.status,
           severity: f.severity.rating, ...(f.severity.score !== undefined ? { score: f.severity.score } : {}),
+          severitySource: ratingSourceName(f.severity), ...(f.severity.vector ? { vector: f.severity.vector } : {}),
           aliases: f.aliases, layer: f.layer ?? null, platform,
           ...(f.epss ? { epss: f.epss } : {}), ...(f.kev ? { kev: f.kev } : {}),
         },
@@ -51,6 +55,7 @@ export function toSarif(report: ScanReport): object {
 
 function rule(f: Finding): object {
   const text = f.summary ?? `${f.id} in ${f.package.name}`;
+  const score = f.severity.score !== undefined ? f.severity.score.toFixed(1) : RATING_SCORE[f.severity.rating];
   return {
     id: f.id,
     name: f.id.replace(/[^A-Za-z0-9]/g, ''),
@@ -59,7 +64,7 @@ function rule(f: Finding): object {
     helpUri: `https://osv.dev/vulnerability/${encodeURIComponent(f.advisories[0] ?? f.id)}`,
     help: { text: `${text}\nAliases: ${f.aliases.join(', ') || 'none'}` },
     properties: {
-      'security-severity': f.severity.score !== undefined ? f.severity.score.toFixed(1) : RATING_SCORE[f.severity.rating] ?? '5.0',
+      ...(score !== undefined ? { 'security-severity': score } : {}),
       tags: ['security', 'vulnerability', f.severity.rating],
     },
   };

@@ -5,6 +5,7 @@ import type { ScanReport } from '../scan/types.ts';
 import { countBySeverity, SEVERITY_ORDER, severityRank } from './filter.ts';
 import { fixPlanLines, platformFixPlan } from './fix-plan.ts';
 import { coverageLines } from '../vulndb/coverage.ts';
+import { ratingSourceName } from './rating-source.ts';
 
 /** Findings as a plain-text table per platform, most severe first, with the database version and warnings. */
 export function findingsTable(report: ScanReport): string {
@@ -31,10 +32,10 @@ export function findingsTable(report: ScanReport): string {
       const origin = plan.baseLayers.count === undefined ? '' : `; from the base image's ${plan.baseLayers.count} layers: ${plan.origin.base}, from the application's: ${plan.origin.application}`;
       parts.push(`fix first (${plan.upgrades.length} upgrades remove ${plan.fixable} of ${p.findings.length} findings; the first three ${plan.fixedByTopThree}${origin}):\n${fixes.map((l) => `  ${l}\n`).join('')}`);
     }
-    parts.push(renderTable(['PACKAGE', 'INSTALLED', 'VULNERABILITY', 'SEVERITY', 'STATUS', 'FIXED IN', 'LAYER', 'EPSS', 'KEV'], rows.map((f) => [
+    parts.push(renderTable(['PACKAGE', 'INSTALLED', 'VULNERABILITY', 'SEVERITY', 'RATED BY', 'STATUS', 'FIXED IN', 'LAYER', 'EPSS', 'KEV'], rows.map((f) => [
       f.package.name, f.package.version, f.id,
       f.severity.rating + (f.severity.score !== undefined ? ` ${f.severity.score.toFixed(1)}` : ''),
-      f.status, f.fixedVersion ?? '', f.layerIndex !== undefined ? String(f.layerIndex) : '',
+      ratingSourceName(f.severity), f.status, f.fixedVersion ?? '', f.layerIndex !== undefined ? String(f.layerIndex) : '',
       f.epss ? f.epss.score.toFixed(3) : '', f.kev ? `yes ${f.kev.dateAdded}` : '',
     ])));
   }

@@ -52,7 +52,7 @@ function scanSummary(r: Record<string, unknown>) {
   return {
     id: String(r.id), registry: r.registry, repository: r.repository, digest: r.digest, ref: r.ref, dbVersion: r.db_version,
     startedAt: iso(r.started_at as number), finishedAt: iso(r.finished_at as number), jobId: r.job_id,
-    summary: { platforms: Number(r.platforms), packages: Number(r.packages), findings: Number(r.findings), critical: Number(r.critical), high: Number(r.high), medium: Number(r.medium), low: Number(r.low) },
+    summary: { platforms: Number(r.platforms), packages: Number(r.packages), findings: Number(r.findings), critical: Number(r.critical), high: Number(r.high), medium: Number(r.medium), low: Number(r.low), unknown: Number(r.unknown ?? 0) },
   };
 }
 

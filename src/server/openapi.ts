@@ -24,7 +24,7 @@ export const OPENAPI = {
           scanId: { type: ['string', 'null'] }, createdAt: { type: 'string' }, finishedAt: { type: ['string', 'null'] },
         },
       },
-      ScanSummary: { type: 'object', properties: { platforms: { type: 'integer' }, packages: { type: 'integer' }, findings: { type: 'integer' }, critical: { type: 'integer' }, high: { type: 'integer' }, medium: { type: 'integer' }, low: { type: 'integer' } } },
+      ScanSummary: { type: 'object', properties: { platforms: { type: 'integer' }, packages: { type: 'integer' }, findings: { type: 'integer' }, critical: { type: 'integer' }, high: { type: 'integer' }, medium: { type: 'integer' }, low: { type: 'integer' }, unknown: { type: 'integer', description: 'findings no loaded severity source rates' } } },
       Repository: { type: 'object', properties: { registry: { type: 'string' }, repository: { type: 'string' }, images: { type: 'integer' }, liveImages: { type: 'integer' }, lastSeenAt: { type: 'string' } } },
       Tag: { type: 'object', properties: { registry: { type: 'string' }, repository: { type: 'string' }, tag: { type: 'string' }, digest: { type: ['string', 'null'] }, updatedAt: { type: 'string' }, deletedAt: { type: ['string', 'null'] } } },
     },

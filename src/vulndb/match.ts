@@ -1,9 +1,10 @@
 import type { ImageInventory, OsInfo, PackageRecord, PackageType } from '../types.ts';
 import { compareVersions, hasComparator } from '../versions/index.ts';
-import { normalizePackageName, type OsvAffected, type OsvRange } from './osv.ts';
+import { ecosystemBase, normalizePackageName, type OsvAffected, type OsvRange } from './osv.ts';
 import { rpmOsEcosystems } from './os-ecosystems.ts';
 import { enrichFindings } from './enrichment.ts';
-import { maxSeverity, severityOf } from './severity.ts';
+import { rateFindings } from './rate.ts';
+import { entryRating, maxSeverity, ownRatings, UNKNOWN } from './severity.ts';
 import type { VulnStore } from './store.ts';
 import type { Finding, FindingStatus, Severity, StoredAdvisory } from './types.ts';
 
@@ -15,6 +16,8 @@ export interface PackageMatch {
   ecosystem: string;
   fixedVersions: string[];
   severity: Severity;
+  /** every rating the matched advisories give (first the one used), when there is more than one */
+  ratings?: Severity[];
   summary?: string;
   /** the distribution says it will not fix this (only meaningful when fixedVersions is empty) */
   wontFix?: boolean;
@@ -152,10 +155,13 @@ export function matchAdvisories(advisories: StoredAdvisory[], ecosystems: string
     for (const h of g) { ids.add(h.adv.id); for (const a of h.adv.aliases) ids.add(a); if (h.adv.upstream.length === 1) ids.add(h.adv.upstream[0]!); }
     const sorted = [...ids].sort(compareIds);
     const primary = sorted[0]!;
-    let severity: Severity = { rating: 'unknown', source: 'none' };
+    let severity: Severity = UNKNOWN;
+    const also: Severity[] = [];
     for (const h of g) {
-      const s = h.adv.severity.rating === 'unknown' ? severityOf({}, h.aff) : h.adv.severity;
-      severity = maxSeverity(severity, s);
+      const base = ecosystemBase(h.eco);
+      const [first, ...rest] = ownRatings(h.adv.rating, entryRating(h.aff, h.adv.id), !LANGUAGE_BASES.has(base), providerOf(h.adv.id, base));
+      if (first) severity = maxSeverity(severity, first);
+      also.push(...rest);
     }
     const byPrimary = [...g].sort((a, b) => compareIds(a.adv.id, b.adv.id));
     const summary = (byPrimary.find((h) => h.adv.id === primary || h.adv.aliases.includes(primary)) ?? byPrimary[0]!).adv.summary
@@ -171,6 +177,7 @@ export function matchAdvisories(advisories: StoredAdvisory[], ecosystems: string
       ecosystem: g[0]!.eco,
       fixedVersions,
       severity,
+      ...(also.length ? { ratings: [severity, ...also] } : {}),
       ...(summary ? { summary } : {}),
       ...(wontFix ? { wontFix } : {}),
     });
@@ -224,6 +231,12 @@ export function osEcosystems(os: OsInfo | undefined): { type: 'deb' | 'apk' | 'r
 export const LANGUAGE_ECOSYSTEMS: Partial<Record<PackageType, string>> = {
   npm: 'npm', pypi: 'PyPI', maven: 'Maven', golang: 'Go', cargo: 'crates.io', gem: 'RubyGems', composer: 'Packagist', nuget: 'NuGet',
 };
+/** OSV ecosystems of language registries (every other ecosystem is a distribution, whose word comes first). */
+const LANGUAGE_BASES = new Set([...Object.values(LANGUAGE_ECOSYSTEMS), 'Hex', 'Pub', 'CRAN', 'Hackage', 'SwiftURL', 'GitHub Actions', 'Bitnami']);
+
+// who publishes advisories with these id prefixes (the rating's provider when it is the advisory's own)
+const PUBLISHERS: Record<string, string> = { GHSA: 'GitHub', PYSEC: 'PyPA', GO: 'Go', RUSTSEC: 'RustSec' };
+const providerOf = (id: string, ecosystem: string) => PUBLISHERS[id.slice(0, id.indexOf('-'))] ?? ecosystem;
 
 /** The name and version a package is known by in OSV: the source package (deb), origin (apk),
  *  epoch:version-release (rpm), the package itself for language ecosystems. */
@@ -288,6 +301,7 @@ export async function matchInventory(store: VulnStore, inv: ImageInventory): Pro
     }
   });
   await enrichFindings(store.database, findings);
+  await rateFindings(store, findings);
   const byCode = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
   return findings.sort((a, b) => byCode(a.package.name, b.package.name) || byCode(a.package.version, b.package.version) || compareIds(a.id, b.id));
 }
@@ -317,6 +331,7 @@ function toFinding(p: PackageRecord, name: string, version: string, m: PackageMa
     status,
     guidance,
     severity: m.severity,
+    ...(m.ratings ? { ratings: m.ratings } : {}),
     ...(m.summary ? { summary: m.summary } : {}),
     ...(p.layer ? { layer: p.layer } : {}),
     ...(p.layerIndex !== undefined ? { layerIndex: p.layerIndex } : {}),

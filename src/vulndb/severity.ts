@@ -1,6 +1,6 @@
 import cvssLib from 'ae-cvss-calculator';
 import type { OsvAdvisory, OsvAffected, OsvSeverityEntry } from './osv.ts';
-import type { Rating, Severity } from './types.ts';
+import type { Rating, RecordRating, Severity } from './types.ts';
 
 // Base scores come from ae-cvss-calculator ({metæffekt}, Apache-2.0): one maintained library that
 // implements CVSS 2.0, 3.0, 3.1 and 4.0 from FIRST's specifications.
@@ -59,57 +59,103 @@ const WORDS: Record<string, Rating> = {
   important: 'high', high: 'high', critical: 'critical',
 };
 
-/** Map a vendor severity word (GHSA LOW/MODERATE/HIGH/CRITICAL, Debian urgency, Ubuntu priority, Red Hat) to a rating. */
+/** Map a vendor severity word (GHSA LOW/MODERATE/HIGH/CRITICAL, Debian urgency, Ubuntu priority, Red Hat) to a rating.
+ *  Words that say nothing yet ("not yet assigned", "untriaged") give undefined. */
 export function ratingOfWord(word: string): Rating | undefined {
   const w = word.trim().toLowerCase().replace(/\*+$/, '').replace(/\s*\(.*\)$/, '');
   return WORDS[w];
 }
 
 const PREFERENCE = ['CVSS_V3', 'CVSS_V4', 'CVSS_V2'];
+const rank = (t: string) => { const i = PREFERENCE.indexOf(t); return i < 0 ? 99 : i; };
 
-function fromVectors(entries: OsvSeverityEntry[] | undefined, where: string): Severity | undefined {
+/** Severity of a CVSS vector (score by ae-cvss-calculator); undefined when the vector is invalid. */
+export function cvssSeverity(vector: string, meta: Omit<Severity, 'rating' | 'score' | 'vector' | 'type'>): Severity | undefined {
+  const r = cvssBaseScore(vector);
+  if (!r) return undefined;
+  return { score: r.score, rating: ratingOf(r.score, r.version), vector: r.vector, type: `CVSS_V${r.version[0]}`, ...meta };
+}
+
+/** The best CVSS entry of an OSV severity[] (v3 preferred, then v4, then v2). */
+function fromVectors(entries: OsvSeverityEntry[] | undefined, meta: Omit<Severity, 'rating' | 'score' | 'vector' | 'type'>): Severity | undefined {
   if (!entries?.length) return undefined;
-  const sorted = [...entries].sort((a, b) => rank(a.type) - rank(b.type));
-  for (const e of sorted) {
+  for (const e of [...entries].sort((a, b) => rank(a.type) - rank(b.type))) {
     if (!PREFERENCE.includes(e.type)) continue;
-    const r = cvssBaseScore(e.score);
-    if (!r) continue;
-    const major = r.version[0];
-    return { score: r.score, rating: ratingOf(r.score, r.version), vector: r.vector, type: e.type, source: `${where}-cvss-v${major}` };
-  }
-  // OSV's Ubuntu data carries {type: "Ubuntu", score: "medium"}
-  for (const e of entries) {
-    const rating = ratingOfWord(e.score);
-    if (rating) return { rating, type: e.type, source: `${where}-${e.type.toLowerCase().slice(0, 32)}` };
+    const s = cvssSeverity(e.score, meta);
+    if (s) return s;
   }
   return undefined;
 }
-const rank = (t: string) => { const i = PREFERENCE.indexOf(t); return i < 0 ? 99 : i; };
 
-function fromWords(obj: Record<string, unknown> | undefined, source: string): Severity | undefined {
-  if (!obj) return undefined;
-  for (const key of ['severity', 'urgency', 'priority']) {
-    const v = obj[key];
-    if (typeof v === 'string') {
-      const rating = ratingOfWord(v);
-      if (rating) return { rating, type: key, source: `${source}.${key}`, label: v.slice(0, 64) };
+function word(value: unknown, type: string, meta: Omit<Severity, 'rating'>): Severity | undefined {
+  if (typeof value !== 'string') return undefined;
+  const rating = ratingOfWord(value);
+  return rating ? { ...meta, rating, type, label: value.slice(0, 64) } : undefined;
+}
+
+// Red Hat, AlmaLinux and Rocky Linux advisories carry Red Hat's impact as the summary's first word:
+// "Important: openssl security update".
+const RED_HAT_SUMMARY = /^(critical|important|moderate|low)\s*:/i;
+
+/**
+ * A record's own rating, from what the whole record says: CVSS vectors in severity[], and vendor
+ * words — the summary's impact prefix (Red Hat family), database_specific.severity (GitHub),
+ * a named severity[] entry such as {type: "Ubuntu", score: "medium"}.
+ */
+export function recordRating(adv: Pick<OsvAdvisory, 'id' | 'severity' | 'database_specific' | 'summary'>): RecordRating {
+  const meta = { source: 'advisory', record: adv.id };
+  const cvss = fromVectors(adv.severity, meta);
+  let w: Severity | undefined;
+  const prefix = adv.summary ? RED_HAT_SUMMARY.exec(adv.summary)?.[1] : undefined;
+  if (prefix) w = word(prefix, 'summary', meta);
+  w ??= word(adv.database_specific?.severity, 'database_specific.severity', meta);
+  for (const e of adv.severity ?? []) {
+    if (w) break;
+    if (!e.type.startsWith('CVSS_')) w = word(e.score, `severity.${e.type.slice(0, 32)}`, meta);
+  }
+  return { ...(cvss ? { cvss } : {}), ...(w ? { word: w } : {}) };
+}
+
+/** What one affected entry says: Debian urgency, Ubuntu priority, a severity word or CVSS vectors of its own. */
+export function entryRating(aff: OsvAffected | undefined, record: string): RecordRating {
+  if (!aff) return {};
+  const meta = { source: 'advisory', record };
+  const cvss = fromVectors(aff.severity, meta);
+  let w: Severity | undefined;
+  for (const [bag, name] of [[aff.ecosystem_specific, 'ecosystem_specific'], [aff.database_specific, 'database_specific']] as const) {
+    if (!bag) continue;
+    for (const key of ['urgency', 'ubuntu_priority', 'priority', 'severity']) {
+      w ??= word(bag[key], `${name}.${key}`, meta);
     }
   }
-  return undefined;
+  return { ...(cvss ? { cvss } : {}), ...(w ? { word: w } : {}) };
 }
 
 /**
- * Severity of an advisory (optionally for one affected entry): CVSS vectors first (advisory-level,
- * then the affected entry's; CVSS v3 preferred, then v4, then v2), then severity words in
- * database_specific / ecosystem_specific (GHSA, Debian urgency, Ubuntu priority…), else unknown.
+ * The rating an advisory gives for the affected entry that matched. A distribution's own word is
+ * what it ships fixes by (Ubuntu "medium" over the NVD vector its record copies), so for OS
+ * ecosystems words come first (the entry's, then the record's), then vectors; for language
+ * advisories the record's CVSS vector first, then the entry's, then words (GitHub's MODERATE…).
+ * Undefined when the advisory says nothing.
  */
-export function severityOf(adv: Pick<OsvAdvisory, 'severity' | 'database_specific'>, aff?: OsvAffected): Severity {
-  return fromVectors(adv.severity, 'osv')
-    ?? fromVectors(aff?.severity, 'osv-affected')
-    ?? fromWords(adv.database_specific, 'database_specific')
-    ?? fromWords(aff?.database_specific, 'affected.database_specific')
-    ?? fromWords(aff?.ecosystem_specific, 'affected.ecosystem_specific')
-    ?? { rating: 'unknown', source: 'none' };
+export function ownRating(rec: RecordRating, entry: RecordRating, distro: boolean, provider: string): Severity | undefined {
+  return ownRatings(rec, entry, distro, provider)[0];
+}
+
+/** Every rating the advisory gives, in that order (the first is the one used): a distribution's word
+ *  and the CVSS vector its record carries are both worth showing. */
+export function ownRatings(rec: RecordRating, entry: RecordRating, distro: boolean, provider: string): Severity[] {
+  const order = distro ? [entry.word, rec.word, entry.cvss, rec.cvss] : [rec.cvss, entry.cvss, rec.word, entry.word];
+  const source = distro ? 'vendor' : 'advisory';
+  const out: Severity[] = [];
+  for (const s of order) if (s && !out.some((o) => (o.vector !== undefined) === (s.vector !== undefined))) out.push({ ...s, source, provider });
+  return out;
+}
+
+/** Rating of an advisory (optionally for one affected entry), language order; `unknown` when it says nothing. */
+export function severityOf(adv: Pick<OsvAdvisory, 'severity' | 'database_specific'> & { id?: string; summary?: string }, aff?: OsvAffected): Severity {
+  const id = adv.id ?? '';
+  return ownRating(recordRating({ ...adv, id }), entryRating(aff, id), false, '') ?? { rating: 'unknown', source: 'none' };
 }
 
 const ORDER: Rating[] = ['unknown', 'none', 'low', 'medium', 'high', 'critical'];
@@ -119,3 +165,5 @@ export function maxSeverity(a: Severity, b: Severity): Severity {
   if (d !== 0) return d > 0 ? a : b;
   return (b.score ?? -1) > (a.score ?? -1) ? b : a;
 }
+
+export const UNKNOWN: Severity = { rating: 'unknown', source: 'none' };

@@ -1,169 +1,213 @@
-import { open, readdir, readFile, stat } from 'node:fs/promises';
-import { join, relative } from 'node:path';
-import { crc32 } from 'node:zlib';
 import type { InStatement, Transaction } from '@libsql/client';
-import yauzl from 'yauzl';
-import { parse as parseYaml } from 'yaml';
 import type { Database } from '../db/client.ts';
 import { CustomsError } from '../errors.ts';
 import { log } from '../log.ts';
 import { parseUntrustedJson } from '../util/json.ts';
+import { DOCUMENT_LIMITS, documents, parseYamlSafe, verifyZip, type DocumentLimits } from './documents.ts';
 import { ecosystemBase, normalizePackageName, reasonKey, validateOsv, type OsvAdvisory } from './osv.ts';
-import { severityOf } from './severity.ts';
-import type { DbStatus, ImportResult, Severity, StoredAdvisory } from './types.ts';
+import { cve5Record, docKind, ghsaRecords, nvdCve, type Parsed, type SeverityRecord } from './severity-records.ts';
+import { recordRating } from './severity.ts';
+import { sourceName } from './source-name.ts';
+import type { DbStatus, ImportResult, RecordRating, Severity, SourceImport, SourceStatus, StoredAdvisory } from './types.ts';
 
-export interface ImportOptions {
+export { sourceName } from './source-name.ts';
+
+export interface ImportOptions extends Partial<DocumentLimits> {
   /** advisories written per transaction */
   batchSize?: number;
-  /** largest single advisory file (directory entries, zip entries) */
-  maxFileBytes?: number;
-  /** largest JSON/YAML file given directly (may hold an array of advisories) */
-  maxDocumentBytes?: number;
-  /** entries in one zip */
-  maxZipEntries?: number;
-  /** total uncompressed bytes read from one zip */
-  maxZipBytes?: number;
-  /** names recorded for the sources (e.g. the feed URLs a downloaded file came from); default the paths */
+  /** names of the sources, one per path (e.g. the feed URLs downloaded files came from); default each path's canonical name */
   sourceNames?: string[];
-  /** accept an import with no advisories (otherwise it fails and the previous data stays current) */
+  /** accept a source with nothing in it (otherwise the import fails and the previous data stays current) */
   allowEmpty?: boolean;
+  /** sources dropped in the same switch (db update: the import a migrated database started with) */
+  dropSources?: string[];
   /** called after each committed batch (progress; tests use it to read mid-import) */
   onBatch?: (p: { importId: number; imported: number; batches: number }) => void | Promise<void>;
 }
 
-const DEFAULTS = {
-  allowEmpty: false,
-  batchSize: 1000,
-  maxFileBytes: 16 * 1024 * 1024,
-  maxDocumentBytes: 512 * 1024 * 1024,
-  maxZipEntries: 2_000_000,
-  maxZipBytes: 16 * 1024 * 1024 * 1024,
-};
+/** Verify a downloaded zip to its last CRC without importing it. */
+export const verifyOsvZip = (path: string, opts: Partial<DocumentLimits> = {}) => verifyZip(path, opts);
 
-/** A document read from a source: raw bytes and a name for messages. */
-interface Doc { what: string; data: Buffer; yaml: boolean; array: boolean }
-
-const isAdvisoryFile = (name: string) => /\.(json|ya?ml)$/i.test(name);
-
-/**
- * The OSV advisory store. Each import writes under its own import id; `vuln_current` is switched
- * in one transaction when the import is complete, so readers see either the old or the new data,
- * never a mix or an empty database. Rows of superseded and failed imports are deleted afterwards.
- */
 /** package lookups kept per store: an image fleet shares most packages, so re-evaluating thousands
- *  of inventories reads and parses each advisory once per database version */
+ *  of inventories reads and parses each advisory once per database generation */
 const LOOKUP_CACHE_ENTRIES = 50_000;
 
+interface RunStats { withdrawn: number; skipped: number; duplicates: number; skipReasons: Record<string, number> }
+
+/**
+ * The vulnerability store, one source at a time. A source is a configured feed or an imported path:
+ * importing it again replaces that source only. Each import writes under its own import id; the
+ * switch is one transaction that points the source (vuln_source) at the new id and moves the database
+ * generation (vuln_current) to it, so readers see the old or the new data of a source, never a mix,
+ * and the database version changes whenever any source does. Rows of replaced imports are deleted after.
+ */
 export class VulnStore {
   readonly database: Database;
-  /** (ecosystem base, normalised name) → advisories, valid for one import id only */
-  private lookups: { importId: number; map: Map<string, StoredAdvisory[]> } | undefined;
+  /** (ecosystem base, normalised name) → advisories, valid for one generation only */
+  private lookups: { generation: number; map: Map<string, StoredAdvisory[]> } | undefined;
   constructor(database: Database) { this.database = database; }
 
-  /** Import advisories from directories (recursive, *.json / *.yaml), JSON/YAML files (one advisory
-   *  or an array) and OSV zip files (all.zip) as one import. Throws CustomsError when a source is
-   *  unreadable, over a cap or corrupt; the previous import then stays current. */
-  async importFrom(sources: string[], opts: ImportOptions = {}): Promise<ImportResult> {
-    const o = { ...DEFAULTS, ...opts };
-    if (!sources.length) throw new CustomsError('usage', 'no advisory source given');
-    const client = this.database.client;
+  /** Import each path as its own source (directories, JSON/YAML files, zips, gzip JSON): OSV advisories,
+   *  NVD CVE API 2.0 records, CVE JSON 5 records; GitHub advisories also rate their GHSA id and CVE
+   *  aliases. All given sources switch together. Throws CustomsError when a source is unreadable, over a
+   *  cap, corrupt or empty; every source then keeps its previous data. */
+  async importFrom(paths: string[], opts: ImportOptions = {}): Promise<ImportResult> {
+    if (!paths.length) throw new CustomsError('usage', 'no advisory source given');
+    // a feed URL given as a name loses its credentials and query string like any other source name
+    const names = opts.sourceNames?.map((n) => (/^https?:\/\//i.test(n) ? sourceName(n) : n)) ?? paths.map(sourceName);
+    if (names.length !== paths.length) throw new CustomsError('usage', 'one source name per path');
+    if (new Set(names).size !== names.length) throw new CustomsError('usage', `a source is given twice: ${names.join(', ')}`);
     const t0 = performance.now();
     await this.cleanup();
-    const ins = await client.execute({
-      sql: 'INSERT INTO vuln_import (sources, status, started_at) VALUES (?, ?, ?) RETURNING id',
-      args: [JSON.stringify(o.sourceNames ?? sources), 'running', Date.now()],
-    });
-    const importId = Number(ins.rows[0]!.id);
-    const res: ImportResult = {
-      importId, sources: o.sourceNames ?? sources, imported: 0, withdrawn: 0, skipped: 0, duplicates: 0, skipReasons: {}, ecosystems: {}, ms: 0,
-    };
-    const seen = new Map<string, { modified: string; ecos: string[] }>();
-    let pending = new Map<string, OsvAdvisory>();
-    let replaced: string[] = [];
-    let batches = 0;
-    const skip = (reason: string) => {
-      res.skipped++;
-      const k = reasonKey(reason);
-      res.skipReasons[k] = (res.skipReasons[k] ?? 0) + 1;
-    };
-    const flush = async () => {
-      if (!pending.size && !replaced.length) return;
-      await client.batch([...this.pragmas(), ...this.insertStatements(importId, [...pending.values()], replaced)], 'write');
-      pending = new Map();
-      replaced = [];
-      batches++;
-      if (o.onBatch) await o.onBatch({ importId, imported: res.imported, batches });
-    };
-    const accept = async (value: unknown, what: string) => {
-      const r = validateOsv(value);
-      if (!r.ok) { skip(r.reason); log.debug({ what, reason: r.reason }, 'advisory skipped'); return; }
-      const adv = r.advisory;
-      if (adv.withdrawn) { res.withdrawn++; return; }
-      const ecos = [...new Set((adv.affected ?? []).flatMap((a) => a.package ? [ecosystemBase(a.package.ecosystem)] : []))];
-      const prev = seen.get(adv.id);
-      if (prev) {
-        res.duplicates++;
-        // the newest record of an id wins; equal or older duplicates are ignored
-        if (Date.parse(adv.modified) <= Date.parse(prev.modified)) return;
-        if (!pending.has(adv.id)) replaced.push(adv.id);
-        for (const e of prev.ecos) res.ecosystems[e]!--;
-        res.imported--;
-      }
-      seen.set(adv.id, { modified: adv.modified, ecos });
-      for (const e of ecos) res.ecosystems[e] = (res.ecosystems[e] ?? 0) + 1;
-      res.imported++;
-      if (!res.maxModified || adv.modified > res.maxModified) res.maxModified = adv.modified;
-      pending.set(adv.id, adv);
-      if (pending.size >= o.batchSize) await flush();
-    };
+    const runs: (SourceImport & RunStats)[] = [];
     try {
-      for (const src of sources) {
-        for await (const doc of this.documents(src, o)) {
-          let value: unknown;
-          try {
-            value = doc.yaml ? parseYamlSafe(doc.data, doc.what) : parseUntrustedJson(doc.data, doc.what);
-          } catch (e: any) {
-            // one unreadable advisory is skipped; a whole document given directly must parse
-            if (!doc.array) { skip(e.kind === 'limit' ? 'JSON nested too deep' : doc.yaml ? 'invalid YAML' : 'invalid JSON'); continue; }
-            throw e;
-          }
-          if (doc.array && Array.isArray(value)) {
-            for (const v of value) await accept(v, doc.what);
-          } else await accept(value, doc.what);
-        }
-      }
-      await flush();
-      // a wrong path or an emptied mirror must not wipe the database readers rely on
-      if (res.imported === 0 && !o.allowEmpty) {
-        throw new CustomsError('not-found', `no advisories found in ${sources.join(', ')} (${res.skipped} skipped, ${res.withdrawn} withdrawn); the previous data stays current`);
-      }
-      res.ms = Math.round(performance.now() - t0);
-      await client.batch([
+      for (let i = 0; i < paths.length; i++) runs.push(await this.importOne(paths[i]!, names[i]!, opts));
+      const generation = Math.max(...runs.map((r) => r.importId));
+      const now = Date.now();
+      const drop = (opts.dropSources ?? []).filter((d) => !names.includes(d));
+      await this.database.client.batch([
         ...this.pragmas(),
-        {
-          sql: `UPDATE vuln_import SET status = 'complete', finished_at = ?, advisories = ?, withdrawn = ?, skipped = ?,
-                skip_reasons = ?, ecosystems = ?, max_modified = ? WHERE id = ?`,
-          args: [Date.now(), res.imported, res.withdrawn, res.skipped, JSON.stringify(res.skipReasons),
-            JSON.stringify(res.ecosystems), res.maxModified ?? null, importId],
-        },
-        {
-          sql: `INSERT INTO vuln_current (id, import_id, switched_at) VALUES (1, ?, ?)
-                ON CONFLICT(id) DO UPDATE SET import_id = excluded.import_id, switched_at = excluded.switched_at`,
-          args: [importId, Date.now()],
-        },
-        { sql: `UPDATE vuln_import SET status = 'superseded' WHERE id <> ? AND status = 'complete'`, args: [importId] },
+        ...runs.flatMap((r): InStatement[] => [
+          {
+            sql: `UPDATE vuln_import SET status = 'complete', finished_at = ?, advisories = ?, severities = ?, withdrawn = ?, skipped = ?,
+                  skip_reasons = ?, ecosystems = ?, max_modified = ? WHERE id = ?`,
+            args: [now, r.advisories, r.severities, r.withdrawn, r.skipped, JSON.stringify(r.skipReasons), JSON.stringify(r.ecosystems), r.maxModified ?? null, r.importId],
+          },
+          { sql: `UPDATE vuln_import SET status = 'superseded' WHERE source = ? AND status = 'complete' AND id <> ?`, args: [r.name, r.importId] },
+          {
+            sql: `INSERT INTO vuln_source (name, import_id, advisories, severities, severity_kinds, ecosystems, max_modified, updated_at) VALUES (?,?,?,?,?,?,?,?)
+                  ON CONFLICT(name) DO UPDATE SET import_id = excluded.import_id, advisories = excluded.advisories, severities = excluded.severities,
+                  severity_kinds = excluded.severity_kinds, ecosystems = excluded.ecosystems, max_modified = excluded.max_modified, updated_at = excluded.updated_at`,
+            args: [r.name, r.importId, r.advisories, r.severities, JSON.stringify(r.severityKinds), JSON.stringify(r.ecosystems), r.maxModified ?? null, now],
+          },
+        ]),
+        ...drop.flatMap((d): InStatement[] => [
+          { sql: `UPDATE vuln_import SET status = 'superseded' WHERE source = ? AND status = 'complete'`, args: [d] },
+          { sql: 'DELETE FROM vuln_source WHERE name = ?', args: [d] },
+        ]),
+        this.switchTo(generation, now),
       ], 'write');
+      await this.cleanup();
+      const res = summarize(runs, generation, Math.round(performance.now() - t0));
+      log.info({ sources: res.sources.length, imported: res.imported, severities: res.severities, withdrawn: res.withdrawn, skipped: res.skipped, ms: res.ms }, 'advisories imported');
+      return res;
     } catch (e: any) {
-      await client.batch([
-        { sql: `UPDATE vuln_import SET status = 'failed', finished_at = ?, error = ? WHERE id = ?`, args: [Date.now(), String(e.message).slice(0, 2000), importId] },
-      ], 'write').catch(() => {});
+      const failed = runs.map((r) => r.importId);
+      const running = await this.database.client.execute({ sql: `SELECT id FROM vuln_import WHERE status = 'running' AND source IN (${names.map(() => '?').join(',')})`, args: names }).catch(() => ({ rows: [] as any[] }));
+      for (const row of running.rows) failed.push(Number(row.id));
+      await this.database.client.batch([...new Set(failed)].map((id) => ({
+        sql: `UPDATE vuln_import SET status = 'failed', finished_at = ?, error = ? WHERE id = ? AND status = 'running'`, args: [Date.now(), String(e.message).slice(0, 2000), id],
+      })), 'write').catch(() => {});
       await this.cleanup().catch(() => {});
       if (e instanceof CustomsError) throw e;
       throw new CustomsError(e.code === 'ENOENT' ? 'not-found' : 'internal', `advisory import failed: ${e.message}`, { cause: e });
     }
-    await this.cleanup();
-    log.info({ importId, imported: res.imported, withdrawn: res.withdrawn, skipped: res.skipped, ms: res.ms }, 'advisories imported');
-    return res;
+  }
+
+  /** Write one source's rows under a new import id (status running); the caller switches it in. */
+  private async importOne(path: string, name: string, opts: ImportOptions): Promise<SourceImport & RunStats> {
+    const o = { ...DOCUMENT_LIMITS, batchSize: 1000, allowEmpty: false, ...opts };
+    const client = this.database.client;
+    const ins = await client.execute({
+      sql: 'INSERT INTO vuln_import (sources, source, status, started_at) VALUES (?, ?, ?, ?) RETURNING id',
+      args: [JSON.stringify([name]), name, 'running', Date.now()],
+    });
+    const importId = Number(ins.rows[0]!.id);
+    const r: SourceImport & RunStats = {
+      name, importId, advisories: 0, severities: 0, severityKinds: {}, ecosystems: {}, withdrawn: 0, skipped: 0, duplicates: 0, skipReasons: {},
+    };
+    const seen = new Map<string, { modified: string; ecos: string[] }>();
+    const sevSeen = new Map<string, string>(); // id \0 kind → modified
+    let pending = new Map<string, { adv: OsvAdvisory; rating: RecordRating }>();
+    let pendingSev = new Map<string, SeverityRecord>();
+    let replaced: string[] = [];
+    let batches = 0;
+    const skip = (reason: string) => {
+      r.skipped++;
+      const k = reasonKey(reason);
+      r.skipReasons[k] = (r.skipReasons[k] ?? 0) + 1;
+    };
+    const flush = async () => {
+      if (!pending.size && !replaced.length && !pendingSev.size) return;
+      await client.batch([...this.pragmas(), ...insertStatements(importId, [...pending.values()], replaced, [...pendingSev.values()])], 'write');
+      pending = new Map();
+      pendingSev = new Map();
+      replaced = [];
+      batches++;
+      if (o.onBatch) await o.onBatch({ importId, imported: r.advisories, batches });
+    };
+    const acceptSeverity = async (p: Parsed) => {
+      if ('error' in p) { skip(p.error); return; }
+      if (p.withdrawn) { r.withdrawn++; return; }
+      for (const rec of p.records) {
+        const key = `${rec.id}\0${rec.kind}`;
+        const prev = sevSeen.get(key);
+        if (prev !== undefined) {
+          r.duplicates++;
+          // the newest record of a CVE wins within a source
+          if ((rec.modified ?? '') <= prev) continue;
+        }
+        sevSeen.set(key, rec.modified ?? '');
+        pendingSev.set(key, rec);
+      }
+      if (pendingSev.size >= o.batchSize * 4) await flush();
+    };
+    const acceptOsv = async (value: unknown, what: string) => {
+      const v = validateOsv(value);
+      if (!v.ok) { skip(v.reason); log.debug({ what, reason: v.reason }, 'advisory skipped'); return; }
+      const adv = v.advisory;
+      if (adv.withdrawn) { r.withdrawn++; return; }
+      const ecos = [...new Set((adv.affected ?? []).flatMap((a) => a.package ? [ecosystemBase(a.package.ecosystem)] : []))];
+      const prev = seen.get(adv.id);
+      if (prev) {
+        r.duplicates++;
+        // the newest record of an id wins; equal or older duplicates are ignored
+        if (Date.parse(adv.modified) <= Date.parse(prev.modified)) return;
+        if (!pending.has(adv.id)) replaced.push(adv.id);
+        for (const e of prev.ecos) r.ecosystems[e]!--;
+        r.advisories--;
+      }
+      seen.set(adv.id, { modified: adv.modified, ecos });
+      for (const e of ecos) r.ecosystems[e] = (r.ecosystems[e] ?? 0) + 1;
+      r.advisories++;
+      if (!r.maxModified || adv.modified > r.maxModified) r.maxModified = adv.modified;
+      const rating = recordRating(adv);
+      pending.set(adv.id, { adv, rating });
+      const ghsa = ghsaRecords(adv, rating);
+      if (ghsa.length) await acceptSeverity({ records: ghsa, withdrawn: false });
+      if (pending.size >= o.batchSize) await flush();
+    };
+    const accept = async (value: unknown, what: string) => {
+      switch (docKind(value)) {
+        case 'nvd-response':
+          for (const v of (value as { vulnerabilities: unknown[] }).vulnerabilities) await acceptSeverity(nvdCve((v as any)?.cve));
+          return;
+        case 'nvd-cve': return acceptSeverity(nvdCve(value));
+        case 'cve5': return acceptSeverity(cve5Record(value));
+        default: return acceptOsv(value, what);
+      }
+    };
+    for await (const doc of documents(path, o)) {
+      let value: unknown;
+      try {
+        value = doc.yaml ? parseYamlSafe(doc.data, doc.what) : parseUntrustedJson(doc.data, doc.what);
+      } catch (e: any) {
+        // one unreadable record is skipped; a whole document given directly must parse
+        if (!doc.array) { skip(e.kind === 'limit' ? 'JSON nested too deep' : doc.yaml ? 'invalid YAML' : 'invalid JSON'); continue; }
+        throw e;
+      }
+      if (doc.array && Array.isArray(value)) {
+        for (const v of value) await accept(v, doc.what);
+      } else await accept(value, doc.what);
+    }
+    await flush();
+    r.severities = sevSeen.size;
+    for (const key of sevSeen.keys()) { const kind = key.slice(key.indexOf('\0') + 1); r.severityKinds[kind] = (r.severityKinds[kind] ?? 0) + 1; }
+    // a wrong path or an emptied mirror must not wipe the data readers rely on
+    if (r.advisories === 0 && r.severities === 0 && !o.allowEmpty) {
+      throw new CustomsError('not-found', `no advisories or severity records found in ${path} (${r.skipped} skipped, ${r.withdrawn} withdrawn); the previous data of ${name} stays current`);
+    }
+    return r;
   }
 
   /** Pool connections other than the first lack openDatabase's busy_timeout; writes set it (embedded files only). */
@@ -171,41 +215,44 @@ export class VulnStore {
     return this.database.url.startsWith('file:') ? ['PRAGMA busy_timeout=10000'] : [];
   }
 
-  private insertStatements(importId: number, advs: OsvAdvisory[], replaced: string[]): InStatement[] {
-    const stmts: InStatement[] = [];
-    for (const id of replaced) {
-      stmts.push({ sql: 'DELETE FROM vuln_advisory WHERE import_id = ? AND id = ?', args: [importId, id] });
-      stmts.push({ sql: 'DELETE FROM vuln_affected WHERE import_id = ? AND advisory_id = ?', args: [importId, id] });
-    }
-    const advRows: (string | number | null)[][] = [];
-    const affRows: (string | number)[][] = [];
-    for (const a of advs) {
-      const severity: Severity = severityOf(a, a.affected?.[0]);
-      advRows.push([importId, a.id, JSON.stringify(a.aliases ?? []), JSON.stringify(a.upstream ?? []), a.summary ?? null,
-        JSON.stringify(severity), a.modified, a.published ?? null, JSON.stringify((a.affected ?? []).map(slimAffected))]);
-      const keys = new Set<string>();
-      for (const af of a.affected ?? []) {
-        if (!af.package) continue;
-        const eco = ecosystemBase(af.package.ecosystem);
-        const name = normalizePackageName(af.package.ecosystem, af.package.name);
-        const k = eco + '\0' + name;
-        if (keys.has(k)) continue;
-        keys.add(k);
-        affRows.push([importId, eco, name, a.id]);
-      }
-    }
-    pushMultiRow(stmts, 'INSERT OR REPLACE INTO vuln_advisory (import_id, id, aliases, upstream, summary, severity, modified, published, affected) VALUES', advRows, 100);
-    pushMultiRow(stmts, 'INSERT OR IGNORE INTO vuln_affected (import_id, ecosystem, name, advisory_id) VALUES', affRows, 200);
-    return stmts;
+  /** Move the database generation to `id` (a fresh import or removal id: never a value seen before). */
+  private switchTo(id: number, now: number): InStatement {
+    return {
+      sql: `INSERT INTO vuln_current (id, import_id, switched_at) VALUES (1, ?, ?)
+            ON CONFLICT(id) DO UPDATE SET import_id = excluded.import_id, switched_at = excluded.switched_at`,
+      args: [id, now],
+    };
   }
 
-  /** Delete the rows of superseded and failed imports (and of runs abandoned more than a day ago). */
+  /** Drop a source (by name, or by the path / URL it was imported from). Returns what it held, or
+   *  undefined when no such source is loaded. The generation moves, so stored scans are re-matched. */
+  async removeSource(nameOrPath: string): Promise<SourceStatus | undefined> {
+    const st = await this.status();
+    const found = st.sourceDetails?.find((s) => s.name === nameOrPath) ?? st.sourceDetails?.find((s) => s.name === sourceName(nameOrPath));
+    if (!found) return undefined;
+    const now = Date.now();
+    const ins = await this.database.client.execute({
+      sql: `INSERT INTO vuln_import (sources, source, status, started_at, finished_at) VALUES (?, ?, 'removal', ?, ?) RETURNING id`,
+      args: [JSON.stringify([found.name]), found.name, now, now],
+    });
+    await this.database.client.batch([
+      ...this.pragmas(),
+      { sql: `UPDATE vuln_import SET status = 'superseded' WHERE source = ? AND status = 'complete'`, args: [found.name] },
+      { sql: 'DELETE FROM vuln_source WHERE name = ?', args: [found.name] },
+      this.switchTo(Number(ins.rows[0]!.id), now),
+    ], 'write');
+    await this.cleanup();
+    log.info({ source: found.name, advisories: found.advisories, severities: found.severities }, 'vulnerability source removed');
+    return found;
+  }
+
+  /** Delete the rows of replaced and failed imports (and of runs abandoned more than a day ago). */
   async cleanup(): Promise<void> {
     const client = this.database.client;
-    const cur = await this.currentImportId();
     const stale = await client.execute({
-      sql: `SELECT id FROM vuln_import WHERE id <> ? AND (status IN ('superseded', 'failed') OR (status = 'running' AND started_at < ?))`,
-      args: [cur ?? -1, Date.now() - 24 * 3600_000],
+      sql: `SELECT id FROM vuln_import WHERE id NOT IN (SELECT import_id FROM vuln_source)
+            AND (status IN ('superseded', 'failed') OR (status = 'running' AND started_at < ?))`,
+      args: [Date.now() - 24 * 3600_000],
     });
     for (const row of stale.rows) {
       const id = Number(row.id);
@@ -213,80 +260,55 @@ export class VulnStore {
         ...this.pragmas(),
         { sql: 'DELETE FROM vuln_affected WHERE import_id = ?', args: [id] },
         { sql: 'DELETE FROM vuln_advisory WHERE import_id = ?', args: [id] },
-        { sql: `UPDATE vuln_import SET status = CASE status WHEN 'running' THEN 'failed' ELSE status END WHERE id = ?`, args: [id] },
+        { sql: 'DELETE FROM vuln_severity WHERE import_id = ?', args: [id] },
+        { sql: `UPDATE vuln_import SET status = CASE status WHEN 'running' THEN 'failed' WHEN 'superseded' THEN 'deleted' ELSE status END WHERE id = ?`, args: [id] },
       ], 'write');
     }
   }
 
-  private async *documents(src: string, o: typeof DEFAULTS): AsyncGenerator<Doc> {
-    let st;
-    try { st = await stat(src); } catch (e: any) {
-      throw new CustomsError('not-found', `advisory source ${src}: ${e.code === 'ENOENT' ? 'does not exist' : e.message}`);
-    }
-    if (st.isDirectory()) {
-      const entries = await readdir(src, { recursive: true, withFileTypes: true });
-      const files = entries.filter((e) => e.isFile() && isAdvisoryFile(e.name))
-        .map((e) => join(e.parentPath, e.name)).sort();
-      // read ahead a few files at once: one at a time, the import waits on the file system
-      const queue: Promise<Buffer>[] = [];
-      let next = 0;
-      const fill = () => {
-        while (queue.length < 32 && next < files.length) {
-          const p = readCapped(files[next++]!, o.maxFileBytes);
-          p.catch(() => {}); // observed when its turn comes; never an unhandled rejection meanwhile
-          queue.push(p);
-        }
-      };
-      try {
-        for (const f of files) {
-          fill();
-          const data = await queue.shift()!;
-          yield { what: relative(src, f), data, yaml: /\.ya?ml$/i.test(f), array: false };
-        }
-      } finally {
-        // settle what was started so no rejection goes unhandled
-        await Promise.allSettled(queue);
-      }
-      return;
-    }
-    if (!st.isFile()) throw new CustomsError('unsupported', `advisory source ${src} is neither a file nor a directory`);
-    const head = Buffer.alloc(4);
-    const fh = await open(src, 'r');
-    try { await fh.read(head, 0, 4, 0); } finally { await fh.close(); }
-    if (head.readUInt32LE(0) === 0x04034b50 || /\.zip$/i.test(src)) {
-      yield* zipDocuments(src, o);
-      return;
-    }
-    if (st.size > o.maxDocumentBytes) throw new CustomsError('limit', `${src}: ${st.size} bytes is over the ${o.maxDocumentBytes}-byte cap`);
-    yield { what: src, data: await readFile(src), yaml: /\.ya?ml$/i.test(src), array: true };
-  }
-
-  async currentImportId(): Promise<number | undefined> {
+  /** The database generation (changes with every import and removal); undefined before the first. */
+  async generation(): Promise<number | undefined> {
     const r = await this.database.client.execute('SELECT import_id FROM vuln_current WHERE id = 1');
     return r.rows[0] ? Number(r.rows[0].import_id) : undefined;
   }
 
-  /** Status of the current import (what scans record as the database version). */
+  /** Status of the database (what scans record as the database version) and of each source. */
   async status(): Promise<DbStatus> {
-    const r = await this.database.client.execute(`SELECT i.* FROM vuln_current c JOIN vuln_import i ON i.id = c.import_id WHERE c.id = 1`);
-    const row = r.rows[0];
-    if (!row) return { sources: [], advisories: 0, ecosystems: {} };
-    const importId = Number(row.id);
-    const maxModified = row.max_modified == null ? undefined : String(row.max_modified);
+    const [cur, src] = await this.database.client.batch([
+      'SELECT import_id FROM vuln_current WHERE id = 1',
+      'SELECT * FROM vuln_source ORDER BY name',
+    ], 'read');
+    if (!cur!.rows[0] || !src!.rows.length) return { sources: [], advisories: 0, ecosystems: {} };
+    const generation = Number(cur!.rows[0].import_id);
+    const now = Date.now();
+    const details: SourceStatus[] = src!.rows.map((row) => {
+      const updated = Number(row.updated_at);
+      return {
+        name: String(row.name), importId: Number(row.import_id), advisories: Number(row.advisories), severities: Number(row.severities),
+        severityKinds: JSON.parse(String(row.severity_kinds ?? '{}')), ecosystems: JSON.parse(String(row.ecosystems ?? '{}')),
+        ...(row.max_modified != null ? { maxModified: String(row.max_modified) } : {}),
+        updatedAt: new Date(updated).toISOString(), ageSeconds: Math.max(0, Math.round((now - updated) / 1000)),
+      };
+    });
+    const ecosystems: Record<string, number> = {};
+    for (const d of details) for (const [e, n] of Object.entries(d.ecosystems)) ecosystems[e] = (ecosystems[e] ?? 0) + n;
+    const maxModified = details.reduce<string | undefined>((m, d) => (d.maxModified && (!m || d.maxModified > m) ? d.maxModified : m), undefined);
     return {
-      importId,
-      sources: JSON.parse(String(row.sources)),
-      advisories: Number(row.advisories),
-      ecosystems: JSON.parse(String(row.ecosystems)),
-      updatedAt: new Date(Number(row.finished_at)).toISOString(),
+      importId: generation,
+      sources: details.map((d) => d.name),
+      sourceDetails: details,
+      advisories: details.reduce((n, d) => n + d.advisories, 0),
+      severities: details.reduce((n, d) => n + d.severities, 0),
+      ecosystems,
+      updatedAt: details.map((d) => d.updatedAt).sort().at(-1)!,
       ...(maxModified ? { maxModified } : {}),
-      version: `osv-${importId}-${maxModified ?? 'none'}`,
+      version: `osv-${generation}-${maxModified ?? 'none'}`,
     };
   }
 
   /**
    * Advisories naming any of `names` in ecosystem base `ecosystem` ("Debian", "Go"…; names as given,
-   * normalised here), from one consistent snapshot of the current import. Returns normalised name →
+   * normalised here), from one consistent snapshot of every source. Returns normalised name →
    * advisories. Pass several queries to `lookupMany` to read them all from one snapshot.
    */
   async lookup(ecosystem: string, names: string[]): Promise<Map<string, StoredAdvisory[]>> {
@@ -296,16 +318,15 @@ export class VulnStore {
   async lookupMany(queries: { ecosystem: string; names: string[] }[]): Promise<Map<string, StoredAdvisory[]>[]> {
     const tx = await this.database.client.transaction('read');
     try {
-      const cur = await tx.execute('SELECT import_id FROM vuln_current WHERE id = 1');
-      const importId = cur.rows[0] ? Number(cur.rows[0].import_id) : undefined;
+      const snap = await snapshot(tx);
       const cache = new Map<string, StoredAdvisory>();
       const out: Map<string, StoredAdvisory[]>[] = [];
       for (const q of queries) {
         const base = ecosystemBase(q.ecosystem);
         const result = new Map<string, StoredAdvisory[]>();
         out.push(result);
-        if (importId === undefined) continue;
-        if (this.lookups?.importId !== importId || this.lookups.map.size > LOOKUP_CACHE_ENTRIES) this.lookups = { importId, map: new Map() };
+        if (!snap) continue;
+        if (this.lookups?.generation !== snap.generation || this.lookups.map.size > LOOKUP_CACHE_ENTRIES) this.lookups = { generation: snap.generation, map: new Map() };
         const known = this.lookups.map;
         const names: string[] = [];
         for (const n of new Set(q.names.map((x) => normalizePackageName(q.ecosystem, x)))) {
@@ -315,15 +336,19 @@ export class VulnStore {
         }
         for (let i = 0; i < names.length; i += 500) {
           const chunk = names.slice(i, i + 500);
-          const rows = await readRows(tx, importId, base, chunk);
-          for (const row of rows) {
-            const id = String(row.id);
-            let adv = cache.get(id);
-            if (!adv) { adv = rowToAdvisory(row); cache.set(id, adv); }
+          const byName = new Map<string, Map<string, StoredAdvisory>>();
+          for (const row of await readRows(tx, snap.imports, base, chunk)) {
+            const key = `${row.import_id}\0${row.id}`;
+            let adv = cache.get(key);
+            if (!adv) { adv = rowToAdvisory(row); cache.set(key, adv); }
             const n = String(row.qname);
-            const list = result.get(n);
-            if (list) list.push(adv); else result.set(n, [adv]);
+            let m = byName.get(n);
+            if (!m) byName.set(n, m = new Map());
+            // the same advisory from two sources (an OSV feed and a GHSA mirror): the newest record
+            const prev = m.get(adv.id);
+            if (!prev || Date.parse(adv.modified) > Date.parse(prev.modified)) m.set(adv.id, adv);
           }
+          for (const [n, m] of byName) result.set(n, [...m.values()]);
           for (const n of chunk) known.set(`${base}\0${n}`, result.get(n) ?? []);
         }
       }
@@ -333,10 +358,38 @@ export class VulnStore {
     }
   }
 
-  /** One advisory of the current import by its id. */
+  /** Severity records (NVD, CVE 5, GHSA) of these vulnerability ids, from every source: id → records. */
+  async severities(ids: string[]): Promise<Map<string, SeverityRecord[]>> {
+    const out = new Map<string, SeverityRecord[]>();
+    const unique = [...new Set(ids)];
+    if (!unique.length) return out;
+    const tx = await this.database.client.transaction('read');
+    try {
+      const snap = await snapshot(tx);
+      if (!snap) return out;
+      for (let i = 0; i < unique.length; i += 500) {
+        const chunk = unique.slice(i, i + 500);
+        const r = await tx.execute({
+          sql: `SELECT id, kind, severity, modified FROM vuln_severity WHERE import_id IN (${snap.imports.map(() => '?').join(',')}) AND id IN (${chunk.map(() => '?').join(',')})`,
+          args: [...snap.imports, ...chunk],
+        });
+        for (const row of r.rows) {
+          const rec: SeverityRecord = { id: String(row.id), kind: String(row.kind) as SeverityRecord['kind'], severity: JSON.parse(String(row.severity)) as Severity,
+            ...(row.modified != null ? { modified: String(row.modified) } : {}) };
+          const list = out.get(rec.id);
+          if (list) list.push(rec); else out.set(rec.id, [rec]);
+        }
+      }
+      return out;
+    } finally {
+      tx.close();
+    }
+  }
+
+  /** One advisory by its id (the newest record when several sources hold it). */
   async getAdvisory(id: string): Promise<StoredAdvisory | undefined> {
     const r = await this.database.client.execute({
-      sql: `SELECT a.* FROM vuln_advisory a WHERE a.import_id = (SELECT import_id FROM vuln_current WHERE id = 1) AND a.id = ?`,
+      sql: `SELECT a.* FROM vuln_advisory a WHERE a.import_id IN (SELECT import_id FROM vuln_source) AND a.id = ? ORDER BY a.modified DESC LIMIT 1`,
       args: [id],
     });
     return r.rows[0] ? rowToAdvisory(r.rows[0]) : undefined;
@@ -346,14 +399,81 @@ export class VulnStore {
 /** Status of the current vulnerability database. */
 export function dbStatus(store: VulnStore): Promise<DbStatus> { return store.status(); }
 
-async function readRows(tx: Transaction, importId: number, ecosystem: string, names: string[]) {
+/** The generation and the import ids of every source, read inside one transaction. */
+async function snapshot(tx: Transaction): Promise<{ generation: number; imports: number[] } | undefined> {
+  const cur = await tx.execute('SELECT import_id FROM vuln_current WHERE id = 1');
+  const src = await tx.execute('SELECT import_id FROM vuln_source');
+  if (!cur.rows[0] || !src.rows.length) return undefined;
+  return { generation: Number(cur.rows[0].import_id), imports: src.rows.map((r) => Number(r.import_id)) };
+}
+
+function summarize(runs: (SourceImport & RunStats)[], generation: number, ms: number): ImportResult {
+  const res: ImportResult = {
+    importId: generation, sources: runs.map((r) => r.name), perSource: [], imported: 0, severities: 0, withdrawn: 0, skipped: 0, duplicates: 0,
+    skipReasons: {}, ecosystems: {}, ms,
+  };
+  for (const r of runs) {
+    const { withdrawn, skipped, duplicates, skipReasons, ...src } = r;
+    res.perSource.push(src);
+    res.imported += r.advisories;
+    res.severities += r.severities;
+    res.withdrawn += withdrawn;
+    res.skipped += skipped;
+    res.duplicates += duplicates;
+    for (const [k, n] of Object.entries(skipReasons)) res.skipReasons[k] = (res.skipReasons[k] ?? 0) + n;
+    for (const [e, n] of Object.entries(r.ecosystems)) res.ecosystems[e] = (res.ecosystems[e] ?? 0) + n;
+    if (r.maxModified && (!res.maxModified || r.maxModified > res.maxModified)) res.maxModified = r.maxModified;
+  }
+  return res;
+}
+
+function insertStatements(importId: number, advs: { adv: OsvAdvisory; rating: RecordRating }[], replaced: string[], sevs: SeverityRecord[]): InStatement[] {
+  const stmts: InStatement[] = [];
+  for (const id of replaced) {
+    stmts.push({ sql: 'DELETE FROM vuln_advisory WHERE import_id = ? AND id = ?', args: [importId, id] });
+    stmts.push({ sql: 'DELETE FROM vuln_affected WHERE import_id = ? AND advisory_id = ?', args: [importId, id] });
+  }
+  const advRows: (string | number | null)[][] = [];
+  const affRows: (string | number)[][] = [];
+  for (const { adv: a, rating } of advs) {
+    advRows.push([importId, a.id, JSON.stringify(a.aliases ?? []), JSON.stringify(a.upstream ?? []), a.summary ?? null,
+      JSON.stringify(rating), a.modified, a.published ?? null, JSON.stringify((a.affected ?? []).map(slimAffected))]);
+    const keys = new Set<string>();
+    for (const af of a.affected ?? []) {
+      if (!af.package) continue;
+      const eco = ecosystemBase(af.package.ecosystem);
+      const name = normalizePackageName(af.package.ecosystem, af.package.name);
+      const k = eco + '\0' + name;
+      if (keys.has(k)) continue;
+      keys.add(k);
+      affRows.push([importId, eco, name, a.id]);
+    }
+  }
+  pushMultiRow(stmts, 'INSERT OR REPLACE INTO vuln_advisory (import_id, id, aliases, upstream, summary, severity, modified, published, affected) VALUES', advRows, 100);
+  pushMultiRow(stmts, 'INSERT OR IGNORE INTO vuln_affected (import_id, ecosystem, name, advisory_id) VALUES', affRows, 200);
+  pushMultiRow(stmts, 'INSERT OR REPLACE INTO vuln_severity (import_id, id, kind, severity, modified) VALUES',
+    sevs.map((s) => [importId, s.id, s.kind, JSON.stringify(s.severity), s.modified ?? null]), 200);
+  return stmts;
+}
+
+async function readRows(tx: Transaction, imports: number[], ecosystem: string, names: string[]) {
   const r = await tx.execute({
-    sql: `SELECT a.id, a.aliases, a.upstream, a.summary, a.severity, a.modified, a.published, a.affected, f.name AS qname
+    sql: `SELECT a.import_id, a.id, a.aliases, a.upstream, a.summary, a.severity, a.modified, a.published, a.affected, f.name AS qname
           FROM vuln_affected f JOIN vuln_advisory a ON a.import_id = f.import_id AND a.id = f.advisory_id
-          WHERE f.import_id = ? AND f.ecosystem = ? AND f.name IN (${names.map(() => '?').join(',')})`,
-    args: [importId, ecosystem, ...names],
+          WHERE f.import_id IN (${imports.map(() => '?').join(',')}) AND f.ecosystem = ? AND f.name IN (${names.map(() => '?').join(',')})`,
+    args: [...imports, ecosystem, ...names],
   });
   return r.rows;
+}
+
+/** The stored rating: {cvss, word}; databases from before per-source imports hold one Severity. */
+function readRating(text: string): RecordRating {
+  const v = JSON.parse(text);
+  if (v && typeof v.rating === 'string') {
+    if (v.rating === 'unknown') return {};
+    return /cvss/.test(String(v.source)) ? { cvss: { ...v, source: 'advisory' } } : { word: { ...v, source: 'advisory' } };
+  }
+  return v ?? {};
 }
 
 function rowToAdvisory(row: Record<string, unknown>): StoredAdvisory {
@@ -362,7 +482,7 @@ function rowToAdvisory(row: Record<string, unknown>): StoredAdvisory {
     aliases: JSON.parse(String(row.aliases)),
     upstream: JSON.parse(String(row.upstream ?? '[]')),
     ...(row.summary != null ? { summary: String(row.summary) } : {}),
-    severity: JSON.parse(String(row.severity)),
+    rating: readRating(String(row.severity)),
     modified: String(row.modified),
     ...(row.published != null ? { published: String(row.published) } : {}),
     affected: JSON.parse(String(row.affected)),
@@ -391,87 +511,5 @@ function pushMultiRow(stmts: InStatement[], prefix: string, rows: (string | numb
     const chunk = rows.slice(i, i + per);
     const ph = '(' + chunk[0]!.map(() => '?').join(',') + ')';
     stmts.push({ sql: `${prefix} ${chunk.map(() => ph).join(',')}`, args: chunk.flat() });
-  }
-}
-
-async function readCapped(path: string, max: number): Promise<Buffer> {
-  const fh = await open(path, 'r');
-  try {
-    const { size } = await fh.stat();
-    if (size > max) throw new CustomsError('limit', `${path}: advisory file of ${size} bytes is over the ${max}-byte cap`);
-    return await fh.readFile();
-  } finally {
-    await fh.close();
-  }
-}
-
-function parseYamlSafe(data: Buffer, what: string): unknown {
-  try {
-    // failsafe schema: every scalar stays a string (versions such as 1.10 must not become numbers);
-    // aliases capped against expansion bombs
-    return parseYaml(data.toString('utf8'), { schema: 'failsafe', maxAliasCount: 100, uniqueKeys: false });
-  } catch (e: any) {
-    throw new CustomsError('corrupt', `${what}: invalid YAML (${e.message})`);
-  }
-}
-
-/** Read a whole OSV zip (caps, CRC of every entry) without importing it; returns the advisory entries.
- *  Downloads are checked with it before they replace the previous good file. */
-export async function verifyOsvZip(path: string, opts: ImportOptions = {}): Promise<number> {
-  let n = 0;
-  for await (const _doc of zipDocuments(path, { ...DEFAULTS, ...opts })) n++;
-  return n;
-}
-
-/** Advisory documents (*.json entries) of an OSV zip, streamed one entry at a time with caps and CRC checks. */
-async function* zipDocuments(path: string, o: typeof DEFAULTS): AsyncGenerator<Doc> {
-  let zip: yauzl.ZipFile;
-  try {
-    zip = await yauzl.openPromise(path, { validateEntrySizes: true, strictFileNames: false, decodeStrings: true });
-  } catch (e: any) {
-    throw new CustomsError('corrupt', `${path}: not a readable zip (${e.message})`, { cause: e });
-  }
-  let entries = 0;
-  let total = 0;
-  try {
-    while (true) {
-      const entry = await new Promise<yauzl.Entry | null>((resolve, reject) => {
-        const onEntry = (e: yauzl.Entry) => { done(); resolve(e); };
-        const onEnd = () => { done(); resolve(null); };
-        const onError = (err: Error) => { done(); reject(new CustomsError('corrupt', `${path}: ${err.message}`, { cause: err })); };
-        const done = () => { zip.off('entry', onEntry); zip.off('end', onEnd); zip.off('error', onError); };
-        zip.on('entry', onEntry); zip.on('end', onEnd); zip.on('error', onError);
-        zip.readEntry();
-      });
-      if (!entry) return;
-      if (++entries > o.maxZipEntries) throw new CustomsError('limit', `${path}: more than ${o.maxZipEntries} entries`);
-      if (entry.fileName.endsWith('/') || !/\.json$/i.test(entry.fileName)) continue;
-      if (entry.uncompressedSize > o.maxFileBytes) {
-        throw new CustomsError('limit', `${path}: entry ${entry.fileName} of ${entry.uncompressedSize} bytes is over the ${o.maxFileBytes}-byte cap`);
-      }
-      total += entry.uncompressedSize;
-      if (total > o.maxZipBytes) throw new CustomsError('limit', `${path}: more than ${o.maxZipBytes} uncompressed bytes`);
-      let stream;
-      try { stream = await zip.openReadStreamPromise(entry); } catch (e: any) {
-        throw new CustomsError('corrupt', `${path}: entry ${entry.fileName}: ${e.message}`, { cause: e });
-      }
-      const parts: Buffer[] = [];
-      let n = 0;
-      try {
-        for await (const c of stream) {
-          n += (c as Buffer).length;
-          if (n > o.maxFileBytes) { stream.destroy(); throw new CustomsError('limit', `${path}: entry ${entry.fileName} is over the ${o.maxFileBytes}-byte cap`); }
-          parts.push(c as Buffer);
-        }
-      } catch (e: any) {
-        if (e instanceof CustomsError) throw e;
-        throw new CustomsError('corrupt', `${path}: entry ${entry.fileName}: ${e.message}`, { cause: e });
-      }
-      const data = Buffer.concat(parts, n);
-      if ((crc32(data) >>> 0) !== (entry.crc32 >>> 0)) throw new CustomsError('corrupt', `${path}: entry ${entry.fileName} fails its CRC check`);
-      yield { what: `${path}!${entry.fileName}`, data, yaml: false, array: false };
-    }
-  } finally {
-    zip.close();
   }
 }

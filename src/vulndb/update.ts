@@ -12,9 +12,9 @@ import { log } from '../log.ts';
 import { downloadToFile, safeUrl } from '../util/download.ts';
 import { parseUntrustedJson } from '../util/json.ts';
 import { importEnrichment, type EnrichmentImport } from './enrichment.ts';
-import { VulnStore, verifyOsvZip } from './store.ts';
+import { documents, DOCUMENT_LIMITS } from './documents.ts';
+import { sourceName, VulnStore } from './store.ts';
 import type { ImportResult } from './types.ts';
-import { readFile } from 'node:fs/promises';
 
 export type FeedKind = 'osv' | 'epss' | 'kev';
 export interface FeedOutcome {
@@ -28,7 +28,7 @@ export interface FeedOutcome {
 }
 export interface UpdateResult {
   feeds: FeedOutcome[];
-  /** the OSV import, when one ran (undefined: every OSV feed unchanged) */
+  /** the import of the sources that changed, when one ran (undefined: every feed unchanged) */
   import?: ImportResult;
   enrichment: EnrichmentImport[];
   /** nothing new anywhere */
@@ -57,38 +57,44 @@ export async function updateVulnDb(cfg: Config, database: Database, opts: Update
     feeds.push(got.outcome);
   }
 
+  // each configured feed is its own source: only the feeds that changed (or are not loaded yet) are
+  // imported, and they switch in together
+  const loaded = new Set((await store.status()).sources);
   const files: string[] = [];
   const names: string[] = [];
-  let changed = false;
   for (const source of cfg.vulndb.sources) {
-    const got = await fetchFeed(cfg, database, dir, 'osv', source, opts, async (file) => { await checkOsvFile(file); });
+    const got = await fetchFeed(cfg, database, dir, 'osv', source, opts, checkFeedFile);
     feeds.push(got.outcome);
-    if (got.file) { files.push(got.file); names.push(source); }
-    if (got.outcome.status === 'downloaded' || got.outcome.status === 'local') changed = true;
+    const name = sourceName(source);
+    if (!got.file) continue;
+    const changed = got.outcome.status === 'downloaded' || got.outcome.status === 'local';
+    if (changed || !loaded.has(name)) { files.push(got.file); names.push(name); }
   }
-  if (!files.length) {
+  const usable = feeds.some((f) => f.kind === 'osv' && (f.status !== 'failed' || f.usedPrevious)) || loaded.size > 0;
+  if (!usable) {
     const why = feeds.filter((f) => f.kind === 'osv').map((f) => `${safeUrl(f.source)}: ${f.error}`).join('; ');
-    throw new CustomsError('unreachable', `vulnerability update: no OSV source is usable (${why || 'none configured'}); the previous data stays current`);
+    throw new CustomsError('unreachable', `vulnerability update: no source is usable (${why || 'none configured'}); the previous data stays current`);
   }
-  const current = await store.status();
+  // a database migrated from before per-source imports holds one "legacy" source: it goes once every
+  // configured feed is loaded on its own
+  const configured = cfg.vulndb.sources.map(sourceName);
+  const complete = configured.length > 0 && configured.every((n) => loaded.has(n) || names.includes(n));
   let imported: ImportResult | undefined;
-  if (changed || current.importId === undefined || JSON.stringify(current.sources) !== JSON.stringify(names)) {
-    imported = await store.importFrom(files, { sourceNames: names });
-  }
+  if (files.length) imported = await store.importFrom(files, { sourceNames: names, ...(complete ? { dropSources: ['legacy'] } : {}) });
+  else if (complete && loaded.has('legacy')) await store.removeSource('legacy');
   const unchanged = !imported && enrichment.length === 0;
-  log.info({ feeds: feeds.map((f) => ({ source: safeUrl(f.source), status: f.status, error: f.error })), imported: imported?.imported }, 'vulnerability update done');
+  log.info({ feeds: feeds.map((f) => ({ source: safeUrl(f.source), status: f.status, error: f.error })), imported: imported?.imported, severities: imported?.severities }, 'vulnerability update done');
   return { feeds, ...(imported ? { import: imported } : {}), enrichment, unchanged };
 }
 
-/** An OSV file downloaded: a zip must be readable to its last CRC; a JSON document must parse. */
-async function checkOsvFile(file: string): Promise<void> {
-  const head = await readFile(file).then((b) => b.subarray(0, 4));
-  if (head.readUInt32LE(0) === 0x04034b50) {
-    const n = await verifyOsvZip(file);
-    if (!n) throw new CustomsError('corrupt', 'the zip holds no advisory');
-    return;
+/** A downloaded feed must read to its end: every zip entry to its CRC, a JSON document (gzip too) must parse. */
+async function checkFeedFile(file: string): Promise<void> {
+  let n = 0;
+  for await (const doc of documents(file, DOCUMENT_LIMITS)) {
+    if (doc.array) parseUntrustedJson(doc.data, file);
+    n++;
   }
-  parseUntrustedJson(await readFile(file), file);
+  if (!n) throw new CustomsError('corrupt', 'the file holds no record');
 }
 
 /**
@@ -102,6 +108,7 @@ async function fetchFeed(cfg: Config, database: Database, dir: string, kind: Fee
     try {
       if (kind !== 'osv') await accept(source);
       else if (!existsSync(source)) throw new CustomsError('not-found', `${source} does not exist`);
+      // a local path is imported as it is: whether it changed is not known
       return { outcome: { source, kind, status: 'local' }, file: source };
     } catch (e: any) {
       return { outcome: { source, kind, status: 'failed', error: e.message } };
@@ -110,7 +117,8 @@ async function fetchFeed(cfg: Config, database: Database, dir: string, kind: Fee
   const r = await database.client.execute({ sql: 'SELECT etag, last_modified, file FROM vuln_feed WHERE source = ?', args: [source] });
   const prev = r.rows[0] as unknown as FeedRow | undefined;
   const prevFile = prev?.file && existsSync(prev.file) ? prev.file : undefined;
-  const ext = kind === 'osv' ? (/\.json$/i.test(new URL(source).pathname) ? '.json' : '.zip') : kind === 'epss' ? '.csv.gz' : '.json';
+  const path = new URL(source).pathname;
+  const ext = kind === 'osv' ? (/\.json\.gz$/i.test(path) ? '.json.gz' : /\.json$/i.test(path) ? '.json' : '.zip') : kind === 'epss' ? '.csv.gz' : '.json';
   const file = join(dir, `${kind}-${createHash('sha256').update(source).digest('hex').slice(0, 16)}${ext}`);
   const part = `${file}.part`;
   const now = Date.now();
