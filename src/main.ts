@@ -3,7 +3,7 @@ import { enableCompileCache } from 'node:module';
 import { parseArgs } from 'node:util';
 import { loadConfig } from './config/load.ts';
 import { CustomsError, isCustomsError } from './errors.ts';
-import { log, setLogLevel } from './log.ts';
+import { log, setLogFormat, setLogLevel } from './log.ts';
 import { VERSION } from './version.ts';
 import { deadlineSignal, parseDuration } from './util/deadline.ts';
 
@@ -42,6 +42,7 @@ Options:
   --revision N        policy show: that version of the policy
   --platform P        only this platform of a multi-arch image, os/arch[/variant]
   --timeout D         give up after D (90s, 5m, 1h) with exit 5; every registry request also has its own deadline
+  --log-format F      text (default on the command line) or json (default for serve; also CUSTOMS_LOG_FORMAT)
   --no-cache          do not read or write the per-layer cache
   --config FILE       configuration file (YAML or JSON; also $CUSTOMS_CONFIG)
   --log-level LEVEL   trace|debug|info|warn|error|silent (also $CUSTOMS_LOG_LEVEL)
@@ -65,7 +66,7 @@ async function main(argv: string[]): Promise<number> {
         severity: { type: 'string' }, 'ignore-unfixed': { type: 'boolean' }, 'fail-on': { type: 'string' }, db: { type: 'string' },
         key: { type: 'string' }, 'max-age': { type: 'string' }, require: { type: 'string' },
         file: { type: 'string' }, reason: { type: 'string' }, repository: { type: 'string' }, revision: { type: 'string' },
-        timeout: { type: 'string' },
+        timeout: { type: 'string' }, 'log-format': { type: 'string' },
       },
     });
   } catch (e: any) {
@@ -78,6 +79,10 @@ async function main(argv: string[]): Promise<number> {
 
   const cfg = loadConfig(v.config ? { file: v.config } : {});
   setLogLevel(v['log-level'] ?? process.env.CUSTOMS_LOG_LEVEL ?? (command === 'serve' ? cfg.log.level : 'warn'));
+  // a person at the command line reads sentences; the service (and --log-format json) writes JSON lines
+  const format = v['log-format'] ?? process.env.CUSTOMS_LOG_FORMAT ?? (command === 'serve' ? 'json' : 'text');
+  if (format !== 'json' && format !== 'text') throw new CustomsError('usage', `--log-format must be text or json, not "${format}"`);
+  setLogFormat(format);
 
   const needRef = () => {
     if (rest.length !== 1) throw new CustomsError('usage', `customs ${command} takes exactly one image reference\nrun "customs help" for usage`);

@@ -197,6 +197,19 @@ describe('customs command line errors', () => {
     expect(r.stderr).toMatch(new RegExp(`cannot reach 127\\.0\\.0\\.1:${port}`));
   });
 
+  it('speaks sentences on stderr by default, JSON lines when asked, and refuses an unknown log format', async () => {
+    const port = await freePort();
+    const text = await customs(['scan', `127.0.0.1:${port}/x/y:z`]);
+    const lines = text.stderr.trim().split('\n');
+    // no raw JSON before the error: the retry warning is a sentence, the error the last line
+    expect(lines.every((l) => l.startsWith('customs: '))).toBe(true);
+    expect(lines[0]).toMatch(/^customs: warning: connection failed; retrying \(what=127\.0\.0\.1:\d+\/x\/y:z manifest, host=127\.0\.0\.1:\d+, code=ECONNREFUSED, attempt=1, waitMs=\d+\)$/);
+    const json = await customs(['scan', `127.0.0.1:${port}/x/y:z`, '--log-format', 'json']);
+    expect(JSON.parse(json.stderr.split('\n')[0]!)).toMatchObject({ level: 40, msg: 'connection failed; retrying', code: 'ECONNREFUSED' });
+    const bad = await customs(['scan', `127.0.0.1:${port}/x/y:z`, '--log-format', 'xml']);
+    expect(bad).toMatchObject({ code: 2, stderr: 'customs: --log-format must be text or json, not "xml"\n' });
+  });
+
   it('archive not found → exit 4', async () => {
     for (const ref of ['oci-archive:/nonexistent/app.tar', 'docker-archive:/nonexistent/app.tar', 'oci:/nonexistent/layout']) {
       const r = await customs(['scan', ref]);

@@ -299,7 +299,8 @@ export class HttpClient {
         const late = deadline.error();
         if (late) throw late;
         if (this.shouldFallBackToPlain(e, url, req.registry)) {
-          log.info({ registry: req.registry, host: url.host }, 'TLS handshake failed on an insecure/loopback registry; using plain HTTP');
+          // expected for every plain-HTTP loopback registry, once per client: not news worth an info line
+          log.debug({ registry: req.registry, host: url.host }, 'TLS handshake failed on an insecure/loopback registry; using plain HTTP');
           this.plainHosts.add(url.host);
           url = withProtocol(url, 'http:');
           attempt--; // the probe is not a retry
