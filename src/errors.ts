@@ -14,7 +14,7 @@ export type ErrorKind =
 
 const EXIT: Record<ErrorKind, number> = {
   usage: 2, config: 3, 'not-found': 4, unreachable: 5, auth: 6, 'digest-mismatch': 7,
-  unsupported: 8, corrupt: 9, limit: 10, registry: 11, internal: 1,
+  unsupported: 8, corrupt: 9, limit: 10, registry: 11, internal: 70,
 };
 const HTTP: Record<ErrorKind, number> = {
   usage: 400, config: 500, 'not-found': 404, unreachable: 502, auth: 502, 'digest-mismatch': 502,

@@ -34,6 +34,7 @@ Options:
   --severity LIST     scan: only these severities, e.g. high,critical (none,unknown,low,medium,high,critical)
   --ignore-unfixed    scan: only findings with a fixed version available
   --fail-on SEV       scan: exit 1 when a finding (after filtering) is at or above SEV (unknown ranks below low)
+  --exit-code N       scan: the exit code when --fail-on is met (default 1; 1-125, not one of Customs' own codes)
   --db PATH|URL       scan: advisories from this database file or libsql URL; db: operate on it
   --output FILE       write to FILE instead of stdout
   -f, --file FILE     policy: the policy or OpenVEX file (for policy commands -f means --file)
@@ -48,7 +49,7 @@ Options:
   --log-level LEVEL   trace|debug|info|warn|error|silent (also $CUSTOMS_LOG_LEVEL)
 
 Exit codes: 0 ok, 1 --fail-on met (scan) / not accepted (verify), 2 usage, 3 config, 4 not found, 5 unreachable, 6 auth refused,
-7 digest mismatch, 8 unsupported, 9 corrupt, 10 limit exceeded, 11 registry error, 1 internal.
+7 digest mismatch, 8 unsupported, 9 corrupt, 10 limit exceeded, 11 registry error, 70 internal error (a bug).
 `;
 
 // Start-up is dominated by compiling dependencies; Node's on-disk compile cache roughly halves it.
@@ -63,7 +64,7 @@ async function main(argv: string[]): Promise<number> {
         format: { type: 'string', short: 'f' }, output: { type: 'string', short: 'o' }, platform: { type: 'string' },
         'no-cache': { type: 'boolean' }, config: { type: 'string', short: 'c' }, 'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' },
-        severity: { type: 'string' }, 'ignore-unfixed': { type: 'boolean' }, 'fail-on': { type: 'string' }, db: { type: 'string' },
+        severity: { type: 'string' }, 'ignore-unfixed': { type: 'boolean' }, 'fail-on': { type: 'string' }, db: { type: 'string' }, 'exit-code': { type: 'string' },
         key: { type: 'string' }, 'max-age': { type: 'string' }, require: { type: 'string' },
         file: { type: 'string' }, reason: { type: 'string' }, repository: { type: 'string' }, revision: { type: 'string' },
         timeout: { type: 'string' }, 'log-format': { type: 'string' },
@@ -91,7 +92,8 @@ async function main(argv: string[]): Promise<number> {
   // --timeout: one deadline over the whole scan (every registry request aborts when it passes: exit 5)
   const signal = v.timeout ? deadlineSignal(parseDuration(v.timeout, '--timeout'), `--timeout ${v.timeout}`) : undefined;
   const flags = { format: v.format, output: v.output, platform: v.platform, cache: !v['no-cache'],
-    severity: v.severity, ignoreUnfixed: v['ignore-unfixed'], failOn: v['fail-on'], db: v.db, ...(signal ? { signal } : {}) };
+    severity: v.severity, ignoreUnfixed: v['ignore-unfixed'], failOn: v['fail-on'], db: v.db, ...(signal ? { signal } : {}),
+    ...(v['exit-code'] !== undefined ? { exitCode: v['exit-code'] } : {}) };
   switch (command) {
     // commands are imported on demand: `version`/`help` should not pay for the database and HTTP stacks
     case 'serve': await (await import('./cli/serve.ts')).serveCommand(cfg); return 0;
@@ -128,7 +130,7 @@ main(process.argv.slice(2)).then(
       process.exitCode = e.exitCode;
     } else {
       process.stderr.write(`customs: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
-      process.exitCode = 1;
+      process.exitCode = 70; // EX_SOFTWARE: CI can tell a broken run from findings (1, or --exit-code)
     }
   },
 );

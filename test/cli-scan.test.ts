@@ -110,6 +110,14 @@ describe('customs scan', () => {
     expect(fixed.images[0].vulnerabilities.map((v: any) => v.id)).toEqual(['CVE-2023-2650']);
     expect((await customs(['scan', ref, '--fail-on', 'high'])).code).toBe(1);
     expect((await customs(['scan', ref, '--fail-on', 'critical'])).code).toBe(0);
+    // --exit-code: what a met --fail-on exits with, never one of Customs' own error codes
+    expect((await customs(['scan', ref, '--fail-on', 'high', '--exit-code', '42'])).code).toBe(42);
+    expect((await customs(['scan', ref, '--fail-on', 'critical', '--exit-code', '42'])).code).toBe(0);
+    for (const n of ['5', '0', '126', 'x']) {
+      const r = await customs(['scan', ref, '--fail-on', 'high', '--exit-code', n]);
+      expect(r.code, n).toBe(2);
+      expect(r.stderr).toMatch(/--exit-code must be 1 or 12-125/);
+    }
     // filters apply before the threshold
     expect((await customs(['scan', ref, '--fail-on', 'low', '--severity', 'critical'])).code).toBe(0);
     const bad = await customs(['scan', ref, '--fail-on', 'severe']);

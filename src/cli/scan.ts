@@ -16,6 +16,8 @@ import { VulnStore } from '../vulndb/store.ts';
 export interface ScanCommandFlags {
   format?: string; output?: string; platform?: string; cache: boolean;
   severity?: string; ignoreUnfixed?: boolean; failOn?: string; db?: string;
+  /** --exit-code: what --fail-on exits with */
+  exitCode?: string;
   /** --timeout: the whole scan's deadline */
   signal?: AbortSignal;
 }
@@ -28,6 +30,7 @@ export async function runScan(refText: string, cfg: Config, flags: ScanCommandFl
   if (!SCAN_FORMATS.includes(format)) throw new CustomsError('usage', `unknown --format "${format}" for scan: use ${SCAN_FORMATS.join(', ')}`);
   const severities = flags.severity ? parseSeverityList(flags.severity) : undefined;
   const failOn = flags.failOn ? parseSeverity(flags.failOn, '--fail-on') : undefined;
+  const failCode = flags.exitCode === undefined ? 1 : parseExitCode(flags.exitCode);
   const vulnDb = flags.db ? await openVulnDb(cfg, flags.db) : undefined;
   try {
     const report = filterReport(await scanImage(refText, {
@@ -42,10 +45,17 @@ export async function runScan(refText: string, cfg: Config, flags: ScanCommandFl
     const doc = format === 'json' ? scanJson(report) : format === 'sarif' ? toSarif(report)
       : format === 'cyclonedx' ? toCycloneDxWithVulns(report) : format === 'cosign-vuln' ? toCosignVuln(report) : undefined;
     emit(doc ? JSON.stringify(doc, null, 2) + '\n' : findingsTable(report));
-    return failOn && meetsThreshold(report, failOn) ? 1 : 0;
+    return failOn && meetsThreshold(report, failOn) ? failCode : 0;
   } finally {
     vulnDb?.close();
   }
+}
+
+/** --exit-code N: 1-125 and none of the codes Customs gives errors (2-11), so CI can still tell them apart. */
+function parseExitCode(text: string): number {
+  const n = /^\d{1,3}$/.test(text) ? Number(text) : NaN;
+  if (!(n >= 1 && n <= 125) || (n >= 2 && n <= 11)) throw new CustomsError('usage', `--exit-code must be 1 or 12-125 (2-11 are Customs' own error codes), not "${text}"`);
+  return n;
 }
 
 /** --db: a Customs database file or a libsql URL holding the advisories. A missing file is an error, not a new empty database. */
