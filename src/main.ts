@@ -6,6 +6,7 @@ import { CustomsError, isCustomsError } from './errors.ts';
 import { log, setLogFormat, setLogLevel } from './log.ts';
 import { VERSION } from './version.ts';
 import { deadlineSignal, parseDuration } from './util/deadline.ts';
+import { setTerminal } from './cli/terminal.ts';
 
 const USAGE = `customs ${VERSION} — registry-side image scanning
 
@@ -44,6 +45,8 @@ Options:
   --platform P        only this platform of a multi-arch image, os/arch[/variant]
   --timeout D         give up after D (90s, 5m, 1h) with exit 5; every registry request also has its own deadline
   --log-format F      text (default on the command line) or json (default for serve; also CUSTOMS_LOG_FORMAT)
+  -q, --quiet         only the output and errors: no progress, no warnings, logs at error
+  --no-progress       no progress display (it is drawn only when stderr is a terminal anyway)
   --no-cache          do not read or write the per-layer cache
   --config FILE       configuration file (YAML or JSON; also $CUSTOMS_CONFIG)
   --log-level LEVEL   trace|debug|info|warn|error|silent (also $CUSTOMS_LOG_LEVEL)
@@ -67,7 +70,7 @@ async function main(argv: string[]): Promise<number> {
         severity: { type: 'string' }, 'ignore-unfixed': { type: 'boolean' }, 'fail-on': { type: 'string' }, db: { type: 'string' }, 'exit-code': { type: 'string' },
         key: { type: 'string' }, 'max-age': { type: 'string' }, require: { type: 'string' },
         file: { type: 'string' }, reason: { type: 'string' }, repository: { type: 'string' }, revision: { type: 'string' },
-        timeout: { type: 'string' }, 'log-format': { type: 'string' },
+        timeout: { type: 'string' }, 'log-format': { type: 'string' }, quiet: { type: 'boolean', short: 'q' }, 'no-progress': { type: 'boolean' },
       },
     });
   } catch (e: any) {
@@ -84,6 +87,9 @@ async function main(argv: string[]): Promise<number> {
   const format = v['log-format'] ?? process.env.CUSTOMS_LOG_FORMAT ?? (command === 'serve' ? 'json' : 'text');
   if (format !== 'json' && format !== 'text') throw new CustomsError('usage', `--log-format must be text or json, not "${format}"`);
   setLogFormat(format);
+  // --quiet: the command's output and errors only; a service never draws progress
+  if (v.quiet && !v['log-level']) setLogLevel('error');
+  setTerminal({ quiet: !!v.quiet, progress: !v['no-progress'] && command !== 'serve' });
 
   const needRef = () => {
     if (rest.length !== 1) throw new CustomsError('usage', `customs ${command} takes exactly one image reference\nrun "customs help" for usage`);

@@ -105,6 +105,18 @@ describe('customs scan / sbom against a real registry', () => {
     expect(b.manifestDigest).toBe(arm64.manifestDigest);
   });
 
+  it('--quiet keeps stderr empty; progress is drawn on a terminal unless --no-progress or --quiet', async () => {
+    const quiet = await customs(['scan', `${reg.host}/e2e/app:multi`, '--format', 'json', '--no-cache', '-q']);
+    expect(quiet).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(quiet.stdout).images).toHaveLength(2);
+    // a real pseudo-terminal (util-linux script) for stderr
+    const onTty = (extra: string) => new Promise<string>((res) => execFile('script', ['-qec', `${CUSTOMS} scan ${reg.host}/e2e/app:multi --format json --no-cache ${extra} >/dev/null`, '/dev/null'],
+      { env: { ...process.env, CUSTOMS_DATA: join(work, 'data'), CUSTOMS_CONFIG: cfgFile, CUSTOMS_LOG_LEVEL: 'warn' } }, (_e, stdout) => res(stdout)));
+    expect(await onTty('')).toMatch(/e2e\/app:multi: \d+ layers, \d+ cached, [\d.]+ MB to fetch/);
+    expect(await onTty('--no-progress')).not.toMatch(/MB to fetch/);
+    expect(await onTty('--quiet')).toBe('');
+  });
+
   it('--platform narrows an index to one platform; an absent platform is a clear error', async () => {
     const r = await customs(['scan', `${reg.host}/e2e/app:multi`, '--platform', 'linux/arm64', '--format', 'json', '--no-cache']);
     expect(r.code).toBe(0);

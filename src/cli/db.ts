@@ -7,6 +7,7 @@ import { importEnrichment } from '../vulndb/enrichment.ts';
 import { VulnStore } from '../vulndb/store.ts';
 import { updateVulnDb } from '../vulndb/update.ts';
 import type { DbStatus, ImportResult } from '../vulndb/types.ts';
+import { progressEnabled } from './terminal.ts';
 
 export interface DbFlags { format?: string; db?: string }
 
@@ -94,7 +95,7 @@ export function statusText(st: DbStatus): string {
 
 /** One progress line per feed on stderr, only on a terminal. */
 function feedProgress(): { onProgress: (source: string, got: number, total: number | undefined) => void; done: () => void } | undefined {
-  if (!process.stderr.isTTY) return undefined;
+  if (!progressEnabled()) return undefined;
   let last = 0;
   let shown = false;
   return {

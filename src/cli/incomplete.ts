@@ -3,6 +3,7 @@
 // output format: exit 0 with an incomplete inventory must never read as a clean result.
 import { formatPlatform } from '../image/manifest.ts';
 import type { ImageInventory } from '../types.ts';
+import { warnUser } from './terminal.ts';
 
 const SHOWN = 5;
 
@@ -11,6 +12,6 @@ export function warnIncomplete(inventories: readonly Pick<ImageInventory, 'platf
     const unread = inv.incomplete ?? [];
     if (!unread.length) continue;
     const list = unread.slice(0, SHOWN).map((u) => `${u.path} (${u.reason})`).join('; ');
-    process.stderr.write(`customs: warning: inventory of ${formatPlatform(inv.platform)} incomplete, ${unread.length} input(s) not analysed: ${list}${unread.length > SHOWN ? '; …' : ''}\n`);
+    warnUser(`inventory of ${formatPlatform(inv.platform)} incomplete, ${unread.length} input(s) not analysed: ${list}${unread.length > SHOWN ? '; …' : ''}`);
   }
 }

@@ -1,6 +1,8 @@
-/** A one-line download progress display on stderr, only when stderr is a terminal. */
+import { progressEnabled } from './terminal.ts';
+
+/** A one-line download progress display on stderr, only when stderr is a terminal (and not --quiet / --no-progress). */
 export function createProgress(label: string): { onPlan: (p: { layers: number; cachedLayers: number; bytesToFetch: number }) => void; onBytes: (n: number) => void; done: () => void } | undefined {
-  if (!process.stderr.isTTY) return undefined;
+  if (!progressEnabled()) return undefined;
   let total = 0;
   let got = 0;
   let last = 0;

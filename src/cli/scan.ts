@@ -10,6 +10,7 @@ import { scanJson } from '../report/json.ts';
 import { toSarif } from '../report/sarif.ts';
 import { findingsTable } from '../report/table.ts';
 import { scanImage } from '../scan/scan-image.ts';
+import { warnUser } from './terminal.ts';
 import { warnIncomplete } from './incomplete.ts';
 import { VulnStore } from '../vulndb/store.ts';
 
@@ -40,7 +41,7 @@ export async function runScan(refText: string, cfg: Config, flags: ScanCommandFl
       ...(flags.signal ? { signal: flags.signal } : {}),
     }), { ...(severities ? { severities } : {}), ...(flags.ignoreUnfixed ? { ignoreUnfixed: true } : {}) });
     // an empty database must never read as "no vulnerabilities"
-    for (const w of report.warnings) process.stderr.write(`customs: warning: ${w}\n`);
+    for (const w of report.warnings) warnUser(w);
     warnIncomplete(report.platforms.map((p) => p.inventory));
     const doc = format === 'json' ? scanJson(report) : format === 'sarif' ? toSarif(report)
       : format === 'cyclonedx' ? toCycloneDxWithVulns(report) : format === 'cosign-vuln' ? toCosignVuln(report) : undefined;

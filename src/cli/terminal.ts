@@ -1,0 +1,20 @@
+// What the command line may write to stderr besides logs: progress bars and warnings meant for a
+// person. Set once by main from --quiet / --no-progress; `customs serve` turns progress off (a
+// service scan must never draw a progress bar, even when its stderr is a terminal).
+let progress = true;
+let quiet = false;
+
+export function setTerminal(opts: { progress?: boolean; quiet?: boolean }): void {
+  if (opts.progress !== undefined) progress = opts.progress;
+  if (opts.quiet !== undefined) quiet = opts.quiet;
+}
+
+/** Progress is drawn only on a terminal, and only when neither --no-progress nor --quiet said no. */
+export function progressEnabled(): boolean {
+  return progress && !quiet && !!process.stderr.isTTY;
+}
+
+/** A warning for the person at the terminal ("customs: warning: …"), unless --quiet. */
+export function warnUser(message: string): void {
+  if (!quiet) process.stderr.write(`customs: warning: ${message}\n`);
+}
