@@ -36,6 +36,8 @@ Options:
   --ignore-unfixed    scan: only findings with a fixed version available
   --fail-on SEV       scan: exit 1 when a finding (after filtering) is at or above SEV (unknown ranks below low)
   --exit-code N       scan: the exit code when --fail-on is met (default 1; 1-125, not one of Customs' own codes)
+  --vex FILE          scan: OpenVEX or CycloneDX VEX; not_affected/fixed statements suppress findings (repeatable)
+  --ignorefile FILE   scan: ids to suppress, a .trivyignore list or YAML (vulnerabilities: [{id, package, expires}])
   --db PATH|URL       scan: advisories from this database file or libsql URL; db: operate on it
   --output FILE       write to FILE instead of stdout
   -f, --file FILE     policy: the policy or OpenVEX file (for policy commands -f means --file)
@@ -71,6 +73,7 @@ async function main(argv: string[]): Promise<number> {
         key: { type: 'string' }, 'max-age': { type: 'string' }, require: { type: 'string' },
         file: { type: 'string' }, reason: { type: 'string' }, repository: { type: 'string' }, revision: { type: 'string' },
         timeout: { type: 'string' }, 'log-format': { type: 'string' }, quiet: { type: 'boolean', short: 'q' }, 'no-progress': { type: 'boolean' },
+        vex: { type: 'string', multiple: true }, ignorefile: { type: 'string' },
       },
     });
   } catch (e: any) {
@@ -99,7 +102,8 @@ async function main(argv: string[]): Promise<number> {
   const signal = v.timeout ? deadlineSignal(parseDuration(v.timeout, '--timeout'), `--timeout ${v.timeout}`) : undefined;
   const flags = { format: v.format, output: v.output, platform: v.platform, cache: !v['no-cache'],
     severity: v.severity, ignoreUnfixed: v['ignore-unfixed'], failOn: v['fail-on'], db: v.db, ...(signal ? { signal } : {}),
-    ...(v['exit-code'] !== undefined ? { exitCode: v['exit-code'] } : {}) };
+    ...(v['exit-code'] !== undefined ? { exitCode: v['exit-code'] } : {}),
+    ...(v.vex ? { vex: v.vex } : {}), ...(v.ignorefile ? { ignorefile: v.ignorefile } : {}) };
   switch (command) {
     // commands are imported on demand: `version`/`help` should not pay for the database and HTTP stacks
     case 'serve': await (await import('./cli/serve.ts')).serveCommand(cfg); return 0;

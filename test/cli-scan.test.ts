@@ -125,6 +125,32 @@ describe('customs scan', () => {
     expect(bad.stderr).toMatch(/--fail-on: unknown severity "severe"/);
   });
 
+  it('--ignorefile and --vex suppress findings without a server (plain list, YAML, OpenVEX, CycloneDX VEX)', async () => {
+    const ids = (r: any) => json(r).images[0].vulnerabilities.map((v: any) => v.id);
+    const write = (name: string, text: string) => { const f = join(work, name); writeFileSync(f, text); return f; };
+    expect(ids(await customs(['scan', ref, '--format', 'json']))).toEqual(['CVE-2024-0002', 'CVE-2023-2650']);
+    // .trivyignore: an id, a comment; the DSA's alias names the same finding
+    const plain = write('ignore.txt', '# accepted\nDSA-5417-1\nCVE-2024-0002 exp:2020-01-01  # expired: counts again\n');
+    const r1 = await customs(['scan', ref, '--format', 'json', '--ignorefile', plain, '--fail-on', 'high']);
+    expect(r1.code).toBe(0); // the only high one is suppressed
+    expect(ids(r1)).toEqual(['CVE-2024-0002']);
+    expect(json(r1).suppressed).toEqual([{ id: 'CVE-2023-2650', package: 'libssl3', version: '3.0.8-1', by: `ignorefile:${plain}`, justification: 'ignored in CI' }]);
+    expect(r1.stderr).toMatch(/customs: warning: 1 finding suppressed by --vex\/--ignorefile \(CVE-2023-2650\)/);
+    // YAML: narrowed to a package the finding is not in → not suppressed; to its package → suppressed
+    expect(ids(await customs(['scan', ref, '--format', 'json', '--ignorefile', write('i1.yaml', 'vulnerabilities:\n  - id: CVE-2023-2650\n    package: zlib1g\n')]))).toEqual(['CVE-2024-0002', 'CVE-2023-2650']);
+    expect(ids(await customs(['scan', ref, '--format', 'json', '--ignorefile', write('i2.yaml', 'vulnerabilities:\n  - id: CVE-2023-2650\n    purls: ["pkg:deb/debian/libssl3@3.0.8-1"]\n    statement: not reachable\n')]))).toEqual(['CVE-2024-0002']);
+    // OpenVEX not_affected, and a CycloneDX VEX whose analysis says not_affected for the component
+    const openvex = write('v.openvex.json', JSON.stringify({ '@context': 'https://openvex.dev/ns/v0.2.0', '@id': 'https://acme.example/vex/1', author: 'Acme', statements: [{ vulnerability: { name: 'CVE-2024-0002' }, products: [{ '@id': 'pkg:oci/vuln', subcomponents: [{ '@id': 'pkg:deb/debian/libbinutils@2.40-2' }] }], status: 'not_affected', justification: 'vulnerable_code_not_present' }] }));
+    const cdx = write('v.cdx.json', JSON.stringify({ bomFormat: 'CycloneDX', specVersion: '1.6', components: [{ 'bom-ref': 'ssl', type: 'library', name: 'libssl3' }], vulnerabilities: [{ id: 'CVE-2023-2650', analysis: { state: 'not_affected', justification: 'code_not_reachable' }, affects: [{ ref: 'ssl' }] }] }));
+    expect(ids(await customs(['scan', ref, '--format', 'json', '--vex', openvex, '--vex', cdx]))).toEqual([]);
+    // malformed files are usage errors before anything is pulled
+    for (const [flag, f, msg] of [['--vex', write('bad.json', '{"x": 1}'), /neither OpenVEX .* nor CycloneDX/], ['--ignorefile', write('bad.txt', 'CVE-1 exp:soon\n'), /bad\.txt:1: expected "ID \[exp:YYYY-MM-DD\]"/], ['--vex', join(work, 'missing.json'), /cannot read --vex .*missing\.json: ENOENT/]] as const) {
+      const r = await customs(['scan', ref, flag, f]);
+      expect(r.code, String(f)).toBe(2);
+      expect(r.stderr).toMatch(msg);
+    }
+  });
+
   it('sarif 2.1.0: one rule per vulnerability, results with levels and locations', async () => {
     const s = json(await customs(['scan', ref, '--format', 'sarif']));
     expect(s.version).toBe('2.1.0');

@@ -11,6 +11,8 @@ import { toSarif } from '../report/sarif.ts';
 import { findingsTable } from '../report/table.ts';
 import { scanImage } from '../scan/scan-image.ts';
 import { warnUser } from './terminal.ts';
+import { ignoreFileExceptions, suppress, vexFileExceptions } from './suppress.ts';
+import { parseReference } from '../image/reference.ts';
 import { warnIncomplete } from './incomplete.ts';
 import { VulnStore } from '../vulndb/store.ts';
 
@@ -19,6 +21,9 @@ export interface ScanCommandFlags {
   severity?: string; ignoreUnfixed?: boolean; failOn?: string; db?: string;
   /** --exit-code: what --fail-on exits with */
   exitCode?: string;
+  /** --vex FILE (repeatable) and --ignorefile FILE: suppressions brought by the pipeline */
+  vex?: string[];
+  ignorefile?: string;
   /** --timeout: the whole scan's deadline */
   signal?: AbortSignal;
 }
@@ -32,18 +37,24 @@ export async function runScan(refText: string, cfg: Config, flags: ScanCommandFl
   const severities = flags.severity ? parseSeverityList(flags.severity) : undefined;
   const failOn = flags.failOn ? parseSeverity(flags.failOn, '--fail-on') : undefined;
   const failCode = flags.exitCode === undefined ? 1 : parseExitCode(flags.exitCode);
+  // suppressions are read (and refused when malformed) before anything is pulled
+  const exceptions = [...(flags.vex ?? []).flatMap(vexFileExceptions), ...(flags.ignorefile ? ignoreFileExceptions(flags.ignorefile) : [])];
+  const ref = parseReference(refText);
   const vulnDb = flags.db ? await openVulnDb(cfg, flags.db) : undefined;
   try {
-    const report = filterReport(await scanImage(refText, {
+    const scanned = await scanImage(refText, {
       cfg, cache: flags.cache,
       ...(vulnDb ? { store: new VulnStore(vulnDb) } : {}),
       ...(flags.platform ? { platform: flags.platform } : {}),
       ...(flags.signal ? { signal: flags.signal } : {}),
-    }), { ...(severities ? { severities } : {}), ...(flags.ignoreUnfixed ? { ignoreUnfixed: true } : {}) });
+    });
+    const { report: kept, suppressed } = suppress(scanned, exceptions, { repository: ref.kind === 'registry' ? ref.repository : '' });
+    const report = filterReport(kept, { ...(severities ? { severities } : {}), ...(flags.ignoreUnfixed ? { ignoreUnfixed: true } : {}) });
+    if (suppressed.length) warnUser(`${suppressed.length} ${suppressed.length === 1 ? 'finding' : 'findings'} suppressed by --vex/--ignorefile (${[...new Set(suppressed.map((s) => s.id))].slice(0, 5).join(', ')}${suppressed.length > 5 ? ', …' : ''})`);
     // an empty database must never read as "no vulnerabilities"
     for (const w of report.warnings) warnUser(w);
     warnIncomplete(report.platforms.map((p) => p.inventory));
-    const doc = format === 'json' ? scanJson(report) : format === 'sarif' ? toSarif(report)
+    const doc = format === 'json' ? { ...scanJson(report), suppressed } : format === 'sarif' ? toSarif(report)
       : format === 'cyclonedx' ? toCycloneDxWithVulns(report) : format === 'cosign-vuln' ? toCosignVuln(report) : undefined;
     emit(doc ? JSON.stringify(doc, null, 2) + '\n' : findingsTable(report));
     return failOn && meetsThreshold(report, failOn) ? failCode : 0;
