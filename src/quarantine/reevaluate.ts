@@ -1,7 +1,7 @@
 // Re-evaluation: when a policy changes, the vulnerability database is updated, an OpenVEX document
 // is imported or an exception expires, every stored image is judged again from its stored inventory (re-matched against the new database), without
 // pulling a layer; images whose verdict changes are acted on like a fresh push.
-import { and, eq, isNull, lt, max, ne, or } from 'drizzle-orm';
+import { and, eq, inArray, isNull, lt, max, ne, or } from 'drizzle-orm';
 import { openDerivedWriter } from '../db/client.ts';
 import { images, imageVerdicts, policyVersions, scans, vexDocuments } from '../db/schema.ts';
 import { ScanStore } from '../jobs/scan-store.ts';
@@ -25,6 +25,8 @@ export interface ReevaluationSummary {
   ms: number;
 }
 
+const REPORT_PAGE = 200;
+
 /** Judge every image that has a scan and is not deleted. `rematch` re-matches inventories first. */
 export async function reevaluateAll(ctx: JudgeContext, store: VulnStore, opts: { rematch: boolean; limit?: number }): Promise<ReevaluationSummary> {
   const t0 = performance.now();
@@ -37,12 +39,21 @@ export async function reevaluateAll(ctx: JudgeContext, store: VulnStore, opts: {
   const writer = await openDerivedWriter(ctx.database);
   const scanStore = new ScanStore(writer);
   const judging: JudgeContext = { ...ctx, database: writer };
-  const rows = await db.select({ registry: images.registry, repository: images.repository, digest: images.digest, scanId: images.lastScanId, report: scans.report, scanDb: scans.dbVersion })
+  // the keys first, the reports a page at a time: ten thousand reports held at once are half a
+  // gigabyte of strings the garbage collector walks for the whole run
+  const keys = await db.select({ registry: images.registry, repository: images.repository, digest: images.digest, scanId: images.lastScanId })
     .from(images).innerJoin(scans, eq(scans.id, images.lastScanId))
     .where(isNull(images.deletedAt)).limit(opts.limit ?? 1_000_000);
   const summary: ReevaluationSummary = { images: 0, rematched: 0, changed: 0, quarantined: 0, failed: 0, published: 0, ms: 0 };
   try {
-  for (const r of rows) {
+  for (let page = 0; page < keys.length; page += REPORT_PAGE) {
+  const chunk = keys.slice(page, page + REPORT_PAGE);
+  const stored = new Map((await db.select({ id: scans.id, report: scans.report, scanDb: scans.dbVersion }).from(scans)
+    .where(inArray(scans.id, chunk.map((k) => k.scanId!)))).map((x) => [x.id, x]));
+  for (const k of chunk) {
+    const s = stored.get(k.scanId!);
+    if (!s) continue; // deleted meanwhile
+    const r = { ...k, report: s.report, scanDb: s.scanDb };
     summary.images++;
     try {
       let report = JSON.parse(r.report) as ScanReport;
@@ -62,6 +73,7 @@ export async function reevaluateAll(ctx: JudgeContext, store: VulnStore, opts: {
       summary.failed++;
       log.warn({ image: `${r.registry}/${r.repository}@${r.digest}`, err: (e as Error)?.message }, 're-evaluation failed for an image');
     }
+  }
   }
   } finally {
     writer.close();

@@ -7,6 +7,7 @@ import { hygieneReport } from '../hygiene/report.ts';
 import { matchInventory } from '../vulndb/match.ts';
 import { VulnStore } from '../vulndb/store.ts';
 import type { DbVersion, PlatformReport, ScanReport } from './types.ts';
+import type { DbStatus } from '../vulndb/types.ts';
 import type { ImageInventory } from '../types.ts';
 import { coverageOf } from '../vulndb/coverage.ts';
 
@@ -32,7 +33,10 @@ export const EMPTY_DB_WARNING = 'the vulnerability database is empty: no vulnera
  */
 /** The vulnerability database version findings are matched against now; null when it is empty. */
 export async function currentDbVersion(store: VulnStore): Promise<DbVersion | null> {
-  const status = await store.status();
+  return dbVersionOf(await store.status());
+}
+
+function dbVersionOf(status: DbStatus): DbVersion | null {
   return status.importId === undefined ? null : {
     importId: status.importId, importedAt: status.updatedAt!, sources: status.sources,
     version: status.version!, advisories: status.advisories,
@@ -55,7 +59,7 @@ export async function rematchReport(report: ScanReport, store: VulnStore): Promi
  */
 async function judgeInventories(store: VulnStore, inventories: ImageInventory[]): Promise<{ dbVersion: DbVersion | null; judged: Pick<PlatformReport, 'findings' | 'coverage'>[] }> {
   const status = await store.status();
-  const dbVersion = await currentDbVersion(store);
+  const dbVersion = dbVersionOf(status);
   const judged = [];
   for (const inventory of inventories) {
     judged.push({ findings: dbVersion ? await matchInventory(store, inventory) : [], coverage: coverageOf(inventory, dbVersion ? status.ecosystems : {}) });

@@ -39,12 +39,15 @@ export function coverageOf(inv: Pick<ImageInventory, 'os' | 'packages'>, loaded:
     else if (reason && !b.reasons.includes(reason) && b.reasons.length < 5) b.reasons.push(reason);
   };
   const osName = inv.os ? `${inv.os.id}${inv.os.versionId ? ` ${inv.os.versionId}` : ''}` : 'unknown';
+  // the distribution's bucket is the same for every OS package: worked out once, not per package
+  const osEco = os?.ecosystems[0]!.replace(/\*$/, '');
+  const osBase = osEco ? ecosystemBase(osEco) : undefined;
+  const osJudged = osBase !== undefined && (loaded[osBase] ?? 0) > 0;
+  const osReason = osBase !== undefined ? `no ${osBase} advisories loaded` : undefined;
   const judgeOs = (p: PackageRecord, type: string) => {
     if (!os) return add(`${type} (${osName})`, type, false, inv.os ? `no OSV ecosystem is known for ${osName}` : 'the distribution is unknown (no os-release)');
     if (os.type !== p.type && !p.osOwned) return add(`${p.type} (on ${osName})`, p.type, false, `${p.type} packages on a ${osName} image have no advisory ecosystem`);
-    const eco = os.ecosystems[0]!.replace(/\*$/, '');
-    const base = ecosystemBase(eco);
-    add(eco, os.type, (loaded[base] ?? 0) > 0, `no ${base} advisories loaded`);
+    add(osEco!, os.type, osJudged, osReason);
   };
   for (const p of inv.packages) {
     if (OS_TYPES.has(p.type) || p.osOwned) { judgeOs(p, p.type); continue; }

@@ -45,6 +45,8 @@ export class VulnStore {
   readonly database: Database;
   /** (ecosystem base, normalised name) → advisories, valid for one generation only */
   private lookups: { generation: number; map: Map<string, StoredAdvisory[]> } | undefined;
+  /** severity records by vulnerability id, per generation like `lookups` (re-evaluation asks for the same CVEs per image) */
+  private severityCache: { generation: number; map: Map<string, SeverityRecord[]> } | undefined;
   constructor(database: Database) { this.database = database; }
 
   /** Import each path as its own source (directories, JSON/YAML files, zips, gzip JSON): OSV advisories,
@@ -361,12 +363,20 @@ export class VulnStore {
   /** Severity records (NVD, CVE 5, GHSA) of these vulnerability ids, from every source: id → records. */
   async severities(ids: string[]): Promise<Map<string, SeverityRecord[]>> {
     const out = new Map<string, SeverityRecord[]>();
-    const unique = [...new Set(ids)];
-    if (!unique.length) return out;
+    const wanted = [...new Set(ids)];
+    if (!wanted.length) return out;
     const tx = await this.database.client.transaction('read');
     try {
       const snap = await snapshot(tx);
       if (!snap) return out;
+      if (this.severityCache?.generation !== snap.generation || this.severityCache.map.size > LOOKUP_CACHE_ENTRIES) this.severityCache = { generation: snap.generation, map: new Map() };
+      const known = this.severityCache.map;
+      const unique: string[] = [];
+      for (const id of wanted) {
+        const hit = known.get(id);
+        if (hit === undefined) unique.push(id);
+        else if (hit.length) out.set(id, hit);
+      }
       for (let i = 0; i < unique.length; i += 500) {
         const chunk = unique.slice(i, i + 500);
         const r = await tx.execute({
@@ -379,6 +389,7 @@ export class VulnStore {
           const list = out.get(rec.id);
           if (list) list.push(rec); else out.set(rec.id, [rec]);
         }
+        for (const id of chunk) known.set(id, out.get(id) ?? []);
       }
       return out;
     } finally {
