@@ -49,6 +49,11 @@ Options:
   --log-format F      text (default on the command line) or json (default for serve; also CUSTOMS_LOG_FORMAT)
   -q, --quiet         only the output and errors: no progress, no warnings, logs at error
   --no-progress       no progress display (it is drawn only when stderr is a terminal anyway)
+  --scanners LIST     scan/sbom: vuln,secret,misconfig,license (default all); misconfig covers image configuration and end-of-life
+  --pkg-types LIST    scan/sbom: os,library (default both): which packages are reported and matched
+  --skip-dirs GLOB    scan/sbom: leave out everything under matching directories (repeatable or comma list; "usr/share/**")
+  --skip-files GLOB   scan/sbom: leave out matching files (repeatable or comma list; "**/*.pem")
+  --list-all-pkgs     scan: the table lists every package too (JSON always carries them, in images[].packages)
   --no-cache          do not read or write the per-layer cache
   --config FILE       configuration file (YAML or JSON; also $CUSTOMS_CONFIG)
   --log-level LEVEL   trace|debug|info|warn|error|silent (also $CUSTOMS_LOG_LEVEL)
@@ -74,6 +79,8 @@ async function main(argv: string[]): Promise<number> {
         file: { type: 'string' }, reason: { type: 'string' }, repository: { type: 'string' }, revision: { type: 'string' },
         timeout: { type: 'string' }, 'log-format': { type: 'string' }, quiet: { type: 'boolean', short: 'q' }, 'no-progress': { type: 'boolean' },
         vex: { type: 'string', multiple: true }, ignorefile: { type: 'string' },
+        scanners: { type: 'string' }, 'pkg-types': { type: 'string' }, 'list-all-pkgs': { type: 'boolean' },
+        'skip-dirs': { type: 'string', multiple: true }, 'skip-files': { type: 'string', multiple: true },
       },
     });
   } catch (e: any) {
@@ -103,7 +110,10 @@ async function main(argv: string[]): Promise<number> {
   const flags = { format: v.format, output: v.output, platform: v.platform, cache: !v['no-cache'],
     severity: v.severity, ignoreUnfixed: v['ignore-unfixed'], failOn: v['fail-on'], db: v.db, ...(signal ? { signal } : {}),
     ...(v['exit-code'] !== undefined ? { exitCode: v['exit-code'] } : {}),
-    ...(v.vex ? { vex: v.vex } : {}), ...(v.ignorefile ? { ignorefile: v.ignorefile } : {}) };
+    ...(v.vex ? { vex: v.vex } : {}), ...(v.ignorefile ? { ignorefile: v.ignorefile } : {}),
+    ...(v.scanners ? { scanners: v.scanners } : {}), ...(v['pkg-types'] ? { pkgTypes: v['pkg-types'] } : {}),
+    ...(v['skip-dirs'] ? { skipDirs: v['skip-dirs'] } : {}), ...(v['skip-files'] ? { skipFiles: v['skip-files'] } : {}),
+    ...(v['list-all-pkgs'] ? { listAllPkgs: true } : {}) };
   switch (command) {
     // commands are imported on demand: `version`/`help` should not pay for the database and HTTP stacks
     case 'serve': await (await import('./cli/serve.ts')).serveCommand(cfg); return 0;

@@ -8,7 +8,8 @@ import { toSpdx } from '../sbom/spdx.ts';
 import { VERSION } from '../version.ts';
 import { warnIncomplete } from './incomplete.ts';
 import { takeInventory, type InventoryRun } from './inventory.ts';
-import { runScan, type ScanCommandFlags } from './scan.ts';
+import { narrowedConfig, runScan, type ScanCommandFlags } from './scan.ts';
+import { narrowing } from '../scan/narrow.ts';
 import { renderTable } from './table.ts';
 
 export interface ScanFlags { format?: string; output?: string; platform?: string; cache: boolean; signal?: AbortSignal }
@@ -16,7 +17,8 @@ export interface ScanFlags { format?: string; output?: string; platform?: string
 /** `customs scan`: vulnerabilities (src/cli/scan.ts), or with `--format inventory` the package table. Returns the exit code. */
 export async function scanCommand(refText: string, cfg: Config, flags: ScanFlags & ScanCommandFlags): Promise<number> {
   if (flags.format === 'inventory') {
-    const run = await takeInventory(refText, cfg, flags);
+    const narrow = narrowing(flags);
+    const run = await takeInventory(refText, narrowedConfig(cfg, narrow), { ...flags, narrow });
     warnIncomplete(run.inventories);
     emit(inventoryTable(run), flags.output);
     return 0;
@@ -24,10 +26,11 @@ export async function scanCommand(refText: string, cfg: Config, flags: ScanFlags
   return runScan(refText, cfg, flags, (text) => emit(text, flags.output));
 }
 
-export async function sbomCommand(refText: string, cfg: Config, flags: ScanFlags): Promise<void> {
+export async function sbomCommand(refText: string, cfg: Config, flags: ScanFlags & Pick<ScanCommandFlags, 'scanners' | 'pkgTypes' | 'skipDirs' | 'skipFiles'>): Promise<void> {
   const format = flags.format ?? 'cyclonedx';
   if (!['cyclonedx', 'spdx', 'json'].includes(format)) throw new CustomsError('usage', `unknown --format "${format}" for sbom: use cyclonedx, spdx or json`);
-  const run = await takeInventory(refText, cfg, flags);
+  const narrow = narrowing(flags);
+  const run = await takeInventory(refText, narrowedConfig(cfg, narrow), { ...flags, narrow });
   warnIncomplete(run.inventories);
   const subject = { ref: run.ref, toolVersion: VERSION, timestamp: run.finishedAt, inventories: run.inventories };
   const doc = format === 'cyclonedx' ? toCycloneDx(subject) : format === 'spdx' ? toSpdx(subject) : inventoryJson(run);

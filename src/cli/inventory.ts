@@ -10,11 +10,12 @@ import { inventoryImage } from '../pipeline.ts';
 import { RegistryClient } from '../registry/client.ts';
 import type { ImageInventory, ImageRef } from '../types.ts';
 import { createProgress } from './progress.ts';
+import { narrowInventory, type Narrowing } from '../scan/narrow.ts';
 
 export interface InventoryRun { ref: ImageRef; inventories: ImageInventory[]; startedAt: string; finishedAt: string }
 
 /** What `scan` and `sbom` share: parse the reference, open the source and the cache, take the inventory. */
-export async function takeInventory(refText: string, cfg: Config, opts: { platform?: string; cache: boolean; database?: Database; signal?: AbortSignal }): Promise<InventoryRun> {
+export async function takeInventory(refText: string, cfg: Config, opts: { platform?: string; cache: boolean; database?: Database; signal?: AbortSignal; narrow?: Narrowing }): Promise<InventoryRun> {
   const ref = parseReference(refText);
   const platform = opts.platform ? parsePlatform(opts.platform) : undefined;
   // a database handed in (the service's, or a scan's) stays open; one opened here is closed here
@@ -36,7 +37,8 @@ export async function takeInventory(refText: string, cfg: Config, opts: { platfo
       ...(scanConfig ? { scanConfig } : {}),
       ...(progress ? { onBytes: progress.onBytes, onPlan: progress.onPlan } : {}),
     });
-    return { ref, inventories, startedAt, finishedAt: new Date().toISOString() };
+    const narrow = opts.narrow;
+    return { ref, inventories: narrow ? inventories.map((inv) => narrowInventory(inv, narrow)) : inventories, startedAt, finishedAt: new Date().toISOString() };
   } finally {
     progress?.done();
     await source.close?.();

@@ -11,10 +11,12 @@ import { toSarif } from '../report/sarif.ts';
 import { findingsTable } from '../report/table.ts';
 import { scanImage } from '../scan/scan-image.ts';
 import { warnUser } from './terminal.ts';
+import { terminalWidth } from './table.ts';
 import { ignoreFileExceptions, suppress, vexFileExceptions } from './suppress.ts';
 import { parseReference } from '../image/reference.ts';
 import { warnIncomplete } from './incomplete.ts';
 import { VulnStore } from '../vulndb/store.ts';
+import { narrowing, type Narrowing } from '../scan/narrow.ts';
 
 export interface ScanCommandFlags {
   format?: string; output?: string; platform?: string; cache: boolean;
@@ -26,6 +28,8 @@ export interface ScanCommandFlags {
   ignorefile?: string;
   /** --timeout: the whole scan's deadline */
   signal?: AbortSignal;
+  /** --scanners, --pkg-types, --skip-dirs, --skip-files, --list-all-pkgs */
+  scanners?: string; pkgTypes?: string; skipDirs?: string[]; skipFiles?: string[]; listAllPkgs?: boolean;
 }
 
 export const SCAN_FORMATS = ['table', 'json', 'sarif', 'cyclonedx', 'cosign-vuln', 'inventory'];
@@ -39,11 +43,12 @@ export async function runScan(refText: string, cfg: Config, flags: ScanCommandFl
   const failCode = flags.exitCode === undefined ? 1 : parseExitCode(flags.exitCode);
   // suppressions are read (and refused when malformed) before anything is pulled
   const exceptions = [...(flags.vex ?? []).flatMap(vexFileExceptions), ...(flags.ignorefile ? ignoreFileExceptions(flags.ignorefile) : [])];
+  const narrow = narrowing(flags);
   const ref = parseReference(refText);
   const vulnDb = flags.db ? await openVulnDb(cfg, flags.db) : undefined;
   try {
     const scanned = await scanImage(refText, {
-      cfg, cache: flags.cache,
+      cfg: narrowedConfig(cfg, narrow), cache: flags.cache, narrow,
       ...(vulnDb ? { store: new VulnStore(vulnDb) } : {}),
       ...(flags.platform ? { platform: flags.platform } : {}),
       ...(flags.signal ? { signal: flags.signal } : {}),
@@ -56,7 +61,7 @@ export async function runScan(refText: string, cfg: Config, flags: ScanCommandFl
     warnIncomplete(report.platforms.map((p) => p.inventory));
     const doc = format === 'json' ? { ...scanJson(report), suppressed } : format === 'sarif' ? toSarif(report)
       : format === 'cyclonedx' ? toCycloneDxWithVulns(report) : format === 'cosign-vuln' ? toCosignVuln(report) : undefined;
-    emit(doc ? JSON.stringify(doc, null, 2) + '\n' : findingsTable(report));
+    emit(doc ? JSON.stringify(doc, null, 2) + '\n' : findingsTable(report, { listAllPkgs: !!flags.listAllPkgs, ...widthOpt() }));
     return failOn && meetsThreshold(report, failOn) ? failCode : 0;
   } finally {
     vulnDb?.close();
@@ -75,4 +80,14 @@ async function openVulnDb(cfg: Config, spec: string): Promise<Database> {
   const isUrl = /^(file:|libsql:\/\/|https?:\/\/|wss?:\/\/)/.test(spec);
   if (!isUrl && !existsSync(spec)) throw new CustomsError('not-found', `--db ${spec}: no such database file`);
   return openDatabase({ ...cfg, database: { ...cfg.database, url: isUrl ? spec : `file:${resolve(spec)}` } });
+}
+
+/** Without the secret scanner the secrets analyzer does not run at all (faster; cached apart by its own analyzer key). */
+export function narrowedConfig(cfg: Config, narrow: Narrowing): Config {
+  return narrow.scanners.has('secret') ? cfg : { ...cfg, secrets: { ...cfg.secrets, enabled: false } };
+}
+
+function widthOpt(): { width?: number } {
+  const width = terminalWidth();
+  return width ? { width } : {};
 }

@@ -1,4 +1,5 @@
 import { renderTable } from '../cli/table.ts';
+import { packageVersion } from '../sbom/rpm-purl.ts';
 import { formatPlatform } from '../image/manifest.ts';
 import { hygieneTable } from '../hygiene/table.ts';
 import type { ScanReport } from '../scan/types.ts';
@@ -7,8 +8,15 @@ import { fixPlanLines, platformFixPlan } from './fix-plan.ts';
 import { coverageLines } from '../vulndb/coverage.ts';
 import { ratingSourceName } from './rating-source.ts';
 
+export interface FindingsTableOptions {
+  /** --list-all-pkgs: every package of each platform after its findings */
+  listAllPkgs?: boolean;
+  /** the width to fit (the terminal's); titles and target paths are cut first */
+  width?: number;
+}
+
 /** Findings as a plain-text table per platform, most severe first, with the database version and warnings. */
-export function findingsTable(report: ScanReport): string {
+export function findingsTable(report: ScanReport, opts: FindingsTableOptions = {}): string {
   const parts: string[] = [];
   const db = report.dbVersion ? `vulnerability database ${report.dbVersion.version} (${report.dbVersion.advisories} advisories, imported ${report.dbVersion.importedAt})` : 'vulnerability database: EMPTY';
   parts.push(`${report.ref} ${report.rootDigest}\n${db}\n`);
@@ -32,15 +40,55 @@ export function findingsTable(report: ScanReport): string {
       const origin = plan.baseLayers.count === undefined ? '' : `; from the base image's ${plan.baseLayers.count} layers: ${plan.origin.base}, from the application's: ${plan.origin.application}`;
       parts.push(`fix first (${plan.upgrades.length} upgrades remove ${plan.fixable} of ${p.findings.length} findings; the first three ${plan.fixedByTopThree}${origin}):\n${fixes.map((l) => `  ${l}\n`).join('')}`);
     }
-    parts.push(renderTable(['PACKAGE', 'INSTALLED', 'VULNERABILITY', 'SEVERITY', 'RATED BY', 'STATUS', 'FIXED IN', 'LAYER', 'EPSS', 'KEV'], rows.map((f) => [
-      f.package.name, f.package.version, f.id,
-      f.severity.rating + (f.severity.score !== undefined ? ` ${f.severity.score.toFixed(1)}` : ''),
-      ratingSourceName(f.severity), f.status, f.fixedVersion ?? '', f.layerIndex !== undefined ? String(f.layerIndex) : '',
-      f.epss ? f.epss.score.toFixed(3) : '', f.kev ? `yes ${f.kev.dateAdded}` : '',
-    ])));
+    parts.push(findingRows(rows, opts.width));
+    if (opts.listAllPkgs) parts.push(packageRows(p, opts.width));
   }
-  const total = countBySeverity(report);
-  parts.push(`total: ${Object.values(total).reduce((a, b) => a + b, 0)} vulnerabilities\n`);
+  if (opts.listAllPkgs) for (const p of report.platforms) if (!p.findings.length) parts.push(packageRows(p, opts.width));
+  parts.push(summaryLines(report));
   for (const w of [...report.warnings, ...report.platforms.flatMap((p) => p.inventory.warnings)]) parts.push(`warning: ${w}\n`);
   return parts.join('\n');
+}
+
+const COLUMNS = ['PACKAGE', 'INSTALLED', 'VULNERABILITY', 'SEVERITY', 'RATED BY', 'STATUS', 'FIXED IN', 'TARGET', 'LAYER', 'EPSS', 'KEV', 'TITLE'];
+
+function findingRows(rows: ScanReport['platforms'][number]['findings'], width: number | undefined): string {
+  const cells = rows.map((f) => [
+    f.package.name, f.package.version, f.id,
+    f.severity.rating + (f.severity.score !== undefined ? ` ${f.severity.score.toFixed(1)}` : ''),
+    ratingSourceName(f.severity), f.status, f.fixedVersion ?? '',
+    // which file brought the package: a stdlib finding names its binary
+    f.foundIn, f.layerIndex !== undefined ? String(f.layerIndex) : '',
+    f.epss ? f.epss.score.toFixed(3) : '', f.kev ? `yes ${f.kev.dateAdded}` : '',
+    (f.summary ?? '').replace(/\s+/g, ' ').trim(),
+  ]);
+  // EPSS and KEV columns only when a feed gave a value: no empty columns eating the width
+  const keep = COLUMNS.map((h, i) => !(h === 'EPSS' || h === 'KEV') || cells.some((r) => r[i]));
+  const pick = <T,>(xs: T[]) => xs.filter((_, i) => keep[i]);
+  const headers = pick(COLUMNS);
+  const at = (h: string) => headers.indexOf(h);
+  return renderTable(headers, cells.map(pick), {
+    ...(width ? { maxWidth: width } : {}),
+    shrink: [{ column: at('TITLE'), min: 20, cut: 'end' }, { column: at('TARGET'), min: 16, cut: 'start' }, { column: at('INSTALLED'), min: 12, cut: 'end' }, { column: at('FIXED IN'), min: 12, cut: 'end' }],
+  });
+}
+
+function packageRows(p: ScanReport['platforms'][number], width: number | undefined): string {
+  const pkgs = [...p.inventory.packages].sort((a, b) => a.type.localeCompare(b.type) || a.name.localeCompare(b.name));
+  const headers = ['TYPE', 'NAME', 'VERSION', 'LICENSE', 'TARGET', 'LAYER'];
+  return `packages of ${formatPlatform(p.inventory.platform)} (${pkgs.length}):\n` + renderTable(headers, pkgs.map((x) => [
+    x.type, x.name, packageVersion(x),
+    x.license ?? '', x.foundIn, x.layerIndex !== undefined ? String(x.layerIndex) : '',
+  ]), { ...(width ? { maxWidth: width } : {}), shrink: [{ column: 3, min: 12, cut: 'end' }, { column: 4, min: 16, cut: 'start' }] });
+}
+
+/** The closing lines: counts per severity over every platform, and how much of the image could be judged. */
+function summaryLines(report: ScanReport): string {
+  const total = countBySeverity(report);
+  const n = Object.values(total).reduce((a, b) => a + b, 0);
+  const bySeverity = [...SEVERITY_ORDER].reverse().map((r) => `${r} ${total[r]}`).join(', ');
+  const coverage = report.platforms.flatMap((p) => p.coverage ?? []);
+  const packages = coverage.reduce((a, c) => a + c.packages, 0);
+  const judged = coverage.reduce((a, c) => a + c.judged, 0);
+  const coverageLine = coverage.length ? `coverage: ${judged} of ${packages} packages judged against loaded advisories${judged < packages ? ' (see the coverage lines above)' : ''}\n` : '';
+  return `total: ${n} ${n === 1 ? 'vulnerability' : 'vulnerabilities'} (${bySeverity})\n${coverageLine}`;
 }

@@ -10,6 +10,7 @@ import type { DbVersion, PlatformReport, ScanReport } from './types.ts';
 import type { DbStatus } from '../vulndb/types.ts';
 import type { ImageInventory } from '../types.ts';
 import { coverageOf } from '../vulndb/coverage.ts';
+import type { Narrowing } from './narrow.ts';
 
 export interface ScanDeps {
   cfg: Config;
@@ -23,6 +24,8 @@ export interface ScanDeps {
   cache?: boolean;
   /** the scan's deadline: every registry request aborts when it passes (CustomsError 'unreachable') */
   signal?: AbortSignal;
+  /** --scanners, --pkg-types, --skip-dirs/--skip-files (the CLI); everything when absent */
+  narrow?: Narrowing;
 }
 
 export const EMPTY_DB_WARNING = 'the vulnerability database is empty: no vulnerabilities can be reported (run "customs db update" or "customs db import <path>")';
@@ -77,9 +80,18 @@ export async function scanImage(refText: string, deps: ScanDeps): Promise<ScanRe
       cache: deps.cache ?? true, database,
       ...(platform ? { platform } : {}),
       ...(deps.signal ? { signal: deps.signal } : {}),
+      ...(deps.narrow ? { narrow: deps.narrow } : {}),
     });
+    const scanners = deps.narrow?.scanners;
     const { dbVersion, judged } = await judgeInventories(store, run.inventories);
-    const platforms = run.inventories.map((inventory, i) => ({ inventory, ...judged[i]!, hygiene: hygieneReport(inventory, deps.cfg) }));
+    const platforms = run.inventories.map((inventory, i) => {
+      const hygiene = hygieneReport(inventory, deps.cfg);
+      return {
+        inventory, ...judged[i]!,
+        ...(scanners && !scanners.has('vuln') ? { findings: [], coverage: [] } : {}),
+        hygiene: scanners && !scanners.has('misconfig') ? { ...hygiene, config: [], eol: [] } : hygiene,
+      };
+    });
     return {
       ref: run.ref.original,
       rootDigest: run.inventories[0]?.rootDigest ?? '',
@@ -87,7 +99,8 @@ export async function scanImage(refText: string, deps: ScanDeps): Promise<ScanRe
       finishedAt: new Date().toISOString(),
       dbVersion,
       platforms,
-      warnings: dbVersion ? [] : [EMPTY_DB_WARNING],
+      // with --scanners leaving out vuln, an empty database is nothing to warn about
+      warnings: dbVersion || (scanners && !scanners.has('vuln')) ? [] : [EMPTY_DB_WARNING],
     };
   } finally {
     ownDb?.close();
