@@ -29,6 +29,7 @@ Usage:
 
 References:
   registry/repo:tag   registry/repo@sha256:…   oci:DIR[:TAG]   oci-archive:FILE[:TAG]   docker-archive:FILE
+  docker-daemon:IMAGE (local Docker Engine, $DOCKER_HOST)   rootfs:DIR / fs:DIR (a directory)   sbom:FILE (CycloneDX/SPDX JSON)
 
 Options:
   --format FMT        output format (scan: table|json|sarif|cyclonedx|cosign-vuln|inventory; sbom: cyclonedx|spdx|json; db status: table|json)

@@ -24,7 +24,13 @@ export type ImageRef =
   | { kind: 'registry'; registry: string; repository: string; tag?: string; digest?: string; original: string }
   | { kind: 'oci'; path: string; tag?: string; original: string }
   | { kind: 'oci-archive'; path: string; tag?: string; original: string }
-  | { kind: 'docker-archive'; path: string; original: string };
+  | { kind: 'docker-archive'; path: string; original: string }
+  /** an unpacked filesystem read as an image of one layer (rootfs: and fs: are the same reader) */
+  | { kind: 'rootfs' | 'fs'; path: string; original: string }
+  /** an image in the local Docker Engine (its API over the unix socket) */
+  | { kind: 'docker-daemon'; name: string; original: string }
+  /** a CycloneDX or SPDX JSON document: its packages are matched, no image is read */
+  | { kind: 'sbom'; path: string; original: string };
 
 /** One platform's image, resolved: manifest + config + layers, everything verified against digests. */
 export interface ResolvedImage {

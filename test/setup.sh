@@ -4,7 +4,7 @@
 # apache2-utils (htpasswd) for the basic-auth registry.
 set -euo pipefail
 missing=()
-for cmd in docker-registry skopeo openssl zstd htpasswd rpm ssh-keygen; do
+for cmd in docker-registry skopeo openssl zstd htpasswd rpm ssh-keygen dockerd; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("$cmd")
 done
 # Go test binaries are built with Debian's Go from its golang-*-dev sources (test/fixtures/go/build.sh)
@@ -30,6 +30,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     case "$cmd" in
       docker-registry) pkgs+=(docker-registry) ;;
       skopeo) pkgs+=(skopeo) ;;
+      dockerd) pkgs+=(docker.io) ;; # docker-daemon: scans against a private engine (vfs storage, own socket)
       openssl) pkgs+=(openssl) ;;
       ssh-keygen) pkgs+=(openssh-client) ;; # Go's DSSE key id (SSH fingerprint) in the attestation consumer tests
       zstd) pkgs+=(zstd) ;;

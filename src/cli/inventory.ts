@@ -11,6 +11,7 @@ import { RegistryClient } from '../registry/client.ts';
 import type { ImageInventory, ImageRef } from '../types.ts';
 import { createProgress } from './progress.ts';
 import { narrowInventory, type Narrowing } from '../scan/narrow.ts';
+import { readSbomFile } from '../sbom/read.ts';
 
 export interface InventoryRun { ref: ImageRef; inventories: ImageInventory[]; startedAt: string; finishedAt: string }
 
@@ -18,12 +19,20 @@ export interface InventoryRun { ref: ImageRef; inventories: ImageInventory[]; st
 export async function takeInventory(refText: string, cfg: Config, opts: { platform?: string; cache: boolean; database?: Database; signal?: AbortSignal; narrow?: Narrowing }): Promise<InventoryRun> {
   const ref = parseReference(refText);
   const platform = opts.platform ? parsePlatform(opts.platform) : undefined;
+  const narrow = (inventories: ImageInventory[]) => (opts.narrow ? inventories.map((inv) => narrowInventory(inv, opts.narrow!)) : inventories);
+  if (ref.kind === 'sbom') {
+    // an SBOM names packages: nothing to pull or analyse
+    const startedAt = new Date().toISOString();
+    return { ref, inventories: narrow(await readSbomFile(ref.path, cfg.limits)), startedAt, finishedAt: new Date().toISOString() };
+  }
+  // a directory has no content digest: its listing is never cached
+  const cache = opts.cache && ref.kind !== 'rootfs' && ref.kind !== 'fs';
   // a database handed in (the service's, or a scan's) stays open; one opened here is closed here
-  const ownDb = opts.cache && !opts.database ? await openDatabase(cfg) : undefined;
-  const database = opts.cache ? opts.database ?? ownDb : undefined;
+  const ownDb = cache && !opts.database ? await openDatabase(cfg) : undefined;
+  const database = cache ? opts.database ?? ownDb : undefined;
   // the caller's deadline (--timeout, workers.scanTimeoutMs) aborts every registry request of this run
   const client = new RegistryClient(cfg, opts.signal ? { signal: opts.signal } : {});
-  const source = openImageSource(ref, cfg, client);
+  const source = openImageSource(ref, cfg, client, opts.signal ? { signal: opts.signal } : {});
   const progress = createProgress(ref.original);
   const startedAt = new Date().toISOString();
   const { analyzers, scanConfig } = configuredAnalyzers(cfg);
@@ -37,8 +46,7 @@ export async function takeInventory(refText: string, cfg: Config, opts: { platfo
       ...(scanConfig ? { scanConfig } : {}),
       ...(progress ? { onBytes: progress.onBytes, onPlan: progress.onPlan } : {}),
     });
-    const narrow = opts.narrow;
-    return { ref, inventories: narrow ? inventories.map((inv) => narrowInventory(inv, narrow)) : inventories, startedAt, finishedAt: new Date().toISOString() };
+    return { ref, inventories: narrow(inventories), startedAt, finishedAt: new Date().toISOString() };
   } finally {
     progress?.done();
     await source.close?.();

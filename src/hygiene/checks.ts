@@ -19,6 +19,8 @@ interface Check {
   severity: Severity;
   title: string;
   fix: string;
+  /** reads the image config (USER, HEALTHCHECK, ports, history): not run where there is none (rootfs:, sbom:) */
+  needsConfig?: true;
   run(input: CheckInput): Seen;
 }
 
@@ -64,7 +66,7 @@ function unpinnedBase(ref: string): boolean {
 
 export const CHECKS: Check[] = [
   {
-    id: 'root-user', severity: 'medium', title: 'Image runs as root',
+    id: 'root-user', needsConfig: true, severity: 'medium', title: 'Image runs as root',
     fix: 'Add a non-root user and set USER (e.g. `USER 10001:10001`); give it only the files it needs.',
     run: ({ inv }) => (isRootUser(inv.config.user) ? { detail: inv.config.user ? `User is "${inv.config.user}"` : 'no User set (defaults to root)' } : null),
   },
@@ -79,7 +81,7 @@ export const CHECKS: Check[] = [
     run: ({ inv }) => seenPaths((inv.secrets ?? []).filter((s) => s.path.startsWith('history[')).map((s) => `${s.path} (${s.rule})`), 'secret(s) in history'),
   },
   {
-    id: 'no-healthcheck', severity: 'low', title: 'No HEALTHCHECK',
+    id: 'no-healthcheck', needsConfig: true, severity: 'low', title: 'No HEALTHCHECK',
     fix: 'Add a HEALTHCHECK (or rely on the orchestrator\'s probes and ignore this check).',
     run: ({ inv }) => {
       const hc = inv.config.healthcheck;
@@ -88,12 +90,12 @@ export const CHECKS: Check[] = [
     },
   },
   {
-    id: 'ssh-exposed', severity: 'medium', title: 'SSH port 22 exposed',
+    id: 'ssh-exposed', needsConfig: true, severity: 'medium', title: 'SSH port 22 exposed',
     fix: 'Do not run an SSH server in a container; use `kubectl exec` / `docker exec` for access.',
     run: ({ inv }) => (ports(inv).some((p) => p.port === 22) ? { detail: 'EXPOSE 22' } : null),
   },
   {
-    id: 'privileged-port', severity: 'low', title: 'Privileged port (< 1024) exposed',
+    id: 'privileged-port', needsConfig: true, severity: 'low', title: 'Privileged port (< 1024) exposed',
     fix: 'Listen on a port ≥ 1024 so the process needs neither root nor CAP_NET_BIND_SERVICE; map the port outside.',
     run: ({ inv }) => {
       const p = ports(inv).filter((x) => x.port > 0 && x.port < 1024 && x.port !== 22);
@@ -101,17 +103,17 @@ export const CHECKS: Check[] = [
     },
   },
   {
-    id: 'remote-add', severity: 'medium', title: 'ADD of a remote URL',
+    id: 'remote-add', needsConfig: true, severity: 'medium', title: 'ADD of a remote URL',
     fix: 'Download with a checksum check (`ADD --checksum=sha256:…` or curl + sha256sum) or COPY a vetted file.',
     run: ({ inv }) => historyLines(inv, REMOTE_ADD),
   },
   {
-    id: 'curl-pipe-shell', severity: 'medium', title: 'Script downloaded and piped into a shell',
+    id: 'curl-pipe-shell', needsConfig: true, severity: 'medium', title: 'Script downloaded and piped into a shell',
     fix: 'Download the script, verify its checksum or signature, then run it.',
     run: ({ inv }) => historyLines(inv, CURL_PIPE_SH),
   },
   {
-    id: 'unpinned-base', severity: 'low', title: 'Base image not pinned (latest or no tag)',
+    id: 'unpinned-base', needsConfig: true, severity: 'low', title: 'Base image not pinned (latest or no tag)',
     fix: 'Pin the base image by digest (`FROM image:tag@sha256:…`) and update it deliberately.',
     run: ({ inv }) => {
       const label = inv.config.labels?.['org.opencontainers.image.base.name'];
@@ -154,7 +156,7 @@ export const CHECKS: Check[] = [
     run: ({ inv }) => seenPaths(factPaths(inv, 'compiler'), 'compiler(s)'),
   },
   {
-    id: 'image-too-old', severity: 'low', title: 'Image built long ago',
+    id: 'image-too-old', needsConfig: true, severity: 'low', title: 'Image built long ago',
     fix: 'Rebuild regularly so base image and package fixes are picked up.',
     run: ({ inv, now, settings }) => {
       const created = Date.parse(inv.config.created ?? '');
@@ -171,7 +173,7 @@ export function runHygieneChecks(inv: ImageInventory, settings: HygieneSettings,
   const out: ConfigFinding[] = [];
   const disabled = new Set(settings.disabled);
   for (const c of CHECKS) {
-    if (disabled.has(c.id)) continue;
+    if (disabled.has(c.id) || (c.needsConfig && !inv.configDigest)) continue;
     const seen = c.run({ inv, now, settings });
     if (!seen) continue;
     out.push({ id: c.id, severity: settings.severity[c.id] ?? c.severity, title: c.title, ...seen, fix: c.fix });

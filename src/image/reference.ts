@@ -42,6 +42,17 @@ export function parseReference(s: string): ImageRef {
 }
 
 function parseLocal(s: string): ImageRef | undefined {
+  // whole-rest transports: a directory, an SBOM file, a Docker Engine image name (which has its own ':')
+  const whole = /^(rootfs|fs|sbom|docker-daemon):(.*)$/.exec(s);
+  if (whole) {
+    const kind = whole[1] as 'rootfs' | 'fs' | 'sbom' | 'docker-daemon';
+    const rest = whole[2]!;
+    if (!rest) throw usage(s, kind === 'docker-daemon' ? 'docker-daemon: needs an image, e.g. docker-daemon:alpine:3.20' : `${kind}: needs a path, e.g. ${kind}:${kind === 'sbom' ? 'bom.json' : '/mnt/rootfs'}`);
+    if (kind !== 'docker-daemon') return { kind, path: rest, original: s };
+    // what the Engine accepts: a docker reference (name[:tag][@digest]) or an image id (sha256:<hex> or a short hex id)
+    if (!/^(?:sha256:)?[a-f0-9]{12,64}$/.test(rest)) parseRemote(rest);
+    return { kind, name: rest, original: s };
+  }
   const m = /^(oci|oci-archive|docker-archive):(.*)$/.exec(s);
   if (!m) return undefined;
   const kind = m[1] as 'oci' | 'oci-archive' | 'docker-archive';
@@ -108,6 +119,11 @@ export function formatReference(ref: ImageRef): string {
     case 'oci-archive':
       return `${ref.kind}:${ref.path}${ref.tag ? `:${ref.tag}` : ''}`;
     case 'docker-archive':
-      return `docker-archive:${ref.path}`;
+    case 'rootfs':
+    case 'fs':
+    case 'sbom':
+      return `${ref.kind}:${ref.path}`;
+    case 'docker-daemon':
+      return `docker-daemon:${ref.name}`;
   }
 }

@@ -5,7 +5,7 @@ import { openLocalSource } from './open-source.ts';
 import { RemoteSource } from './remote-source.ts';
 
 /** One place that turns a parsed reference into an image source, remote or local. */
-export function openImageSource(ref: ImageRef, cfg: Config, client: RegistryClient): ImageSource {
+export function openImageSource(ref: ImageRef, cfg: Config, client: RegistryClient, opts: { signal?: AbortSignal } = {}): ImageSource {
   if (ref.kind === 'registry') return new RemoteSource(client, ref, cfg.limits);
-  return openLocalSource(ref, cfg.limits);
+  return openLocalSource(ref, cfg.limits, opts);
 }

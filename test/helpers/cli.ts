@@ -9,11 +9,11 @@ export interface CliResult { code: number; stdout: string; stderr: string }
 export const CUSTOMS_BIN = join(resolve(import.meta.dirname, '../..'), 'bin/customs');
 
 /** A runner for `customs ARGS` keeping its data and config under `work`; `extraConfig` is YAML added to the config. */
-export function customsCli(work: string, extraConfig = ''): (args: string[]) => Promise<CliResult> {
+export function customsCli(work: string, extraConfig = '', env: Record<string, string> = {}): (args: string[]) => Promise<CliResult> {
   const cfgFile = join(work, 'customs.yaml');
   writeFileSync(cfgFile, 'http:\n  retries: 1\n  backoffMs: 10\n  maxBackoffMs: 50\n  timeoutMs: 3000\n' + extraConfig);
   return (args) => new Promise((res) => {
-    execFile(CUSTOMS_BIN, args, { env: { ...process.env, CUSTOMS_DATA: join(work, 'data'), CUSTOMS_CONFIG: cfgFile, CUSTOMS_LOG_LEVEL: 'warn' }, maxBuffer: 64 << 20 },
+    execFile(CUSTOMS_BIN, args, { env: { ...process.env, CUSTOMS_DATA: join(work, 'data'), CUSTOMS_CONFIG: cfgFile, CUSTOMS_LOG_LEVEL: 'warn', ...env }, maxBuffer: 64 << 20 },
       (err, stdout, stderr) => res({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }));
   });
 }
