@@ -2,10 +2,9 @@ import type { Config } from '../config/schema.ts';
 import { openDatabase, type Database } from '../db/client.ts';
 import { CustomsError } from '../errors.ts';
 import { renderTable } from './table.ts';
-import { safeUrl } from '../util/download.ts';
+import { safeUrl } from '../util/safe-url.ts';
 import { importEnrichment } from '../vulndb/enrichment.ts';
 import { VulnStore } from '../vulndb/store.ts';
-import { updateVulnDb } from '../vulndb/update.ts';
 import type { DbStatus, ImportResult } from '../vulndb/types.ts';
 import { progressEnabled } from './terminal.ts';
 
@@ -39,6 +38,8 @@ export async function dbCommand(args: string[], cfg: Config, flags: DbFlags): Pr
         if (paths.length) throw new CustomsError('usage', 'customs db update takes no arguments (sources are configured under vulndb.sources)');
         const progress = feedProgress();
         let r;
+        // the download stack (undici) is loaded only for the command that downloads
+        const { updateVulnDb } = await import('../vulndb/update.ts');
         try { r = await updateVulnDb(cfg, database, progress ? { onProgress: progress.onProgress } : {}); } finally { progress?.done(); }
         for (const f of r.feeds) {
           const what = f.status === 'failed' ? `FAILED: ${f.error}${f.usedPrevious ? ' (previous download used)' : ''}` : f.status + (f.bytes !== undefined ? ` (${f.bytes} bytes)` : '');

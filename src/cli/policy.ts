@@ -1,6 +1,6 @@
 // `customs policy apply|list|show|delete|test|vex`: manage policies in the database the service uses.
 import { readFileSync } from 'node:fs';
-import { stringify as toYaml } from 'yaml';
+import { stringifyYaml as toYaml } from '../util/yaml.ts';
 import type { Config } from '../config/schema.ts';
 import { openDatabase, type Database } from '../db/client.ts';
 import { CustomsError } from '../errors.ts';

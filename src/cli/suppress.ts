@@ -3,7 +3,7 @@
 // YAML: ids with an optional package and expiry). They become the same exceptions a policy holds
 // (src/policy/exceptions.ts), matched by id or alias, package and image digest, and expire alike.
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from '../util/yaml.ts';
 import { CustomsError } from '../errors.ts';
 import { exceptionFor, type ActiveException } from '../policy/exceptions.ts';
 import { openVexExceptions } from '../policy/openvex.ts';

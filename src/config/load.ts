@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from '../util/yaml.ts';
 import { z } from 'zod';
 import { CustomsError } from '../errors.ts';
 import { configSchema, type Config } from './schema.ts';

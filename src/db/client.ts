@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createClient, type Client } from '@libsql/client';
-import { drizzle, type LibSQLDatabase } from 'drizzle-orm/libsql';
+import type { Client } from '@libsql/client';
+import type { LibSQLDatabase } from 'drizzle-orm/libsql';
+import { drizzle } from 'drizzle-orm/libsql/sqlite3';
 import { migrate } from 'drizzle-orm/libsql/migrator';
 import type { Config } from '../config/schema.ts';
 import { CustomsError } from '../errors.ts';
@@ -20,7 +21,7 @@ export async function openDatabase(cfg: Config): Promise<Database> {
   let client: Client;
   try {
     if (url.startsWith('file:')) mkdirSync(dirname(resolve(url.slice('file:'.length))), { recursive: true });
-    client = createClient({ url, ...(cfg.database.authToken ? { authToken: cfg.database.authToken } : {}) });
+    client = await createClient({ url, ...(cfg.database.authToken ? { authToken: cfg.database.authToken } : {}) });
     if (url.startsWith('file:')) {
       // WAL lets several Customs processes on one host share the file; wait rather than fail on a lock.
       await client.execute('PRAGMA journal_mode=WAL');
@@ -43,10 +44,19 @@ export async function openDatabase(cfg: Config): Promise<Database> {
  */
 export async function openDerivedWriter(database: Database): Promise<Database> {
   if (!database.url.startsWith('file:')) return { ...database, close: () => {} };
-  const client = createClient({ url: database.url });
+  const client = await createClient({ url: database.url });
   await client.execute('PRAGMA busy_timeout=10000');
   await client.execute('PRAGMA synchronous=NORMAL');
   return { db: drizzle(client, { schema }), client, url: database.url, close: () => client.close() };
+}
+
+/**
+ * The embedded file needs only libsql's sqlite3 client; the remote protocols (hrana over WebSocket
+ * and HTTP, ~60 modules) are loaded only for a server URL — a CLI command starts that much sooner.
+ */
+async function createClient(config: { url: string; authToken?: string }): Promise<Client> {
+  const lib = config.url.startsWith('file:') ? await import('@libsql/client/sqlite3') : await import('@libsql/client');
+  return lib.createClient(config);
 }
 
 /** Database URLs may carry credentials (authToken query, user:pass@); keep them out of logs. */

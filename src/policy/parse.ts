@@ -1,4 +1,4 @@
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from '../util/yaml.ts';
 import { formatIssues } from '../config/load.ts';
 import { CustomsError } from '../errors.ts';
 import { policySchema, type Policy } from './schema.ts';

@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { request, interceptors, Agent } from 'undici';
 import { CustomsError } from '../errors.ts';
+import { safeUrl } from './safe-url.ts';
 
 export interface Validators { etag?: string; lastModified?: string }
 export type DownloadResult =
@@ -23,11 +24,6 @@ export interface DownloadOptions {
 
 // feeds live behind CDNs that redirect (EPSS); a few hops at most
 const agent = new Agent().compose(interceptors.redirect({ maxRedirections: 5 }));
-
-/** Strip credentials and query strings from URLs in messages (signed feed URLs carry tokens). */
-export function safeUrl(url: string): string {
-  try { const u = new URL(url); u.username = ''; u.password = ''; u.search = ''; return u.toString(); } catch { return '(invalid URL)'; }
-}
 
 /**
  * GET `url` into `dest` (written completely or removed). 304 → unchanged. Fails with a CustomsError

@@ -6,7 +6,7 @@ import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { crc32, gunzipSync } from 'node:zlib';
 import yauzl from 'yauzl';
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from '../util/yaml.ts';
 import { CustomsError } from '../errors.ts';
 
 export interface DocumentLimits {

@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { safeUrl } from '../util/download.ts';
+import { safeUrl } from '../util/safe-url.ts';
 
 // What a signed, public artifact may say about the vulnerability feeds a scan was matched against.
 // The database records each source as configured: a feed URL (which may carry credentials or a

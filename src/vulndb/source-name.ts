@@ -1,6 +1,6 @@
 import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { safeUrl } from '../util/download.ts';
+import { safeUrl } from '../util/safe-url.ts';
 
 /**
  * The name a source is kept under: a feed URL without credentials or query string (they never reach
