@@ -8,6 +8,7 @@ import { parseReference } from '../image/reference.ts';
 import { openImageSource } from '../image/sources.ts';
 import { inventoryImage } from '../pipeline.ts';
 import { RegistryClient } from '../registry/client.ts';
+import type { Credentials } from '../registry/credentials.ts';
 import type { ImageInventory, ImageRef } from '../types.ts';
 import { createProgress } from './progress.ts';
 import { narrowInventory, type Narrowing } from '../scan/narrow.ts';
@@ -16,7 +17,7 @@ import { readSbomFile } from '../sbom/read.ts';
 export interface InventoryRun { ref: ImageRef; inventories: ImageInventory[]; startedAt: string; finishedAt: string }
 
 /** What `scan` and `sbom` share: parse the reference, open the source and the cache, take the inventory. */
-export async function takeInventory(refText: string, cfg: Config, opts: { platform?: string; cache: boolean; database?: Database; signal?: AbortSignal; narrow?: Narrowing }): Promise<InventoryRun> {
+export async function takeInventory(refText: string, cfg: Config, opts: { platform?: string; cache: boolean; database?: Database; signal?: AbortSignal; narrow?: Narrowing; credentials?: Record<string, Credentials> }): Promise<InventoryRun> {
   const ref = parseReference(refText);
   const platform = opts.platform ? parsePlatform(opts.platform) : undefined;
   const narrow = (inventories: ImageInventory[]) => (opts.narrow ? inventories.map((inv) => narrowInventory(inv, opts.narrow!)) : inventories);
@@ -31,7 +32,7 @@ export async function takeInventory(refText: string, cfg: Config, opts: { platfo
   const ownDb = cache && !opts.database ? await openDatabase(cfg) : undefined;
   const database = cache ? opts.database ?? ownDb : undefined;
   // the caller's deadline (--timeout, workers.scanTimeoutMs) aborts every registry request of this run
-  const client = new RegistryClient(cfg, opts.signal ? { signal: opts.signal } : {});
+  const client = new RegistryClient(cfg, { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.credentials ? { credentials: opts.credentials } : {}) });
   const source = openImageSource(ref, cfg, client, opts.signal ? { signal: opts.signal } : {});
   const progress = createProgress(ref.original);
   const startedAt = new Date().toISOString();

@@ -43,6 +43,19 @@ export const apiSchema = z.object({
   }).strict()).default([]),
 }).strict().default({ tokens: [] });
 
+export const harborSchema = z.object({
+  /** serve Harbor's pluggable scanner API under /harbor/api/v1 (src/harbor/) */
+  enabled: z.boolean().default(true),
+  /**
+   * registry hosts (host[:port], as in Harbor's registry URL) Harbor may ask Customs to pull from:
+   * a scan request names a registry URL, so without this list any token holder could make Customs
+   * fetch from anywhere. Empty: every scan request is refused (422).
+   */
+  registries: z.array(z.string().min(1).max(255).regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/, 'host[:port]')).default([]),
+  /** seconds Harbor is told to wait (Refresh-After) while a scan runs; Harbor reads it as an 8-bit integer */
+  refreshAfterSeconds: z.number().int().min(1).max(127).default(5),
+}).strict().default({ enabled: true, registries: [], refreshAfterSeconds: 5 });
+
 export const workersSchema = z.object({
   /** images scanned at once by this process */
   concurrency: z.number().int().min(0).max(64).default(2),

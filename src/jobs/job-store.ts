@@ -192,6 +192,15 @@ export class JobStore {
     return rs.rows[0] ? String(rs.rows[0].id) : undefined;
   }
 
+  /** The newest job for an image (registry, repository, digest), whatever its state. */
+  async latestFor(registry: string, repository: string, digest: string): Promise<Job | undefined> {
+    const rs = await this.database.client.execute({
+      sql: 'SELECT * FROM jobs WHERE registry = ? AND repository = ? AND digest = ? ORDER BY created_at DESC LIMIT 1',
+      args: [registry, repository, digest],
+    });
+    return rs.rows[0] ? toJob(rs.rows[0]) : undefined;
+  }
+
   /** Record a failure: retry later (transient, attempts left) or fail for good. Returns the new state. */
   async fail(job: Job, owner: string, err: { message: string; kind: string; retryable: boolean }, retryInMs: number): Promise<JobState | undefined> {
     const now = Date.now();

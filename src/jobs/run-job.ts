@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.ts';
 import type { Database } from '../db/client.ts';
 import { RegistryClient } from '../registry/client.ts';
+import type { Credentials } from '../registry/credentials.ts';
 import { scanImage } from '../scan/scan-image.ts';
 import { deadlineSignal } from '../util/deadline.ts';
 import { log } from '../log.ts';
@@ -18,6 +19,8 @@ export interface RunnerDeps {
   store: JobStore;
   /** after a new scan is stored: judge it (src/judge/judge.ts: verdict, actions, publication) */
   onScanned?: (job: Job, digest: string, report: ScanReport) => Promise<void>;
+  /** credentials a caller handed over for this image's pull (Harbor's scan request), held in memory only */
+  pullCredentials?: (image: { registry: string; repository: string; digest: string }) => Record<string, Credentials> | undefined;
 }
 
 /**
@@ -35,7 +38,11 @@ export function createJobRunner(deps: RunnerDeps): JobRunner {
       const existing = await deps.store.latestScanId(job.registry, job.repository, digest);
       if (existing) return { stored: await deps.store.linkExisting(job, owner, existing, digest), scanId: existing };
     }
-    const report = await scanImage(`${job.registry}/${job.repository}@${digest}`, { cfg: deps.cfg, database: deps.database, signal: deadlineSignal(deps.cfg.workers.scanTimeoutMs, 'the scan deadline, workers.scanTimeoutMs') });
+    const credentials = deps.pullCredentials?.({ registry: job.registry, repository: job.repository, digest });
+    const report = await scanImage(`${job.registry}/${job.repository}@${digest}`, {
+      cfg: deps.cfg, database: deps.database, signal: deadlineSignal(deps.cfg.workers.scanTimeoutMs, 'the scan deadline, workers.scanTimeoutMs'),
+      ...(credentials ? { credentials } : {}),
+    });
     const record = toScanRecord(report);
     const stored = await deps.store.succeed(job, owner, record);
     if (stored && deps.onScanned) {

@@ -36,10 +36,12 @@ export class RegistryClient {
   private readonly pending = new Map<string, Promise<Token>>();
 
   /** `signal`: a deadline over everything this client does (a scan's); each request also has its own */
-  constructor(cfg: Config, opts: { env?: NodeJS.ProcessEnv; signal?: AbortSignal } = {}) {
+  /** `credentials`: for these registries, use these instead of the configured ones (a pull a caller authorised, e.g. Harbor's robot account) */
+  constructor(cfg: Config, opts: { env?: NodeJS.ProcessEnv; signal?: AbortSignal; credentials?: Record<string, Credentials> } = {}) {
     this.cfg = cfg;
     this.env = opts.env ?? process.env;
     this.http = new HttpClient(cfg, opts.signal);
+    for (const [registry, c] of Object.entries(opts.credentials ?? {})) this.creds.set(registry, { p: Promise.resolve(c), until: Number.POSITIVE_INFINITY });
   }
 
   // ---- reads ---------------------------------------------------------------------------------

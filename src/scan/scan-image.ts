@@ -11,6 +11,7 @@ import type { DbStatus } from '../vulndb/types.ts';
 import type { ImageInventory } from '../types.ts';
 import { coverageOf } from '../vulndb/coverage.ts';
 import type { Narrowing } from './narrow.ts';
+import type { Credentials } from '../registry/credentials.ts';
 
 export interface ScanDeps {
   cfg: Config;
@@ -26,6 +27,8 @@ export interface ScanDeps {
   signal?: AbortSignal;
   /** --scanners, --pkg-types, --skip-dirs/--skip-files (the CLI); everything when absent */
   narrow?: Narrowing;
+  /** registry → credentials for this pull only (a Harbor scan request's robot account) */
+  credentials?: Record<string, Credentials>;
 }
 
 export const EMPTY_DB_WARNING = 'the vulnerability database is empty: no vulnerabilities can be reported (run "customs db update" or "customs db import <path>")';
@@ -81,6 +84,7 @@ export async function scanImage(refText: string, deps: ScanDeps): Promise<ScanRe
       ...(platform ? { platform } : {}),
       ...(deps.signal ? { signal: deps.signal } : {}),
       ...(deps.narrow ? { narrow: deps.narrow } : {}),
+      ...(deps.credentials ? { credentials: deps.credentials } : {}),
     });
     const scanners = deps.narrow?.scanners;
     const { dbVersion, judged } = await judgeInventories(store, run.inventories);

@@ -18,6 +18,8 @@ import { mountPolicyApi } from './policy-routes.ts';
 import { mountSigningRoutes } from './signing-routes.ts';
 import { RegistryClient } from '../registry/client.ts';
 import { judgeContext, type JudgeContext } from '../judge/judge.ts';
+import { mountHarbor } from '../harbor/routes.ts';
+import { PullCredentials } from '../harbor/pull-credentials.ts';
 
 export interface AppDeps {
   database: Database;
@@ -32,6 +34,8 @@ export interface AppDeps {
   judge?: JudgeContext;
   /** GET used for SNS certificates and subscription confirmation (tests) */
   snsFetch?: SnsOptions['fetch'];
+  /** registry credentials Harbor scan requests hand over, for the workers (one is made when absent) */
+  pullCredentials?: PullCredentials;
   /** a signature for an image was pushed (`.sig` tag or referrers fallback index): judge it again */
   onSignature?: (image: { registry: string; repository: string; digest: string }) => void;
 }
@@ -83,6 +87,7 @@ export function createApp(deps: AppDeps): Hono {
   mountApi(app, { cfg, database: deps.database, jobs, ...(deps.onQueued ? { onQueued: deps.onQueued } : {}) });
   mountPolicyApi(app, { cfg, database: deps.database, judge: deps.judge ?? judgeContext(cfg, deps.database, new RegistryClient(cfg)) });
   mountSigningRoutes(app, { cfg, database: deps.database });
+  if (cfg.harbor.enabled) mountHarbor(app, { cfg, database: deps.database, jobs, credentials: deps.pullCredentials ?? new PullCredentials(), ...(deps.onQueued ? { onQueued: deps.onQueued } : {}) });
 
   app.notFound((c) => problem(c, 404, 'Not Found', `no route ${c.req.method} ${c.req.path}`));
   app.onError((err, c) => {

@@ -7,6 +7,7 @@ import { openDatabase, type Database } from '../db/client.ts';
 import { CustomsError } from '../errors.ts';
 import { log } from '../log.ts';
 import { JobStore } from '../jobs/job-store.ts';
+import { PullCredentials } from '../harbor/pull-credentials.ts';
 import { createJobRunner } from '../jobs/run-job.ts';
 import { WorkerPool } from '../jobs/worker.ts';
 import type { SnsOptions } from '../webhooks/sns.ts';
@@ -51,9 +52,11 @@ export async function startService(cfg: Config, opts: { snsFetch?: SnsOptions['f
   const onScanned = async (job: Job, digest: string, report: ScanReport) => {
     await judge(ctx, { registry: job.registry, repository: job.repository, digest, ...(job.tag ? { tag: job.tag } : {}) }, report, job.id, { findingsChanged: true });
   };
-  const workers = new WorkerPool({ store: jobs, cfg: cfg.workers, run: createJobRunner({ cfg, database, store: jobs, onScanned }), metrics });
+  // Harbor's per-request registry credentials: handed from the API to the workers in memory only
+  const pullCredentials = new PullCredentials();
+  const workers = new WorkerPool({ store: jobs, cfg: cfg.workers, run: createJobRunner({ cfg, database, store: jobs, onScanned, pullCredentials: (image) => pullCredentials.get(image) }), metrics });
   const signatures = signatureReevaluator(ctx);
-  const app = createApp({ database, cfg, jobs, metrics, judge: ctx, onQueued: () => workers.notify(), onSignature: signatures.onSignature, ...(opts.snsFetch ? { snsFetch: opts.snsFetch } : {}) });
+  const app = createApp({ database, cfg, jobs, metrics, judge: ctx, pullCredentials, onQueued: () => workers.notify(), onSignature: signatures.onSignature, ...(opts.snsFetch ? { snsFetch: opts.snsFetch } : {}) });
   let server: Server;
   try {
     server = await new Promise<Server>((resolve, reject) => {
