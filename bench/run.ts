@@ -4,6 +4,7 @@
 //   2b. start-up: `customs version` and `customs db status` (≤ 0.3 s each), beside a bare Node start
 //   3. peak RSS scanning an image with one 2 GB layer (target ≤ 200 MB)
 //   4. secret scanning: inventory time with it vs without (target ≤ 1.25×), scanner MB/s
+//   4b. Harbor's scanner API: request → report vs a CLI scan (≤ 1.3×), report rendering (≤ 50 ms) (bench/harbor.ts)
 //   5. hostile images (bench/hostile.ts): the expected exit code of each, peak RSS ≤ 256 MB
 // Needs the lab image (../shared/lab/registry-lab.sh images; LAB=/tmp/lab by default) and skopeo.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -27,6 +28,7 @@ import { benchGate } from './gate.ts';
 import { benchReevaluate } from './reevaluate.ts';
 import { benchPublication } from './publication.ts';
 import { benchVulnDb } from './vulndb.ts';
+import { benchHarbor } from './harbor.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const LAB = process.env.LAB ?? '/tmp/lab';
@@ -186,7 +188,11 @@ async function main(): Promise<void> {
     };
     console.log(JSON.stringify(results.startup, null, 2));
     // 4. secret scanning overhead on the lab image (target ≤ 25%), and the scanner's MB/s
-    if (process.env.BENCH_ONLY === 'lab') return; // BENCH_ONLY=lab: the lab image and start-up figures only
+    // Harbor's scanner API: a scan request until its report, against the CLI scan of the same image
+    const labDigest = (await request(`http://${registry.host}/v2/lab/app/manifests/vuln`, { method: 'HEAD', headers: { accept: 'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.index.v1+json' } })).headers['docker-content-digest'] as string;
+    results.harbor = await benchHarbor(registry.host, 'lab/app', labDigest, CUSTOMS, join(work, 'harbor'));
+    console.log(JSON.stringify(results.harbor, null, 2));
+    if (process.env.BENCH_ONLY === 'lab') return; // BENCH_ONLY=lab: the lab image, start-up and Harbor figures only
     results.secrets = await benchSecrets(ref, work);
     console.log(JSON.stringify(results.secrets, null, 2));
     }

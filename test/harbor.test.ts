@@ -303,7 +303,7 @@ describe('errors', () => {
     const ok = await waitFor('the retried report', async () => {
       const r = await call(`/scan/${id}/report`);
       if (r.status !== 200) { await r.arrayBuffer(); return undefined; }
-      return r.json();
+      return r.json() as Promise<any>;
     }, 60_000);
     expect(ok.artifact.digest).toBe(img.manifestDigest);
   }, 150_000);
