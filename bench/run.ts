@@ -5,6 +5,7 @@
 //   3. peak RSS scanning an image with one 2 GB layer (target ≤ 200 MB)
 //   4. secret scanning: inventory time with it vs without (target ≤ 1.25×), scanner MB/s
 //   4b. Harbor's scanner API: request → report vs a CLI scan (≤ 1.3×), report rendering (≤ 50 ms) (bench/harbor.ts)
+//   4c. the console with 10,000 stored images: pages render ≤ 150 ms p95, weigh ≤ 150 KB (bench/console.ts)
 //   5. hostile images (bench/hostile.ts): the expected exit code of each, peak RSS ≤ 256 MB
 // Needs the lab image (../shared/lab/registry-lab.sh images; LAB=/tmp/lab by default) and skopeo.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -29,6 +30,7 @@ import { benchReevaluate } from './reevaluate.ts';
 import { benchPublication } from './publication.ts';
 import { benchVulnDb } from './vulndb.ts';
 import { benchHarbor } from './harbor.ts';
+import { benchConsole } from './console.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const LAB = process.env.LAB ?? '/tmp/lab';
@@ -225,6 +227,9 @@ async function main(): Promise<void> {
     // the publication outbox: first verdicts (three statements) and a policy flip (verdict only), both layouts
     results.publication = await benchPublication(work);
     console.log(JSON.stringify(results.publication, null, 2));
+    // the console with 10,000 stored images: render time p95 and weight of its pages
+    results.console = await benchConsole(join(work, 'console'));
+    console.log(JSON.stringify(results.console, null, 2));
     // the vulnerability database: imports per source, severity records, matching 10,000 packages
     results.vulndb = await benchVulnDb();
     mkdirSync(join(ROOT, 'bench/out'), { recursive: true });

@@ -22,6 +22,8 @@ fi
 # language analyzer tests read Debian python3-requests' egg-info and dpkg list, and ruby's gemspecs
 [ -f /var/lib/dpkg/info/python3-requests.list ] || missing+=(python3-requests)
 command -v ruby >/dev/null 2>&1 || missing+=(ruby)
+# the console's browser tests drive Debian's Chromium (puppeteer-core; no browser download)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 # the benchmark measures peak RSS with GNU time
 if [ "${1:-}" = bench ] && [ ! -x /usr/bin/time ]; then missing+=(time); fi
 if [ ${#missing[@]} -gt 0 ]; then
@@ -35,6 +37,7 @@ if [ ${#missing[@]} -gt 0 ]; then
       ssh-keygen) pkgs+=(openssh-client) ;; # Go's DSSE key id (SSH fingerprint) in the attestation consumer tests
       zstd) pkgs+=(zstd) ;;
       time) pkgs+=(time) ;;
+      chromium) pkgs+=(chromium) ;;
       python3-requests) pkgs+=(python3-requests) ;;
       ruby) pkgs+=(ruby) ;;
       htpasswd) pkgs+=(apache2-utils) ;; # bcrypt htpasswd files for the basic-auth registry tests

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { eolSchema, hygieneSchema, secretsSchema } from './hygiene-schema.ts';
-import { apiSchema, harborSchema, webhooksSchema, workersSchema } from './service-schema.ts';
+import { apiSchema, consoleSchema, harborSchema, webhooksSchema, workersSchema } from './service-schema.ts';
 import { gateSchema, policySettingsSchema } from './gate-schema.ts';
 import { vulndbSchema } from './vulndb-schema.ts';
 import { attestationsSchema, signingSchema } from './signing-schema.ts';
@@ -113,6 +113,8 @@ export const configSchema = z.object({
   api: apiSchema,
   /** webhook sources, their secrets and allow-lists */
   webhooks: webhooksSchema,
+  /** the operator console at / (src/console/) */
+  console: consoleSchema,
   /** Harbor's pluggable scanner API (src/harbor/) */
   harbor: harborSchema,
   /** scan workers of `customs serve`: concurrency, leases, retries */

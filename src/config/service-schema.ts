@@ -43,6 +43,11 @@ export const apiSchema = z.object({
   }).strict()).default([]),
 }).strict().default({ tokens: [] });
 
+export const consoleSchema = z.object({
+  /** the operator console at / (sign-in with an API token; src/console/) */
+  enabled: z.boolean().default(true),
+}).strict().default({ enabled: true });
+
 export const harborSchema = z.object({
   /** serve Harbor's pluggable scanner API under /harbor/api/v1 (src/harbor/) */
   enabled: z.boolean().default(true),

@@ -19,6 +19,7 @@ import { mountSigningRoutes } from './signing-routes.ts';
 import { RegistryClient } from '../registry/client.ts';
 import { judgeContext, type JudgeContext } from '../judge/judge.ts';
 import { mountHarbor } from '../harbor/routes.ts';
+import { mountConsole } from '../console/routes.ts';
 import { PullCredentials } from '../harbor/pull-credentials.ts';
 
 export interface AppDeps {
@@ -85,8 +86,11 @@ export function createApp(deps: AppDeps): Hono {
 
   mountWebhooks(app, { cfg, intake, metrics, ...(deps.onQueued ? { onQueued: deps.onQueued } : {}), ...(deps.snsFetch ? { snsFetch: deps.snsFetch } : {}), ...(deps.onSignature ? { onSignature: deps.onSignature } : {}) });
   mountApi(app, { cfg, database: deps.database, jobs, ...(deps.onQueued ? { onQueued: deps.onQueued } : {}) });
-  mountPolicyApi(app, { cfg, database: deps.database, judge: deps.judge ?? judgeContext(cfg, deps.database, new RegistryClient(cfg)) });
+  const judge = deps.judge ?? judgeContext(cfg, deps.database, new RegistryClient(cfg));
+  mountPolicyApi(app, { cfg, database: deps.database, judge });
   mountSigningRoutes(app, { cfg, database: deps.database });
+  // the operator console at / (server-rendered pages; src/console/)
+  if (cfg.console.enabled) mountConsole(app, { cfg, database: deps.database, jobs, judge, ...(deps.onQueued ? { onQueued: deps.onQueued } : {}) });
   if (cfg.harbor.enabled) mountHarbor(app, { cfg, database: deps.database, jobs, credentials: deps.pullCredentials ?? new PullCredentials(), ...(deps.onQueued ? { onQueued: deps.onQueued } : {}) });
 
   app.notFound((c) => problem(c, 404, 'Not Found', `no route ${c.req.method} ${c.req.path}`));
