@@ -27,6 +27,8 @@ spec:
   missingScan: pass
   rules:
     - { type: deny-packages, packages: ["telnetd"] }
+  exceptions:
+    - { id: CVE-2024-9999, owner: team-shop, expires: "${new Date(Date.now() + 5 * 86_400_000).toISOString().slice(0, 10)}", justification: "telnetd is not started" }
   actions:
     fail: [{ type: gate }]
 `;
@@ -196,6 +198,7 @@ describe('an admin', () => {
   it('dry-runs a policy (which images would change and why), then applies it', async () => {
     const page = await signIn('admin');
     await page.goto(`${base}/policies/prod`);
+    expect(await text(page)).toMatch(/CVE-2024-9999\s+any\s+all\s+team-shop\s+\S+ \(expiring soon\)/);
     const draft = POLICY.replace('packages: ["telnetd"]', 'packages: ["telnetd", "libc6"]');
     await page.$eval('#doc', (t, v) => { (t as any).value = v as string; }, draft);
     await Promise.all([page.waitForNavigation(), page.click('button[value="dry-run"]')]);

@@ -147,6 +147,15 @@ export class ConsoleStore {
     return rows.rows;
   }
 
+  async vexDocuments() {
+    const rows = await this.q('SELECT doc_id, imported_at, imported_by, content FROM vex_documents ORDER BY imported_at DESC LIMIT 200');
+    return rows.rows.map((r) => {
+      let statements = 0;
+      try { statements = (JSON.parse(String(r.content)).statements ?? []).length; } catch { /* kept as imported */ }
+      return { docId: String(r.doc_id), importedAt: n(r.imported_at), importedBy: String(r.imported_by), statements };
+    });
+  }
+
   async job(id: string) {
     return (await this.q('SELECT id, registry, repository, digest, tag FROM jobs WHERE id = ?', [id])).rows[0];
   }

@@ -107,13 +107,30 @@ ${canDo(s, 'operator') ? html`<form method="post" action="/quarantine/release">$
 ${pager('/quarantine', {}, page, perPage, data.total)}`;
 }
 
-export function policiesPage(s: Session, list: { name: string; version: number; mode: string; createdAt: string; createdBy: string }[]): Html {
-  return html`<table class="list"><thead><tr><th scope="col">Policy</th><th scope="col">Version</th><th scope="col">Mode</th><th scope="col">Changed</th></tr></thead><tbody>
+export function policiesPage(s: Session, list: { name: string; version: number; mode: string; createdAt: string; createdBy: string }[], vex: Html = html``): Html {
+  return html`${list.length ? '' : html`<p>No policy stored: the built-in default policy governs every image.</p>`}<table class="list"><thead><tr><th scope="col">Policy</th><th scope="col">Version</th><th scope="col">Mode</th><th scope="col">Changed</th></tr></thead><tbody>
 ${list.map((p) => html`<tr><td><a href="/policies/${encodeURIComponent(p.name)}">${p.name}</a></td><td class="num">${p.version}</td><td>${p.mode}</td><td>${when(p.createdAt)} by ${p.createdBy}</td></tr>`)}</tbody></table>
-${canDo(s, 'admin') ? html`<p><a class="button" href="/policies/new">New policy</a></p>` : ''}`;
+${canDo(s, 'admin') ? html`<p><a class="button" href="/policies/new">New policy</a></p>` : ''}
+<h2>OpenVEX</h2>${vex}`;
 }
 
-export function policyEditor(s: Session, name: string | undefined, yamlText: string, opts: { error?: string; changes?: { evaluated: number; images: DraftChange[] }; history?: { version: number; createdAt: string; createdBy: string }[]; applied?: number } = {}): Html {
+export interface ExceptionRow { id: string; package?: string | undefined; repository?: string | undefined; owner: string; expires: string; justification: string }
+
+/** Exceptions of a policy, the expired and those expiring within 14 days marked. */
+function exceptionsTable(rows: ExceptionRow[], now = Date.now()): Html {
+  if (!rows.length) return html``;
+  const state = (e: ExceptionRow) => { const t = Date.parse(e.expires); return t < now ? 'expired' : t < now + 14 * 86_400_000 ? 'expiring soon' : ''; };
+  return html`<h2>Exceptions (${rows.length})</h2><table class="list"><thead><tr><th scope="col">Vulnerability</th><th scope="col">Package</th><th scope="col">Repositories</th><th scope="col">Owner</th><th scope="col">Expires</th><th scope="col">Justification</th></tr></thead><tbody>
+${[...rows].sort((a, b) => a.expires.localeCompare(b.expires)).map((e) => html`<tr${state(e) ? html` class="soon"` : ''}><td>${e.id}</td><td>${e.package ?? 'any'}</td><td>${e.repository ?? 'all'}</td><td>${e.owner}</td><td>${e.expires}${state(e) ? html` <strong>(${state(e)})</strong>` : ''}</td><td>${e.justification}</td></tr>`)}</tbody></table>`;
+}
+
+export function vexTable(docs: { docId: string; importedAt: number; importedBy: string; statements: number }[]): Html {
+  if (!docs.length) return html`<p>No OpenVEX document imported (<code>customs policy vex -f FILE</code> or <code>POST /api/v1/vex</code>).</p>`;
+  return html`<table class="list"><caption>OpenVEX documents</caption><thead><tr><th scope="col">Document</th><th scope="col">Statements</th><th scope="col">Imported</th></tr></thead><tbody>
+${docs.map((d) => html`<tr><td>${d.docId}</td><td class="num">${d.statements}</td><td>${when(d.importedAt)} by ${d.importedBy}</td></tr>`)}</tbody></table>`;
+}
+
+export function policyEditor(s: Session, name: string | undefined, yamlText: string, opts: { error?: string; changes?: { evaluated: number; images: DraftChange[] }; history?: { version: number; createdAt: string; createdBy: string }[]; applied?: number; exceptions?: ExceptionRow[] } = {}): Html {
   const admin = canDo(s, 'admin');
   return html`${opts.applied ? html`<p role="status" class="notice">Applied as version ${opts.applied}; stored images are being judged again.</p>` : ''}
 ${opts.error ? html`<p role="alert" class="error">${opts.error}</p>` : ''}
@@ -123,6 +140,7 @@ ${admin ? html`<p><button name="action" value="dry-run">Dry run</button> <button
 ${opts.changes ? html`<section aria-labelledby="dry-h"><h2 id="dry-h">Dry run: ${opts.changes.images.length} of ${opts.changes.evaluated} stored images would change</h2>
 ${opts.changes.images.length ? html`<table class="list"><thead><tr><th scope="col">Image</th><th scope="col">Now</th><th scope="col">With this policy</th><th scope="col">Why</th></tr></thead><tbody>
 ${opts.changes.images.map((c) => html`<tr><td>${c.image}</td><td>${badge(c.before)}</td><td>${badge(c.after)}</td><td>${c.reasons.slice(0, 3).join('; ')}</td></tr>`)}</tbody></table>` : html`<p>No verdict would change.</p>`}</section>` : ''}
+${exceptionsTable(opts.exceptions ?? [])}
 ${opts.history?.length ? html`<h2>Versions</h2><ul>${opts.history.map((h) => html`<li><a href="/policies/${encodeURIComponent(name ?? '')}?version=${h.version}">v${h.version}</a> ${when(h.createdAt)} by ${h.createdBy}</li>`)}</ul>` : ''}`;
 }
 

@@ -26,7 +26,7 @@ import { VERSION } from '../version.ts';
 import { VulnStore } from '../vulndb/store.ts';
 import { ConsoleStore, SEVERITY_FILTERS, SORTS, type ImageFilter, type Sort } from './console-store.ts';
 import { CSP, page } from './layout.ts';
-import { auditPage, imagePage, imagesPage, jobsPage, loginPage, overviewPage, policiesPage, policyEditor, quarantinePage } from './pages.ts';
+import { auditPage, imagePage, imagesPage, jobsPage, loginPage, overviewPage, policiesPage, policyEditor, quarantinePage, vexTable } from './pages.ts';
 import { formOf, Sessions, sessionOf } from './session.ts';
 
 const ASSETS = join(dirname(fileURLToPath(import.meta.url)), 'assets');
@@ -158,7 +158,7 @@ export function mountConsole(app: Hono, deps: ConsoleDeps): void {
 
   app.get('/policies', reader, async (c) => {
     const list = (await policies.current()).map((p) => ({ name: p.policy.metadata.name, version: p.version, mode: p.policy.spec.mode, createdAt: (p as { createdAt?: string }).createdAt ?? '', createdBy: (p as { createdBy?: string }).createdBy ?? '' }));
-    return render(c, 'Policies', '/policies', policiesPage(sessionOf(c), list));
+    return render(c, 'Policies', '/policies', policiesPage(sessionOf(c), list, vexTable(await store.vexDocuments())));
   });
   app.get('/policies/new', admin, (c) => render(c, 'New policy', '/policies', policyEditor(sessionOf(c), undefined, DEFAULT_POLICY_YAML.replace(/name: \S+/, 'name: my-policy'))));
   app.get('/policies/:name', reader, async (c) => {
@@ -166,7 +166,7 @@ export function mountConsole(app: Hono, deps: ConsoleDeps): void {
     const p = await policies.get(c.req.param('name'), v && /^[1-9]\d{0,8}$/.test(v) ? Number(v) : undefined);
     if (!p) return render(c, 'Not found', '/policies', page404('no such policy'), 404);
     const text = p.source ?? stringifyYaml(p.policy);
-    return render(c, `Policy ${p.policy.metadata.name} v${p.version}`, '/policies', policyEditor(sessionOf(c), p.policy.metadata.name, text, { history: await policies.history(p.policy.metadata.name) }));
+    return render(c, `Policy ${p.policy.metadata.name} v${p.version}`, '/policies', policyEditor(sessionOf(c), p.policy.metadata.name, text, { history: await policies.history(p.policy.metadata.name), exceptions: p.policy.spec.exceptions }));
   });
   app.post('/policies/draft', admin, async (c) => {
     const form = formOf(c);
