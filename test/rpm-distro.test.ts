@@ -72,9 +72,10 @@ describe('rpm distributions in OSV', () => {
 
   it('an rpm whose source rpm is named otherwise is matched by its own name too, once per vulnerability', async () => {
     const { store, db, dataDir } = await freshStore();
-    // shaped like OSV's AlmaLinux (ALSA) records, which list binary packages
-    const alsa = (id: string, cve: string, names: string[]) => ({ id, modified: '2026-01-01T00:00:00Z', aliases: [], upstream: [cve], summary: id,
-      affected: names.map((name) => ({ package: { ecosystem: 'AlmaLinux:9', name }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '1.0-1.el9' }] }] })) });
+    // shaped like OSV's AlmaLinux (ALSA) records, which list binary packages; python3-customs is in
+    // module stream customs:1.0, which the title names and the fixed release marks as modular
+    const alsa = (id: string, cve: string, names: string[]) => ({ id, modified: '2026-01-01T00:00:00Z', aliases: [], upstream: [cve], summary: 'Important: customs:1.0 security update',
+      affected: names.map((name) => ({ package: { ecosystem: 'AlmaLinux:9', name }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '1.0-1.module+el9.3.0+1300+abcdef12' }] }] })) });
     const file = join(dataDir, 'alsa.json');
     writeFileSync(file, JSON.stringify([alsa('ALSA-2026:0001', 'CVE-2099-0002', ['python3-customs']), alsa('ALSA-2026:0002', 'CVE-2099-0003', ['customs-py', 'python3-customs'])]));
     await store.importFrom([file]);
@@ -84,7 +85,7 @@ describe('rpm distributions in OSV', () => {
       configDigest: 'sha256:' + 'b'.repeat(64), config: {}, layers: [], packages, warnings: [], os: os('almalinux', '9.4'),
     };
     const hits = await matchInventory(store, inv);
-    // python3-customs 1.0~rc1-1.module… (source customs-py) is below 1.0-1.el9: both advisories, each once
+    // python3-customs 1.0~rc1-1.module… (source customs-py) is below 1.0-1.module…: both advisories, each once
     expect(hits.map((h) => [h.id, h.package.name, h.matchedVersion]).sort()).toEqual([
       ['CVE-2099-0002', 'python3-customs', '1.0~rc1-1.module+el9.2.0+1234+abcdef12'],
       ['CVE-2099-0003', 'python3-customs', '1.0~rc1-1.module+el9.2.0+1234+abcdef12'],

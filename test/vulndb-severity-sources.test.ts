@@ -130,10 +130,11 @@ describe('rating findings by precedence', () => {
     });
     const alma = await matchInventory(store, inventory([rpm('mod_http2', '2.0.26', '1.el9'), rpm('grafana', '9.0.9', '1.el9'), rpm('openssl', '3.2.2', '5.el9', 1)],
       { id: 'almalinux', versionId: '9.4', foundIn: '/etc/os-release' }));
-    expect(alma.map((f) => [f.id, f.severity.rating, f.severity.source, f.severity.provider, f.severity.type, f.severity.label])).toEqual([
-      ['ALSA-2023:4030', 'critical', 'vendor', 'AlmaLinux', 'summary', 'Critical'],
-      ['ALSA-2024:8680', 'low', 'vendor', 'AlmaLinux', 'summary', 'Low'],
-      ['ALSA-2025:1330', 'high', 'vendor', 'AlmaLinux', 'summary', 'Important'],
+    // each ALSA's `related` CVE is the finding's id, the ALSA an alias: the vendor's rating stays
+    expect(alma.map((f) => [f.id, f.aliases, f.severity.rating, f.severity.source, f.severity.provider, f.severity.type, f.severity.label])).toEqual([
+      ['CVE-2023-3128', ['ALSA-2023:4030'], 'critical', 'vendor', 'AlmaLinux', 'summary', 'Critical'],
+      ['CVE-2024-36387', ['ALSA-2024:8680'], 'low', 'vendor', 'AlmaLinux', 'summary', 'Low'],
+      ['CVE-2024-12797', ['ALSA-2025:1330'], 'high', 'vendor', 'AlmaLinux', 'summary', 'Important'],
     ]);
     const ubuntu = await matchInventory(store, inventory([{ type: 'deb', name: 'libjetty9-java', version: '9.4.45-1', sourceName: 'jetty9', sourceVersion: '9.4.45-1', foundIn: '/var/lib/dpkg/status' }],
       { id: 'ubuntu', versionId: '22.04', foundIn: '/etc/os-release' }));

@@ -2,6 +2,9 @@ import type { ImageInventory, OsInfo, PackageRecord, PackageType } from '../type
 import { compareVersions, hasComparator } from '../versions/index.ts';
 import { ecosystemBase, normalizePackageName, type OsvAffected, type OsvRange } from './osv.ts';
 import { rpmOsEcosystems } from './os-ecosystems.ts';
+import { entryFitsStream, packageStream, type PackageStream } from './rpm-modules.ts';
+import { isNonSecurityAdvisory } from './advisory-kind.ts';
+import { rpmsByName, sourceVersionOf } from './rpm-source.ts';
 import { enrichFindings } from './enrichment.ts';
 import { rateFindings } from './rate.ts';
 import { entryRating, maxSeverity, ownRatings, UNKNOWN } from './severity.ts';
@@ -21,6 +24,8 @@ export interface PackageMatch {
   summary?: string;
   /** the distribution says it will not fix this (only meaningful when fixedVersions is empty) */
   wontFix?: boolean;
+  /** the version compared, when it depended on the entry (an rpm judged at its source's version) */
+  version?: string;
 }
 
 type Cmp = (a: string, b: string) => number;
@@ -113,46 +118,77 @@ export function compareIds(a: string, b: string): number {
   return natural.compare(a, b);
 }
 
+/** How one package is matched beyond name and version. */
+export interface MatchContext {
+  /** rpm packages: the module stream (RHEL-family modularity); entries of other streams do not apply */
+  stream?: PackageStream;
+  /** rpm packages: entries are only judged when this says so */
+  rpm?: boolean;
+}
+
+/** Ids an advisory contributes to a finding, and the ids that join it with other advisories. */
+interface Unit { hit: number; keys: string[]; ids: string[] }
+
+const CVE_ID = /^CVE-\d{4}-\d+$/;
+
+/**
+ * One unit per vulnerability an advisory speaks of. A distribution advisory that fixes several CVEs
+ * (an ALSA, RHSA or USN) becomes one unit per CVE, as Trivy and Grype report them: CVE-based VEX,
+ * exceptions, EPSS and KEV then attach to the CVE they name, and a VEX saying one CVE does not
+ * affect the image leaves the advisory's other CVEs standing. The advisory id stays an alias of each.
+ */
+function unitsOf(adv: StoredAdvisory, eco: string, hit: number): Unit[] {
+  const cves = LANGUAGE_BASES.has(ecosystemBase(eco)) ? [] : adv.upstream.filter((u) => CVE_ID.test(u));
+  if (cves.length >= 2) return cves.map((cve) => ({ hit, keys: [cve], ids: [cve, adv.id, ...adv.aliases] }));
+  const keys = [adv.id, ...adv.aliases, ...(adv.upstream.length === 1 ? adv.upstream : [])];
+  return [{ hit, keys, ids: keys }];
+}
+
 /**
  * Match advisories (already looked up by package) against one package version. `ecosystems` are the
  * OSV ecosystem names accepted (e.g. ["Ubuntu:22.04:LTS", "Ubuntu:22.04"]); the first one is used
- * for version comparison. Advisories that alias each other (id, aliases, a single upstream) are
- * merged into one match.
+ * for version comparison. `version` may depend on the entry (an rpm judged through its source rpm,
+ * whose epoch is only known per entry). Advisories that alias each other (id, aliases, a single
+ * upstream) are merged into one match; an OS advisory with several CVEs gives one match per CVE.
  */
-export function matchAdvisories(advisories: StoredAdvisory[], ecosystems: string[], name: string, version: string): PackageMatch[] {
-  const hits: { adv: StoredAdvisory; fixed: string[]; eco: string; aff: OsvAffected }[] = [];
+export function matchAdvisories(advisories: StoredAdvisory[], ecosystems: string[], name: string,
+  version: string | ((aff: OsvAffected) => string), ctx: MatchContext = {}): PackageMatch[] {
+  const hits: { adv: StoredAdvisory; fixed: string[]; eco: string; aff: OsvAffected; v: string }[] = [];
   const accepted = ecosystemFilter(ecosystems);
   for (const adv of advisories) {
     const fixed: string[] = [];
-    let hit: { eco: string; aff: OsvAffected } | undefined;
+    let hit: { eco: string; aff: OsvAffected; v: string } | undefined;
     for (const aff of adv.affected) {
       if (!aff.package || !accepted(aff.package.ecosystem)) continue;
       if (normalizePackageName(aff.package.ecosystem, aff.package.name) !== normalizePackageName(aff.package.ecosystem, name)) continue;
-      if (affectedEntryCovers(aff, aff.package.ecosystem, version, fixed)) hit ??= { eco: aff.package.ecosystem, aff };
+      if (ctx.rpm && !entryFitsStream(aff, adv.summary, ctx.stream)) continue;
+      const v = typeof version === 'string' ? version : version(aff);
+      if (affectedEntryCovers(aff, aff.package.ecosystem, v, fixed)) hit ??= { eco: aff.package.ecosystem, aff, v };
     }
     if (hit) hits.push({ adv, fixed, ...hit });
   }
   if (!hits.length) return [];
 
-  // union-find over ids shared between advisories
-  const parent = hits.map((_, i) => i);
+  // union-find over ids shared between units
+  const units = hits.flatMap((h, i) => unitsOf(h.adv, h.eco, i));
+  const parent = units.map((_, i) => i);
   const find = (i: number): number => { while (parent[i] !== i) { parent[i] = parent[parent[i]!]!; i = parent[i]!; } return i; };
   const owner = new Map<string, number>();
-  hits.forEach((h, i) => {
-    const keys = [h.adv.id, ...h.adv.aliases, ...(h.adv.upstream.length === 1 ? h.adv.upstream : [])];
-    for (const k of keys) {
+  units.forEach((u, i) => {
+    for (const k of u.keys) {
       const o = owner.get(k);
       if (o === undefined) owner.set(k, i);
       else parent[find(i)] = find(o);
     }
   });
-  const groups = new Map<number, typeof hits>();
-  hits.forEach((h, i) => { const r = find(i); const g = groups.get(r); if (g) g.push(h); else groups.set(r, [h]); });
+  const groups = new Map<number, Unit[]>();
+  units.forEach((u, i) => { const r = find(i); const g = groups.get(r); if (g) g.push(u); else groups.set(r, [u]); });
 
   const out: PackageMatch[] = [];
-  for (const g of groups.values()) {
+  for (const us of groups.values()) {
+    const g = [...new Set(us.map((u) => u.hit))].map((i) => hits[i]!);
     const ids = new Set<string>();
-    for (const h of g) { ids.add(h.adv.id); for (const a of h.adv.aliases) ids.add(a); if (h.adv.upstream.length === 1) ids.add(h.adv.upstream[0]!); }
+    for (const u of us) for (const id of u.ids) ids.add(id);
     const sorted = [...ids].sort(compareIds);
     const primary = sorted[0]!;
     let severity: Severity = UNKNOWN;
@@ -173,13 +209,14 @@ export function matchAdvisories(advisories: StoredAdvisory[], ecosystems: string
     out.push({
       id: primary,
       aliases: sorted.slice(1),
-      advisories: g.map((h) => h.adv.id).sort(compareIds),
+      advisories: [...new Set(g.map((h) => h.adv.id))].sort(compareIds),
       ecosystem: g[0]!.eco,
       fixedVersions,
       severity,
       ...(also.length ? { ratings: [severity, ...also] } : {}),
       ...(summary ? { summary } : {}),
       ...(wontFix ? { wontFix } : {}),
+      ...(typeof version === 'string' ? {} : { version: g[0]!.v }),
     });
   }
   return out.sort((a, b) => compareIds(a.id, b.id));
@@ -263,15 +300,21 @@ function ecosystemsOf(p: PackageRecord, os: ReturnType<typeof osEcosystems>): st
 }
 
 /** Names a package is looked up by: its OSV identity, and for an rpm built from a differently named
- *  source rpm its own name too (AlmaLinux, Rocky, Red Hat and SUSE records list binary packages,
+ *  source rpm its own name first (AlmaLinux, Rocky, Red Hat and SUSE records list binary packages,
  *  e.g. python3-lxml of python-lxml). */
 function osvNames(p: PackageRecord): string[] {
   const { name } = osvIdentity(p);
-  return p.type === 'rpm' && p.name !== name ? [name, p.name] : [name];
+  return p.type === 'rpm' && p.name !== name ? [p.name, name] : [name];
+}
+
+/** Matching choices (config `vulndb`, `customs scan` flags). */
+export interface MatchOptions {
+  /** report bug-fix and enhancement advisories (RHBA, ALBA, RLEA…) as findings too */
+  includeNonSecurityAdvisories?: boolean;
 }
 
 /** Vulnerabilities of an image's packages, one finding per (package, vulnerability). */
-export async function matchInventory(store: VulnStore, inv: ImageInventory): Promise<Finding[]> {
+export async function matchInventory(store: VulnStore, inv: ImageInventory, opts: MatchOptions = {}): Promise<Finding[]> {
   const os = osEcosystems(inv.os);
   // group packages by the ecosystem list that judges them; one snapshot read for all groups
   const groups = new Map<string, { ecosystems: string[]; pkgs: PackageRecord[] }>();
@@ -286,16 +329,26 @@ export async function matchInventory(store: VulnStore, inv: ImageInventory): Pro
   const list = [...groups.values()];
   const lookupEco = (ecos: string[]) => ecos[0]!.replace(/\*$/, '');
   const found = await store.lookupMany(list.map((g) => ({ ecosystem: lookupEco(g.ecosystems), names: g.pkgs.flatMap(osvNames) })));
+  const rpms = rpmsByName(inv.packages);
+  const kept = (a: StoredAdvisory) => opts.includeNonSecurityAdvisories || !isNonSecurityAdvisory(a.id);
   const findings: Finding[] = [];
   list.forEach((g, gi) => {
+    const accepted = ecosystemFilter(g.ecosystems);
     for (const p of g.pkgs) {
-      const { version } = osvIdentity(p);
+      const ctx: MatchContext = p.type === 'rpm' ? { rpm: true, stream: packageStream(p) } : {};
       const ids = new Set<string>(); // one finding per vulnerability when both names match
       for (const name of osvNames(p)) {
-        const advs = found[gi]!.get(normalizePackageName(lookupEco(g.ecosystems), name));
-        if (!advs) continue;
-        for (const m of matchAdvisories(advs, g.ecosystems, name, version)) {
-          if (!ids.has(m.id)) { ids.add(m.id); findings.push(toFinding(p, name, version, m)); }
+        let advs = found[gi]!.get(normalizePackageName(lookupEco(g.ecosystems), name))?.filter(kept);
+        if (!advs?.length) continue;
+        let version: string | ((aff: OsvAffected) => string) = osvIdentity(p).version;
+        if (p.type === 'rpm' && name !== p.name) {
+          // through the source rpm: only advisories that do not list this binary themselves, and
+          // compared at the source's version
+          advs = advs.filter((a) => !a.affected.some((aff) => aff.package?.name === p.name && accepted(aff.package.ecosystem)));
+          version = sourceVersionOf(p, rpms);
+        }
+        for (const m of matchAdvisories(advs, g.ecosystems, name, version, ctx)) {
+          if (!ids.has(m.id)) { ids.add(m.id); findings.push(toFinding(p, name, m.version ?? (version as string), m)); }
         }
       }
     }

@@ -5,6 +5,7 @@ import { log } from '../log.ts';
 import { parseUntrustedJson } from '../util/json.ts';
 import { DOCUMENT_LIMITS, documents, parseYamlSafe, verifyZip, type DocumentLimits } from './documents.ts';
 import { ecosystemBase, normalizePackageName, reasonKey, validateOsv, type OsvAdvisory } from './osv.ts';
+import { upstreamOf } from './advisory-kind.ts';
 import { cve5Record, docKind, ghsaRecords, nvdCve, type Parsed, type SeverityRecord } from './severity-records.ts';
 import { recordRating } from './severity.ts';
 import { sourceName } from './source-name.ts';
@@ -447,7 +448,7 @@ function insertStatements(importId: number, advs: { adv: OsvAdvisory; rating: Re
   const advRows: (string | number | null)[][] = [];
   const affRows: (string | number)[][] = [];
   for (const { adv: a, rating } of advs) {
-    advRows.push([importId, a.id, JSON.stringify(a.aliases ?? []), JSON.stringify(a.upstream ?? []), a.summary ?? null,
+    advRows.push([importId, a.id, JSON.stringify(a.aliases ?? []), JSON.stringify(upstreamOf(a)), a.summary ?? null,
       JSON.stringify(rating), a.modified, a.published ?? null, JSON.stringify((a.affected ?? []).map(slimAffected))]);
     const keys = new Set<string>();
     for (const af of a.affected ?? []) {
