@@ -37,6 +37,7 @@ Options:
   --exit-code N       scan: the exit code when --fail-on is met (default 1; 1-125, not one of Customs' own codes)
   --vex FILE          scan: OpenVEX or CycloneDX VEX; not_affected/fixed statements suppress findings (repeatable)
   --ignorefile FILE   scan: ids to suppress, a .trivyignore list or YAML (vulnerabilities: [{id, package, expires}])
+  --include-non-security  scan: report bug-fix and enhancement advisories (RHBA, ALBA, RLEA…) as findings too
   --db PATH|URL       scan: advisories from this database file or libsql URL; db: operate on it
   --output FILE       write to FILE instead of stdout
   -f, --file FILE     policy: the policy or OpenVEX file (for policy commands -f means --file)
@@ -74,7 +75,7 @@ async function main(argv: string[]): Promise<number> {
         key: { type: 'string' }, 'max-age': { type: 'string' }, require: { type: 'string' },
         file: { type: 'string' }, reason: { type: 'string' }, repository: { type: 'string' }, revision: { type: 'string' },
         timeout: { type: 'string' }, 'log-format': { type: 'string' }, quiet: { type: 'boolean', short: 'q' }, 'no-progress': { type: 'boolean' },
-        vex: { type: 'string', multiple: true }, ignorefile: { type: 'string' },
+        vex: { type: 'string', multiple: true }, ignorefile: { type: 'string' }, 'include-non-security': { type: 'boolean' },
         scanners: { type: 'string' }, 'pkg-types': { type: 'string' }, 'list-all-pkgs': { type: 'boolean' },
         'skip-dirs': { type: 'string', multiple: true }, 'skip-files': { type: 'string', multiple: true },
       },
@@ -87,7 +88,9 @@ async function main(argv: string[]): Promise<number> {
   if (v.version || command === 'version') { process.stdout.write(`${VERSION}\n`); return 0; }
   if (v.help || !command || command === 'help') { process.stdout.write(USAGE); return command || v.help ? 0 : 2; }
 
-  const cfg = loadConfig(v.config ? { file: v.config } : {});
+  const loaded = loadConfig(v.config ? { file: v.config } : {});
+  // --include-non-security: the command line's word for vulndb.includeNonSecurityAdvisories
+  const cfg = v['include-non-security'] ? { ...loaded, vulndb: { ...loaded.vulndb, includeNonSecurityAdvisories: true } } : loaded;
   setLogLevel(v['log-level'] ?? process.env.CUSTOMS_LOG_LEVEL ?? (command === 'serve' ? cfg.log.level : 'warn'));
   // a person at the command line reads sentences; the service (and --log-format json) writes JSON lines
   const format = v['log-format'] ?? process.env.CUSTOMS_LOG_FORMAT ?? (command === 'serve' ? 'json' : 'text');

@@ -19,6 +19,7 @@ const DEFAULTS = {
   kev: DEFAULT_KEV_URL,
   refreshIntervalMs: 6 * 3600_000,
   maxDownloadBytes: 4 * 1024 * 1024 * 1024,
+  includeNonSecurityAdvisories: false,
 };
 
 export const vulndbSchema = z.object({
@@ -32,6 +33,9 @@ export const vulndbSchema = z.object({
   refreshIntervalMs: z.number().int().min(60_000).default(DEFAULTS.refreshIntervalMs),
   /** largest download accepted from one feed */
   maxDownloadBytes: z.number().int().min(1024).default(DEFAULTS.maxDownloadBytes),
+  /** report Red Hat-family bug-fix and enhancement advisories (RHBA/RHEA, ALBA/ALEA, RLBA/RLEA) as
+   *  findings too; by default only security advisories are (`customs scan --include-non-security`) */
+  includeNonSecurityAdvisories: z.boolean().default(DEFAULTS.includeNonSecurityAdvisories),
 }).strict().default(DEFAULTS);
 
 export type VulnDbConfig = z.infer<typeof vulndbSchema>;

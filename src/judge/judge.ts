@@ -16,6 +16,8 @@ import type { RegistryClient } from '../registry/client.ts';
 import { governingPolicy, PolicyStore } from '../policy/store.ts';
 import { evaluateReport, type ImageVerdict } from '../policy/verdicts.ts';
 import type { ScanReport } from '../scan/types.ts';
+import { matchOptions } from '../scan/scan-image.ts';
+import type { MatchOptions } from '../vulndb/match.ts';
 import { policySignatures } from '../signing/policy-signatures.ts';
 import { runActions, undoActions, type ActionContext, type ActionRecord, type ImageTarget } from '../quarantine/actions.ts';
 import { recordVerdict, releaseImage, summarize, type StoredVerdict, type VerdictChange } from '../quarantine/verdict-store.ts';
@@ -29,6 +31,8 @@ export interface JudgeContext {
   publish: boolean;
   /** a publication was queued: wake the publisher (it also polls) */
   onPublicationQueued?: () => void;
+  /** how inventories are matched again on re-evaluation (config `vulndb`) */
+  match?: MatchOptions;
 }
 
 export function judgeContext(cfg: Config, database: Database, client: RegistryClient, opts: { trust?: TrustMaterial | undefined; ecrEndpoint?: string; onPublicationQueued?: () => void } = {}): JudgeContext {
@@ -36,6 +40,7 @@ export function judgeContext(cfg: Config, database: Database, client: RegistryCl
     database,
     actions: { client, dryRun: !cfg.policy.actions, ...(opts.trust ? { trust: opts.trust } : {}), ...(opts.ecrEndpoint ? { ecrEndpoint: opts.ecrEndpoint } : {}) },
     publish: cfg.attestations.enabled || cfg.workers.statusTags,
+    match: matchOptions(cfg),
     ...(opts.onPublicationQueued ? { onPublicationQueued: opts.onPublicationQueued } : {}),
   };
 }

@@ -60,7 +60,7 @@ export async function reevaluateAll(ctx: JudgeContext, store: VulnStore, opts: {
       let findingsChanged = false;
       if (opts.rematch && dbVersion && r.scanDb !== dbVersion.version) {
         const before = findingsKey(report);
-        report = await rematchReport(report, store);
+        report = await rematchReport(report, store, ctx.match);
         findingsChanged = findingsKey(report) !== before;
         summary.rematched++;
         await scanStore.rematched(r.scanId!, report);

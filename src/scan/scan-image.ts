@@ -4,7 +4,7 @@ import type { Platform } from '../types.ts';
 import { takeInventory } from '../cli/inventory.ts';
 import { formatPlatform } from '../image/manifest.ts';
 import { hygieneReport } from '../hygiene/report.ts';
-import { matchInventory } from '../vulndb/match.ts';
+import { matchInventory, type MatchOptions } from '../vulndb/match.ts';
 import { VulnStore } from '../vulndb/store.ts';
 import type { DbVersion, PlatformReport, ScanReport } from './types.ts';
 import type { DbStatus } from '../vulndb/types.ts';
@@ -53,8 +53,8 @@ function dbVersionOf(status: DbStatus): DbVersion | null {
  * Match a stored report's inventories again against the current database (after an update): new
  * findings and database version, no layer pulled.
  */
-export async function rematchReport(report: ScanReport, store: VulnStore): Promise<ScanReport> {
-  const { dbVersion, judged } = await judgeInventories(store, report.platforms.map((p) => p.inventory));
+export async function rematchReport(report: ScanReport, store: VulnStore, match: MatchOptions = {}): Promise<ScanReport> {
+  const { dbVersion, judged } = await judgeInventories(store, report.platforms.map((p) => p.inventory), match);
   const platforms = report.platforms.map((p, i) => ({ ...p, ...judged[i]! }));
   return { ...report, dbVersion, platforms, warnings: dbVersion ? report.warnings.filter((w) => w !== EMPTY_DB_WARNING) : [...new Set([...report.warnings, EMPTY_DB_WARNING])] };
 }
@@ -63,12 +63,12 @@ export async function rematchReport(report: ScanReport, store: VulnStore): Promi
  * What is derived from inventories and the database, in one place for a new scan and a re-match:
  * the findings, and the coverage saying which packages could be judged at all.
  */
-async function judgeInventories(store: VulnStore, inventories: ImageInventory[]): Promise<{ dbVersion: DbVersion | null; judged: Pick<PlatformReport, 'findings' | 'coverage'>[] }> {
+async function judgeInventories(store: VulnStore, inventories: ImageInventory[], match: MatchOptions): Promise<{ dbVersion: DbVersion | null; judged: Pick<PlatformReport, 'findings' | 'coverage'>[] }> {
   const status = await store.status();
   const dbVersion = dbVersionOf(status);
   const judged = [];
   for (const inventory of inventories) {
-    judged.push({ findings: dbVersion ? await matchInventory(store, inventory) : [], coverage: coverageOf(inventory, dbVersion ? status.ecosystems : {}) });
+    judged.push({ findings: dbVersion ? await matchInventory(store, inventory, match) : [], coverage: coverageOf(inventory, dbVersion ? status.ecosystems : {}) });
   }
   return { dbVersion, judged };
 }
@@ -87,7 +87,7 @@ export async function scanImage(refText: string, deps: ScanDeps): Promise<ScanRe
       ...(deps.credentials ? { credentials: deps.credentials } : {}),
     });
     const scanners = deps.narrow?.scanners;
-    const { dbVersion, judged } = await judgeInventories(store, run.inventories);
+    const { dbVersion, judged } = await judgeInventories(store, run.inventories, matchOptions(deps.cfg));
     const platforms = run.inventories.map((inventory, i) => {
       const hygiene = hygieneReport(inventory, deps.cfg);
       return {
@@ -109,4 +109,9 @@ export async function scanImage(refText: string, deps: ScanDeps): Promise<ScanRe
   } finally {
     ownDb?.close();
   }
+}
+
+/** The matching choices a configuration makes. */
+export function matchOptions(cfg: Config): MatchOptions {
+  return cfg.vulndb.includeNonSecurityAdvisories ? { includeNonSecurityAdvisories: true } : {};
 }
