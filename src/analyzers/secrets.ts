@@ -42,7 +42,8 @@ export function makeSecretsAnalyzer(opts: SecretsAnalyzerOptions = {}): Analyzer
     ? '+' + createHash('sha256').update(JSON.stringify([opts.rules, opts.allow, opts.allowPaths, maxBytes])).digest('hex').slice(0, 8)
     : '';
   return {
-    name: 'secrets' + tag, version: 1, scanner,
+    // version 2: the rule set of issue 21 (≈150 rules, checksums) — layers scanned with the old rules are rescanned
+    name: 'secrets' + tag, version: 2, scanner,
     wants: () => false,
     analyze: () => null,
     openSink(entry): FileSink | null {
@@ -59,7 +60,7 @@ export function makeSecretsAnalyzer(opts: SecretsAnalyzerOptions = {}): Analyzer
         end(): AnalyzerFinding | null {
           if (binary || got > maxBytes) return null;
           const t0 = performance.now();
-          const secrets = scanText(scanner, Buffer.concat(chunks, got).toString('latin1'));
+          const secrets = scanText(scanner, Buffer.concat(chunks, got).toString('latin1'), { path: entry.path });
           secretScanStats.files++; secretScanStats.bytes += got; secretScanStats.ms += performance.now() - t0;
           return secrets.length ? { secrets } : null;
         },

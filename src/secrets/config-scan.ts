@@ -2,7 +2,7 @@
 // lines (ARG/ENV values baked in at build time stay readable there forever). The config kept in
 // the inventory gets the values masked, so a report never carries them.
 import type { Descriptor, ImageConfigSummary, LocatedSecret } from '../types.ts';
-import { NOT_A_SECRET_VALUE, SECRET_ENV_NAME } from './rules.ts';
+import { NOT_A_SECRET_VALUE, SECRET_ENV_NAME } from './rules/index.ts';
 import { findSecrets, fingerprintSecret, maskSecret, type SecretScanner } from './scan.ts';
 
 /** history index → index of the layer it created (empty_layer entries create none) */

@@ -1,0 +1,56 @@
+// Infrastructure, secret-management and SaaS developer tools. Formats: HashiCorp Vault (hvs./hvb.
+// since 1.10; s. before), Terraform Cloud (…​.atlasv1.…), Doppler (dp.pt./dp.st./dp.sa./dp.ct.),
+// 1Password (A3- secret keys, ops_ service-account tokens), Linear (lin_api_), Notion (ntn_),
+// Postman (PMAK-), Airtable PATs (pat….…), Contentful CMA tokens (CFPAT-); gitleaks' and Trivy's rules of the same names for keys recognisable only by name.
+import type { SecretRule } from '../rule-types.ts';
+import { assignedTo, END_B64, END_DASH, token, tokenOrAssigned } from './syntax.ts';
+
+export const DEVTOOLS_RULES: SecretRule[] = [
+  tokenOrAssigned('vault-token', 'HashiCorp Vault token', 'critical', String.raw`hvs\.[\w-]{90,120}|hvb\.[\w-]{138,300}|hvr\.[\w-]{90,120}`,
+    'vault', String.raw`s\.[A-Za-z0-9]{24}`, { keywords: ['hvs.', 'hvb.', 'hvr.', 'vault'], end: END_DASH, entropy: 3.5 }),
+  token('terraform-cloud-token', 'Terraform Cloud / Enterprise API token', 'critical', String.raw`[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_=-]{60,70}`, { keywords: ['.atlasv1.'], end: END_DASH, entropy: 3.5 }),
+  {
+    id: 'terraform-password', title: 'Password literal in Terraform', severity: 'medium',
+    keywords: ['password'], paths: [String.raw`\.(?:tf|tfvars|hcl)$`],
+    regex: String.raw`(?<key>(?i:[\w]{0,40}password[\w]{0,20}))[ \t]{0,5}=[ \t]{0,5}"(?<secret>[A-Za-z0-9=_!@#%^*+.-]{8,64})"`,
+    entropy: 2.5,
+  },
+  token('pulumi-api-token', 'Pulumi access token', 'critical', 'pul-[a-f0-9]{40}', { keywords: ['pul-'] }),
+  token('doppler-api-token', 'Doppler token (personal, service, service account, CLI, SCIM, audit)', 'critical',
+    String.raw`dp\.pt\.[A-Za-z0-9]{43}|dp\.st\.(?:[a-z0-9_-]{1,40}\.)?[A-Za-z0-9]{40,44}|dp\.(?:sa|ct|scim|audit)\.[A-Za-z0-9]{40,44}`,
+    { keywords: ['dp.pt.', 'dp.st.', 'dp.sa.', 'dp.ct.', 'dp.scim.', 'dp.audit.'], entropy: 3.5 }),
+  token('infracost-api-token', 'Infracost API token', 'high', 'ico-[a-zA-Z0-9]{32}', { keywords: ['ico-'], entropy: 3.5 }),
+  token('prefect-api-token', 'Prefect API token', 'high', 'pnu_[a-zA-Z0-9]{36}', { keywords: ['pnu_'], entropy: 3.5 }),
+  token('1password-secret', '1Password secret key / service account token', 'critical',
+    'A3-[A-Z0-9]{6}-(?:[A-Z0-9]{11}|[A-Z0-9]{6}-[A-Z0-9]{5})-[A-Z0-9]{5}-[A-Z0-9]{5}-[A-Z0-9]{5}|ops_eyJ[A-Za-z0-9+/]{250,2000}={0,3}',
+    { keywords: ['a3-', 'ops_eyj'], end: END_B64, entropy: 3.8, span: 2100 }),
+  token('defined-networking-api-token', 'Defined Networking API token', 'high', 'dnkey-[A-Za-z0-9=_-]{26}-[A-Za-z0-9=_-]{52}', { keywords: ['dnkey-'], end: END_DASH }),
+  token('authress-access-key', 'Authress service client access key', 'high',
+    String.raw`(?:sc|ext|scauth|authress)_[A-Za-z0-9]{5,30}\.[A-Za-z0-9]{4,6}\.acc[_-][a-z0-9-]{10,32}\.[A-Za-z0-9+/_=-]{30,120}`,
+    { keywords: ['.acc_', '.acc-'], end: String.raw`(?![A-Za-z0-9+/_=-])` }),
+  token('postman-api-token', 'Postman API key', 'high', 'PMAK-[a-fA-F0-9]{24}-[a-fA-F0-9]{34}', { keywords: ['pmak-'] }),
+  tokenOrAssigned('linear-api-key', 'Linear API key / OAuth token / client secret', 'high', 'lin_api_[A-Za-z0-9]{40}|lin_oauth_[a-f0-9]{64}',
+    'linear', '[a-f0-9]{32}', { keywords: ['lin_api_', 'lin_oauth_', 'linear'] }),
+  tokenOrAssigned('notion-api-token', 'Notion integration token', 'high', 'ntn_[0-9]{11}[A-Za-z0-9]{35}', 'notion', 'secret_[A-Za-z0-9]{43}', { keywords: ['ntn_', 'notion'], entropy: 3.5 }),
+  token('readme-api-token', 'ReadMe API key', 'high', 'rdme_[a-z0-9]{70}', { keywords: ['rdme_'] }),
+  token('settlemint-token', 'SettleMint access token', 'high', 'sm_(?:aat|pat|sat)_[a-zA-Z0-9]{16}', { keywords: ['sm_aat_', 'sm_pat_', 'sm_sat_'] }),
+  assignedTo('okta-access-token', 'Okta API token', 'high', 'okta', String.raw`00[\w=-]{40}`, { keywords: ['okta'], entropy: 4 }),
+  assignedTo('looker-client-secret', 'Looker client id / secret', 'high', 'looker', '[A-Za-z0-9]{20}|[A-Za-z0-9]{24}', { keywords: ['looker'], entropy: 3.5 }),
+  assignedTo('algolia-api-key', 'Algolia API key', 'high', 'algolia', '[A-Za-z0-9]{32}', { keywords: ['algolia'], entropy: 3.5 }),
+  tokenOrAssigned('contentful-token', 'Contentful management / delivery token', 'high', 'CFPAT-[A-Za-z0-9_-]{43}', 'contentful', '[A-Za-z0-9=_-]{43}', { keywords: ['cfpat-', 'contentful'], end: END_DASH, entropy: 3.5 }),
+  // "pat" is everywhere ("path", "pattern"): a short span keeps each occurrence's window small
+  token('airtable-pat', 'Airtable personal access token', 'high', String.raw`pat[A-Za-z0-9]{14}\.[a-f0-9]{64}`, { keywords: ['pat'], entropy: 3.5, span: 100 }),
+  assignedTo('airtable-api-key', 'Airtable API key', 'high', 'airtable', '[A-Za-z0-9]{17}', { keywords: ['airtable'], entropy: 3.5 }),
+  assignedTo('asana-client-secret', 'Asana client id / secret', 'high', 'asana', '[0-9]{16}|[A-Za-z0-9]{32}', { keywords: ['asana'], entropy: 3 }),
+  token('frameio-api-token', 'Frame.io API token', 'high', 'fio-u-[A-Za-z0-9_=-]{64}', { keywords: ['fio-u-'], end: END_DASH }),
+  token('typeform-api-token', 'Typeform personal access token', 'high', String.raw`tfp_[A-Za-z0-9_.=-]{59}`, { keywords: ['tfp_'], end: String.raw`(?![A-Za-z0-9_.=-])` }),
+  assignedTo('rapidapi-access-token', 'RapidAPI key', 'high', 'rapid[_.-]?api', '[A-Za-z0-9_-]{50}', { keywords: ['rapidapi', 'rapid_api', 'rapid-api'], entropy: 3.5 }),
+  token('maxmind-license-key', 'MaxMind license key', 'high', '[A-Za-z0-9]{6}_[A-Za-z0-9]{29}_mmk', { keywords: ['_mmk'], entropy: 4 }),
+  assignedTo('ionic-api-token', 'Ionic API token', 'high', 'ionic', 'ion_[A-Za-z0-9]{42}', { keywords: ['ionic'] }),
+  assignedTo('confluent-api-key', 'Confluent Cloud API key / secret', 'high', 'confluent', '[A-Za-z0-9]{16}|[A-Za-z0-9]{64}', { keywords: ['confluent'], entropy: 3 }),
+  {
+    id: 'symfony-default-secret', title: 'Symfony default APP_SECRET left in place', severity: 'medium',
+    keywords: ['tokenisnotsosecret'],
+    regex: '(?<secret>ThisTokenIsNotSoSecretChangeIt|ThisEzPlatformTokenIsNotSoSecret_PleaseChangeIt)',
+  },
+];
