@@ -8,6 +8,7 @@
 // Used by the tests (per provider) and bench/secrets-corpus.ts (precision/recall through a registry).
 import { randomInt } from 'node:crypto';
 import { alnum, b64, b64url, basic, crcToken, FORMATS, hex, lowerAlnum, password, type ProviderFormat, uuid } from './secret-formats.ts';
+import { everydayLookalikes, toolCredentialFiles } from './secret-corpus-files.ts';
 import { gcpServiceAccountJson, jwt, type GeneratedKeys } from './secret-fixtures.ts';
 
 export interface Sample {
@@ -82,14 +83,16 @@ export const WRITERS: Writer[] = [
   W('history', '/root/.bash_history', (w, v) => `ls -la\nexport ${nameOf(w, 'upper')}=${v}\n./deploy.sh\n`),
 ];
 
-/** Contexts a self-identifying token also appears in, without a name. */
+/** Contexts a self-identifying token also appears in, without a name (rotated logs, data files, service run scripts). */
+let ctx = 0;
 const BARE: ((v: string) => Written)[] = [
-  (v) => ({ syntax: 'log-line', path: '/var/log/app/app.log', content: `2024-05-01T10:00:00Z INFO request ok\n2024-05-01T10:00:01Z DEBUG upstream ${v} selected\n` }),
-  (v) => ({ syntax: 'cli-flag', path: '/usr/local/bin/entrypoint.sh', content: `#!/bin/sh\nexec /app/bin/agent --token ${v} --verbose\n` }),
-  (v) => ({ syntax: 'json-array', path: '/app/data/keys.json', content: JSON.stringify({ keys: [v] }) }),
+  (v) => ({ syntax: 'log-line', path: `/var/log/app/app.log.${++ctx % 40}`, content: `2024-05-01T10:00:00Z INFO request ok\n2024-05-01T10:00:01Z DEBUG upstream ${v} selected\n` }),
+  (v) => ({ syntax: 'cli-flag', path: `/etc/services.d/svc${++ctx % 40}/run`, content: `#!/bin/sh\nexec /app/bin/agent --token ${v} --verbose\n` }),
+  (v) => ({ syntax: 'json-array', path: `/app/data/keys-${++ctx % 40}.json`, content: JSON.stringify({ keys: [v] }) }),
 ];
+const UNNAMED = BARE.filter((_, i) => i !== 1);
 /** A token in a URL's query string (only URL-safe ones: an encoded one is a different string). */
-const inQuery = (v: string): Written => ({ syntax: 'url-query', path: '/app/config/endpoints.txt', content: `https://api.internal/v1/items?access_token=${v}&limit=10\n` });
+const inQuery = (v: string): Written => ({ syntax: 'url-query', path: `/app/config/endpoints.${++ctx % 20}.txt`, content: `https://api.internal/v1/items?access_token=${v}&limit=10\n` });
 
 const credentialSuffixes = ['token', 'api_key', 'secret', 'password', 'access_key', 'auth_token', 'client_secret', 'private_key', 'secret_key'];
 
@@ -116,7 +119,9 @@ export function providerSamples(f: ProviderFormat, n = 3): Sample[] {
     }
   }
   for (const l of f.lookalikes(f.make())) {
-    out.push(sample(f, false, 'lookalike', pick(BARE)(l)));
+    // shape look-alikes stand where no name vouches for them (a log line, a list): under a credential
+    // name (`--token …`) any random value is a credential, whatever provider it resembles
+    out.push(sample(f, false, 'lookalike', pick(UNNAMED)(l)));
     if (isPlaceholder(l)) out.push(sample(f, false, 'placeholder', pick(WRITERS)(names(), l)));
   }
   // the real value where it is not a secret: documentation, and (named formats) under a name that is not a credential
@@ -240,7 +245,8 @@ export function genericSamples(n: number): Sample[] {
 
 /** The whole corpus: `perFormat` positives per provider format (and their negatives), keys, credential files, generic. */
 export function buildCorpus(keys: GeneratedKeys, perFormat = 3, generic = 60): Sample[] {
-  return [...FORMATS.flatMap((f) => providerSamples(f, perFormat)), ...keySamples(keys), ...configFileSamples(), ...genericSamples(generic)];
+  return [...FORMATS.flatMap((f) => providerSamples(f, perFormat)), ...keySamples(keys), ...configFileSamples(), ...genericSamples(generic),
+    ...toolCredentialFiles(keys), ...everydayLookalikes(keys)];
 }
 
 export { alnum, b64, b64url, hex, lowerAlnum };

@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
+import { base62 } from '../../src/secrets/checksums.ts';
 
 const B62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
@@ -18,16 +19,33 @@ const alnum = (n: number) => rand(B62, n);
 const hex = (n: number) => rand('0123456789abcdef', n);
 const b64 = (n: number) => rand(B62 + '+/', n);
 
-function base62(n: number, width: number): string {
-  let s = '';
-  while (n > 0) { s = B62[n % 62] + s; n = Math.floor(n / 62); }
-  return s.padStart(width, '0');
-}
 
 /** GitHub's token format: prefix, 30 random base62 characters, base62 CRC32 of those, 6 wide. */
 export function githubToken(prefix: 'ghp' | 'gho' | 'ghs'): string {
+  return crcToken(prefix);
+}
+
+/** GitHub's and npm's scheme: prefix_ + 30 random base62 + base62(CRC32 of the 30), 6 wide. */
+export function crcToken(prefix: string): string {
   const body = alnum(30);
   return `${prefix}_${body}${base62(crc32(body), 6)}`;
+}
+
+function varint(n: number): Buffer {
+  const out: number[] = [];
+  do { let b = n & 0x7f; n >>>= 7; if (n) b |= 0x80; out.push(b); } while (n);
+  return Buffer.from(out);
+}
+function field(type: number, data: Buffer): Buffer {
+  return Buffer.concat([Buffer.from([type]), varint(data.length), data]);
+}
+/** A PyPI API token: a libmacaroons v2 macaroon for pypi.org with a caveat, HMAC-signed. */
+export function pypiToken(location = 'pypi.org'): string {
+  const id = Buffer.from(JSON.stringify({ version: 1, nonce: randomBytes(16).toString('hex') }));
+  const caveat = Buffer.from(JSON.stringify({ version: 1, permissions: 'user' }));
+  const sig = createHmac('sha256', randomBytes(32)).update(id).update(caveat).digest();
+  const mac = Buffer.concat([Buffer.from([2]), field(1, Buffer.from(location)), field(2, id), Buffer.from([0]), field(2, caveat), Buffer.from([0]), Buffer.from([0]), field(6, sig)]);
+  return 'pypi-' + mac.toString('base64url');
 }
 
 export function githubTokenChecksumOk(t: string): boolean {
@@ -85,8 +103,8 @@ export function tokens() {
     'github-app': githubToken('ghs'),
     'github-fine-grained-pat': `github_pat_${alnum(22)}_${alnum(59)}`,
     'gitlab-pat': 'glpat-' + rand(B62 + '-_', 20),
-    'npm-token': 'npm_' + alnum(36),
-    'pypi-token': 'pypi-AgEIcHlwaS5vcmc' + rand(B62 + '-_', 120),
+    'npm-token': crcToken('npm'),
+    'pypi-token': pypiToken(),
     'dockerhub-pat': 'dckr_pat_' + rand(B62 + '-_', 27),
     'slack-token': `xoxb-${rand('0123456789', 12)}-${rand('0123456789', 13)}-${alnum(24)}`,
     'slack-webhook': `hooks.slack.com/services/T${rand('ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789', 8)}/B${rand('ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789', 8)}/${alnum(24)}`,

@@ -2,10 +2,10 @@
 // alphabet, and the checksum or structure where there is one: GitHub/npm base62 CRC32, PyPI
 // macaroons, age bech32, JWT headers, base64 user:password), and per provider the look-alikes
 // that must not be reported. Random every call: nothing is hard-coded but public example values.
-import { createHmac, randomBytes, randomInt, randomUUID } from 'node:crypto';
-import { base62 } from '../../src/secrets/checksums.ts';
-import { crc32 } from 'node:zlib';
-import { jwt, rand } from './secret-fixtures.ts';
+import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { crcToken, jwt, pypiToken, rand } from './secret-fixtures.ts';
+
+export { crcToken, pypiToken };
 
 export const B62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const LOWER = 'abcdefghijklmnopqrstuvwxyz';
@@ -22,32 +22,10 @@ export const b64url = (n: number) => rand(B62 + '-_', n);
 export const base32 = (n: number) => rand('abcdefghijklmnopqrstuvwxyz234567', n);
 export const uuid = () => randomUUID();
 
-/** GitHub / npm: prefix_ + 30 base62 + base62(CRC32 of the 30), 6 wide. */
-export function crcToken(prefix: string): string {
-  const body = alnum(30);
-  return `${prefix}_${body}${base62(crc32(body), 6)}`;
-}
 /** The same token with its checksum broken (one checksum character changed). */
 export function badChecksum(token: string): string {
   const last = token.at(-1)!;
   return token.slice(0, -1) + (last === 'A' ? 'B' : 'A');
-}
-
-function varint(n: number): Buffer {
-  const out: number[] = [];
-  do { let b = n & 0x7f; n >>>= 7; if (n) b |= 0x80; out.push(b); } while (n);
-  return Buffer.from(out);
-}
-function field(type: number, data: Buffer): Buffer {
-  return Buffer.concat([Buffer.from([type]), varint(data.length), data]);
-}
-/** A PyPI API token: a libmacaroons v2 macaroon for pypi.org with a caveat, HMAC-signed. */
-export function pypiToken(location = 'pypi.org'): string {
-  const id = Buffer.from(JSON.stringify({ version: 1, nonce: randomBytes(16).toString('hex') }));
-  const caveat = Buffer.from(JSON.stringify({ version: 1, permissions: 'user' }));
-  const sig = createHmac('sha256', randomBytes(32)).update(id).update(caveat).digest();
-  const mac = Buffer.concat([Buffer.from([2]), field(1, Buffer.from(location)), field(2, id), Buffer.from([0]), field(2, caveat), Buffer.from([0]), Buffer.from([0]), field(6, sig)]);
-  return 'pypi-' + mac.toString('base64url');
 }
 
 const BECH32 = 'qpzry9x8gf2tvdw0s3jn54khce6mua7l';
