@@ -1,11 +1,13 @@
 // Secrets end to end: an image pushed to a real registry with secrets in files (one deleted by a
 // later layer), in the config's env and in the build history, next to files that must not alert.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { takeInventory } from '../src/cli/inventory.ts';
 import { scanJson } from '../src/report/json.ts';
+import { toSarif } from '../src/report/sarif.ts';
 import { findingsTable } from '../src/report/table.ts';
 import { scanImage } from '../src/scan/scan-image.ts';
 import { RegistryClient } from '../src/registry/client.ts';
@@ -14,6 +16,10 @@ import { pushImage } from './helpers/push.ts';
 import { startRegistry, testConfig, type TestRegistry } from './helpers/registry.ts';
 import { gcpServiceAccountJson, generateKeys, tokens } from './helpers/secret-fixtures.ts';
 import { gzip, makeTar } from './helpers/tar.ts';
+
+const require = createRequire(import.meta.url);
+const AjvDraft04 = require('ajv-draft-04').default as typeof import('ajv-draft-04').default;
+const addFormats = require('ajv-formats').default as typeof import('ajv-formats').default;
 
 let reg: TestRegistry;
 let inv: ImageInventory;
@@ -96,6 +102,29 @@ describe('secrets in an image', () => {
       expect(json).not.toContain(v);
       expect(table).not.toContain(v);
     }
+  });
+
+  it('SARIF carries secrets and configuration findings as results with rules of their own, values masked', async () => {
+    const report = await scanImage(`${reg.host}/secrets/app:v1`, { cfg: testConfig({ dataDir: work, database: { url: `file:${join(work, 'customs.db')}` } }), cache: false });
+    const sarif = toSarif(report) as any;
+    const ajv = new AjvDraft04({ strict: false, allErrors: true });
+    addFormats(ajv);
+    const validate = ajv.compile(JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures/schemas/sarif-2.1.0.schema.json'), 'utf8')));
+    expect(validate(sarif), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
+    const run = sarif.runs[0];
+    const rules = new Set(run.tool.driver.rules.map((r: any) => r.id));
+    const secrets = run.results.filter((r: any) => r.ruleId.startsWith('secret/'));
+    expect(secrets).toHaveLength(7);
+    for (const r of secrets) expect(rules.has(r.ruleId)).toBe(true);
+    const env = secrets.find((r: any) => r.ruleId === 'secret/github-token');
+    expect(env.locations[0].physicalLocation).toEqual({ artifactLocation: { uri: 'app/.env' }, region: { startLine: 2 } });
+    expect(env.properties).toMatchObject({ layerIndex: 0, layer: inv.layers[0]!.digest, visible: false });
+    expect(env.message.text).toContain('deleted by a later layer');
+    // config and history secrets are logical locations (no file holds them)
+    expect(secrets.find((r: any) => r.ruleId === 'secret/stripe-key').locations[0].logicalLocations[0].fullyQualifiedName).toMatch(/ config:Env\[1\]$/);
+    expect(run.results.map((r: any) => r.ruleId)).toEqual(expect.arrayContaining(['config/secrets-in-env', 'config/secrets-in-history', 'config/root-user']));
+    const text = JSON.stringify(sarif);
+    for (const v of [t['github-token'], t['stripe-key'], t['npm-token'], t['database-url-password']]) expect(text).not.toContain(v);
   });
 
   it('is switched off by configuration', async () => {

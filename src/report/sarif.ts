@@ -3,6 +3,7 @@ import type { ScanReport } from '../scan/types.ts';
 import { VERSION } from '../version.ts';
 import type { Finding } from '../vulndb/types.ts';
 import { ratingSourceName } from './rating-source.ts';
+import { hygieneSarif } from './sarif-hygiene.ts';
 
 // an unrated finding is a note, not a warning: nothing says it matters more than a low one
 const LEVEL: Record<string, 'error' | 'warning' | 'note'> = { critical: 'error', high: 'error', medium: 'warning', low: 'note', none: 'note', unknown: 'note' };
@@ -10,7 +11,8 @@ const LEVEL: Record<string, 'error' | 'warning' | 'note'> = { critical: 'error',
 // a word-only rating gets its band's midpoint, an unknown one none at all (never a made-up 5.0)
 const RATING_SCORE: Record<string, string> = { critical: '9.5', high: '8.0', medium: '5.5', low: '2.0', none: '0.0' };
 
-/** SARIF 2.1.0: one rule per vulnerability id, one result per (platform, package, vulnerability). */
+/** SARIF 2.1.0: one rule per vulnerability id, one result per (platform, package, vulnerability); then
+ *  secrets and configuration findings with rules of their own (src/report/sarif-hygiene.ts). */
 export function toSarif(report: ScanReport): object {
   const rules = new Map<string, object>();
   const results: object[] = [];
@@ -38,6 +40,7 @@ export function toSarif(report: ScanReport): object {
         },
       });
     }
+    hygieneSarif(p.hygiene, `${report.ref}@${p.inventory.manifestDigest} (${platform})`, platform, { rules, results });
   }
   return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
