@@ -52,6 +52,11 @@ beforeAll(async () => {
       history: [
         { created_by: 'ADD https://example.com/tool.tar.gz /opt/ # buildkit' },
         { created_by: 'RUN /bin/sh -c curl -fsSL https://get.example.com/install | sh # buildkit' },
+        // installing sudo is not running it; a tar ADD extracts (COPY cannot); the next two are flagged
+        { created_by: 'RUN /bin/sh -c apt-get install -y sudo # buildkit', empty_layer: true },
+        { created_by: 'ADD rootfs.tar.xz / # buildkit', empty_layer: true },
+        { created_by: 'RUN /bin/sh -c sudo -u app make install # buildkit', empty_layer: true },
+        { created_by: '/bin/sh -c #(nop) ADD file:4b1d2f0c in /etc/app/config.json ', empty_layer: true },
       ],
     },
   });
@@ -76,7 +81,7 @@ describe('hygiene checks', () => {
     const found = runHygieneChecks(risky, cfg.hygiene, NOW);
     expect(found.map((f) => [f.id, f.severity])).toEqual([
       ['root-user', 'medium'], ['secrets-in-env', 'high'], ['no-healthcheck', 'low'], ['ssh-exposed', 'medium'],
-      ['privileged-port', 'low'], ['remote-add', 'medium'], ['curl-pipe-shell', 'medium'], ['unpinned-base', 'low'],
+      ['privileged-port', 'low'], ['remote-add', 'medium'], ['local-add', 'low'], ['sudo-in-build', 'low'], ['curl-pipe-shell', 'medium'], ['unpinned-base', 'low'],
       ['setuid-binaries', 'medium'], ['world-writable', 'medium'], ['sudo-present', 'low'], ['shell-present', 'low'],
       ['package-manager-present', 'low'], ['image-too-old', 'low'],
     ]);
@@ -89,6 +94,8 @@ describe('hygiene checks', () => {
     expect(risky.config.env![1]).toBe('DB_PASSWORD=*******');
     expect(by['image-too-old']!.detail).toMatch(/^built 2024-06-01, 593 days ago/);
     expect(by['remote-add']!.detail).toContain('history[0]');
+    expect(by['local-add']!.detail).toBe('history[5]: /bin/sh -c #(nop) ADD file:4b1d2f0c in /etc/app/config.json');
+    expect(by['sudo-in-build']!.detail).toBe('history[4]: RUN /bin/sh -c sudo -u app make install # buildkit');
     expect(found.every((f) => f.fix.length > 20 && f.title.length > 5)).toBe(true);
     // the compiler deleted by the top layer is not reported
     expect(found.some((f) => f.id === 'compiler-present')).toBe(false);

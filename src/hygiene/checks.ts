@@ -46,15 +46,31 @@ function ports(inv: ImageInventory): { port: number; spec: string }[] {
   return (inv.config.exposedPorts ?? []).map((spec) => ({ port: Number.parseInt(spec, 10), spec })).filter((p) => Number.isInteger(p.port));
 }
 
-function historyLines(inv: ImageInventory, re: RegExp): Seen {
-  const hits = (inv.config.history ?? []).map((h, i) => ({ i, by: h.createdBy ?? '' })).filter((h) => re.test(h.by));
+/** History lines a regex (or a test of the line and its index) picks, as a finding's detail. */
+function historyLines(inv: ImageInventory, pick: RegExp | ((by: string, i: number) => boolean)): Seen {
+  const test = pick instanceof RegExp ? (by: string) => pick.test(by) : pick;
+  const hits = (inv.config.history ?? []).map((h, i) => ({ i, by: h.createdBy ?? '' })).filter((h) => test(h.by, h.i));
   if (hits.length === 0) return null;
-  return { detail: hits.slice(0, 5).map((h) => `history[${h.i}]: ${h.by.replace(/\s+/g, ' ').slice(0, 200)}`).join('\n') };
+  return { detail: hits.slice(0, 5).map((h) => `history[${h.i}]: ${h.by.replace(/\s+/g, ' ').trim().slice(0, 200)}`).join('\n') };
 }
 
 // bounded quantifiers only: history lines come from the image
 const REMOTE_ADD = /\bADD\s+(?:--[\w-]{1,30}(?:=\S{0,200})?\s+){0,5}https?:\/\/\S/;
 const CURL_PIPE_SH = /\b(?:curl|wget)\b[^|;&\n]{0,500}\|\s{0,5}(?:sudo\s+(?:-\S{1,10}\s+){0,3})?(?:env\s+)?(?:\/[\w/]{0,40}\/)?(?:ba|da|z|k|a)?sh\b/;
+// sudo as a command (after `-c`, a separator, or as an exec-form RUN), not `apt-get install sudo`
+const SUDO_RUN = /(?:^RUN\s{1,5}|\s-c\s{1,5}|[;&|(\x60]\s{0,5}|\n\s{0,20})sudo\s{1,5}\S/;
+// ADD of a local file or directory, in the two forms builders write: legacy `#(nop) ADD file:<hash> in
+// /dest` (or dir:), BuildKit `ADD [--flags] src… dest # buildkit` — not free-form comments that mention ADD
+const LOCAL_ADD = /#\(nop\)\s{1,5}ADD\s{1,5}((?:file|dir):\S{1,200})\s|^ADD\s{1,5}(?:--[\w-]{1,30}(?:=\S{0,200})?\s{1,5}){0,5}(?!https?:\/\/|git@)(\S{1,500})\s[^\n]{0,2000}#\s?buildkit\s*$/;
+const ARCHIVE = /\.(?:tar|tgz|tbz2?|txz|tzst|tar\.(?:gz|bz2|xz|zst|lz4))$/i;
+
+/** ADD of local files — not archives (ADD extracts them, COPY cannot), not the base image's rootfs (history[0]). */
+function localAdd(by: string, i: number): boolean {
+  const m = LOCAL_ADD.exec(by);
+  const src = m?.[1] ?? m?.[2];
+  return src !== undefined && !ARCHIVE.test(src) && !(i === 0 && src.startsWith('file:'));
+}
+
 const FROM_IMAGE = /\bFROM\s+(?:--platform=\S{1,60}\s+)?([\w./:@-]{1,255})/;
 
 /** A base image reference with neither a digest nor a tag other than latest. */
@@ -106,6 +122,17 @@ export const CHECKS: Check[] = [
     id: 'remote-add', needsConfig: true, severity: 'medium', title: 'ADD of a remote URL',
     fix: 'Download with a checksum check (`ADD --checksum=sha256:…` or curl + sha256sum) or COPY a vetted file.',
     run: ({ inv }) => historyLines(inv, REMOTE_ADD),
+  },
+  {
+    id: 'local-add', needsConfig: true, severity: 'low', title: 'ADD of local files (COPY says what it does)',
+    fix: 'Use COPY for local files and folders: ADD also extracts archives and fetches URLs, which hides what enters the image.',
+    run: ({ inv }) => historyLines(inv, localAdd),
+  },
+  {
+    id: 'sudo-in-build', needsConfig: true, severity: 'low', title: 'sudo run in a build step',
+    fix: 'Build steps run as root already: switch users with USER, and leave sudo out of the image.',
+    // metadata lines (`#(nop)`: ENV, LABEL…) run no command
+    run: ({ inv }) => historyLines(inv, (by) => !by.includes('#(nop)') && SUDO_RUN.test(by)),
   },
   {
     id: 'curl-pipe-shell', needsConfig: true, severity: 'medium', title: 'Script downloaded and piped into a shell',

@@ -55,8 +55,8 @@ const NOT_A_SECRET = [
   // obj.field, Class::CONST, $this->x: every part an identifier (lower, snake, camel, Pascal or UPPER case), not random text
   String.raw`^${IDENT}(?:(?:\.|::|->)${IDENT})+$`,
   // camelCase / PascalCase identifiers: each capital starts a word (a random mix like abcDEFghi… is not one)
-  // (words of three letters or more, digits only at a word's end: R1Sk43Dkto… and sOcFexnu54… are random)
-  '^[a-z]+[0-9]{0,3}(?:[A-Z][a-z]{2,}[0-9]{0,3})*(?:[A-Z]{1,4}[0-9]{0,3})?$', '^[A-Z]{0,6}(?:[A-Z][a-z]{2,}[0-9]{0,3}){2,}(?:[A-Z]{1,4})?$',
+  // (digits only at the very end: R1Sk43Dkto… and sOcFexnu54KaDvos… are random, secretOrPublicKey is a name)
+  '^[a-z]+(?:[A-Z][a-z]+)*[0-9]{0,3}(?:[A-Z]{1,4}[0-9]{0,3})?$', '^[A-Z]{0,6}(?:[A-Z][a-z]+){2,}[0-9]{0,3}(?:[A-Z]{1,4})?$',
   // words joined by _ - . (snake, UPPER_SNAKE, kebab, Header-Case, dotted names, file names): each word
   // letters of one case (or Capitalized), at most a few digits at its end — random text mixes them inside
   `^_{0,2}${WORDS}$`,
