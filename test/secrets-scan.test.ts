@@ -11,7 +11,7 @@ import { configuredAnalyzers } from '../src/analyzers/configured.ts';
 import { analyzeLayer } from '../src/image/layer-walker.ts';
 import { digestOf } from '../src/util/digest.ts';
 import { chunked, gzip, makeTar } from './helpers/tar.ts';
-import { gcpServiceAccountJson, generateKeys, githubTokenChecksumOk, tokens } from './helpers/secret-fixtures.ts';
+import { crcToken, gcpServiceAccountJson, generateKeys, githubTokenChecksumOk, jwt, rand, tokens } from './helpers/secret-fixtures.ts';
 
 const scanner = getDefaultScanner();
 const rules = (text: string) => scanText(scanner, text).map((h) => h.rule);
@@ -82,6 +82,42 @@ describe('secret rules', () => {
     expect(scanText(custom, 'x=acme_k3v9qz7m2w8x4pj6rt1yb5nd').map((h) => h.rule)).toEqual(['acme-token']);
     expect(scanText(custom, 'x=acme_000000000000000000000000')).toEqual([]);
     expect(() => configSchema.parse({ secrets: { rules: [{ id: 'bad', title: 'x', keywords: ['ab'], regex: '(' }] } })).toThrow(/valid regular expression/);
+  });
+});
+
+describe('the misses and false alarms of issue 21', () => {
+  const d = (n: number) => rand('0123456789', n);
+  const an = (n: number) => rand('ABCDEFGHJKMNPQRSTUVWXYZabcdefghjkmnpqrstuvwxyz23456789', n);
+  it('finds what the old rules missed', () => {
+    const cases: [string, string][] = [
+      ['api_key = "Xk29fLq_Wd83hZpR7mTc4vYb"', 'generic-password'],
+      ['token: "abcDEFghiJKLmnoPQRstuVWX"', 'generic-password'],
+      [JSON.stringify({ resources: [{ attributes: { private_key_pem: keys.rsaPem } }] }), 'private-key'],
+      [`TLS_KEY="${keys.rsaPem.trim().replace(/\n/g, ' ')}"`, 'private-key'],
+      [`SLACK=xoxa-2-${d(12)}-${d(13)}-${d(13)}-${an(20)}`, 'slack-token'],
+      [`x: xoxe.xoxp-1-${an(165)}`, 'slack-token'],
+      [`x: xoxe-1-${an(146)}`, 'slack-token'],
+      [`t=ghs_${d(6)}_${jwt()}`, 'github-token'],
+      [`url=https://x-access-token${crcToken('ghs')}@github.com`, 'github-token'],
+      [`<config>\n  <apiToken>${an(24)}</apiToken>\n</config>`, 'generic-password'],
+      [`var apiToken string = "${an(24)}"`, 'generic-password'],
+      [`$dbPassword .= "${an(12)}!${an(8)}";`, 'generic-password'],
+      [`API_TOKEN ::= ${an(24)}`, 'generic-password'],
+      [`API_TOKEN ?= ${an(24)}`, 'generic-password'],
+      [`System.setProperty("X_TOKEN","${an(24)}");`, 'generic-password'],
+      [`curl -u admin:${an(16)} https://nexus.acme.io/x`, 'curl-auth-user'],
+    ];
+    for (const [text, rule] of cases) expect(rules(text), text.slice(0, 80)).toContain(rule);
+  });
+
+  it('does not alert on public sample keys, placeholders, redacted values and names that only contain a credential word', () => {
+    const fp = [
+      'const config = { apiKey: "AIzaSyDMAScliyLx7F0NPDEJi1QmyCgHIAODrlU" }', 'key=AIzaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 'key=AIzaSyabcdefghijklmnopqrstuvwxyz1234567',
+      `token = "xoxp-${d(12)}-${d(12)}-${d(12)}-####################"`, 'password: [Redacted]', 'password = "[REDACTED]"',
+      `publicToken = "pk_${an(24)}"`, `<meta name="csrf-token" content="${an(24)}">`, `keyVaultToStoreSecrets = "kv-prod-weu-01-${an(6)}"`,
+      'notes = io.jsonwebtoken:jjwt-api:0.11.5', 'STRIPE_KEY=sk_test_4eC39HqLyjWDarjtT1zdp7dc',
+    ];
+    for (const text of fp) expect(rules(text), text).toEqual([]);
   });
 });
 

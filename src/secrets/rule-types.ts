@@ -21,7 +21,8 @@ export interface SecretRule {
   group?: number;
   /** minimum Shannon entropy (bits per character) of the secret */
   entropy?: number;
-  /** regexes (compiled with the rule's flags) that, matching the secret, mark it as a known false positive */
+  /** regexes (compiled with the rule's flags) that, matching the secret, mark it as a known public or placeholder
+   *  value: no later (broader) rule reports that span either */
   allow?: string[];
   /** regexes (case-insensitive) that, matching the `key` group, mark the match as not a secret */
   allowKeys?: string[];

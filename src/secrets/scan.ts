@@ -181,6 +181,7 @@ export function findSecrets(scanner: SecretScanner, text: string, opts: FindOpti
   const n = text.length;
   const hits = scanner.index.find(text);
   const found: SecretSpan[] = [];
+  const dismissed: [number, number][] = [];
   for (const c of scanner.rules) {
     if (c.paths.length && !(opts.path && c.paths.some((re) => re.test(opts.path!)))) continue;
     const windows = windowsFor(c, hits, n) ?? [[0, n]];
@@ -199,10 +200,14 @@ export function findSecrets(scanner: SecretScanner, text: string, opts: FindOpti
         const value = named ? m.groups?.secret : m[c.group];
         const at = named ? m.indices?.groups?.secret : m.indices?.[c.group];
         if (value === undefined || at === undefined) continue;
-        if (!accepted(scanner, c, value, m, text, ws)) continue;
         const start = ws + at[0], end = ws + at[1];
+        const verdict = accepted(scanner, c, value, m, text, ws);
+        // a value a rule knows to be public (Firebase's sample keys, Stripe's documentation keys) is not
+        // reported by a broader rule either
+        if (verdict === 'known') { dismissed.push([start, end]); continue; }
+        if (!verdict) continue;
         // one value found by a specific rule and by a broader one is reported once (specific rules run first)
-        if (found.some((f) => start < f.end && f.start < end)) continue;
+        if (found.some((f) => start < f.end && f.start < end) || dismissed.some(([s, e]) => start < e && s < end)) continue;
         found.push({
           hit: { rule: c.rule.id, severity: c.rule.severity, title: c.rule.title, masked: maskSecret(value), fingerprint: fingerprintSecret(value) },
           start, end,
@@ -214,11 +219,13 @@ export function findSecrets(scanner: SecretScanner, text: string, opts: FindOpti
   return withLines(text, found, opts);
 }
 
-function accepted(scanner: SecretScanner, c: CompiledRule, value: string, m: RegExpExecArray, text: string, ws: number): boolean {
+/** true: a secret; false: not one (too plain, fails its format); 'known': a value this rule lists as public. */
+function accepted(scanner: SecretScanner, c: CompiledRule, value: string, m: RegExpExecArray, text: string, ws: number): boolean | 'known' {
   const r = c.rule;
   if (r.entropy !== undefined && shannonEntropy(normalizeValue(value)) < r.entropy) return false;
   if (r.verify && !r.verify(value)) return false;
-  if (c.allow.some((re) => re.test(value)) || scanner.allow.some((re) => re.test(value))) return false;
+  if (c.allow.some((re) => re.test(value))) return 'known';
+  if (scanner.allow.some((re) => re.test(value))) return false;
   if (c.allowMatch.some((re) => re.test(m[0]))) return false;
   if (c.allowKeys.length) {
     const k = m.indices?.groups?.key;

@@ -23,7 +23,9 @@ export const CLOUD_RULES: SecretRule[] = [
   token('aws-access-key-id', 'AWS access key ID', 'high', '(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}', { keywords: ['akia', 'asia', 'abia', 'acca', 'a3t'] }),
   assignedTo('aws-secret-access-key', 'AWS secret access key', 'critical',
     String.raw`aws[_.-]?secret|secret[_.-]?(?:access[_.-]?)?key`, `${B64}{40}`,
-    { keywords: ['secret_access_key', 'secretaccesskey', 'secret-access-key', 'secret_key', 'secretkey', 'secret-key', 'aws_secret', 'awssecret', 'aws-secret'], entropy: 4, allow: ['^[A-Za-z]+$', '^[a-f0-9]+$'] }),
+    { keywords: ['secret_access_key', 'secretaccesskey', 'secret-access-key', 'secret_key', 'secretkey', 'secret-key', 'aws_secret', 'awssecret', 'aws-secret'], entropy: 4,
+      // letters only or hex is another kind of value (a word, a digest), not an AWS secret
+      verify: (v) => !/^(?:[A-Za-z]+|[a-f0-9]+)$/.test(v) }),
   // STS session tokens are base64 protobufs that begin the same way (IQoJb3JpZ2lu = "!\n\torigin")
   token('aws-session-token', 'AWS session token', 'high', `(?:IQoJb3JpZ2lu|FwoGZXIvYXdz|FQoGZXIvYXdz)${B64}{100,2000}={0,2}`, { keywords: ['iqojb3jpz2lu', 'fwogzxivyxdz', 'fqogzxivyxdz'], end: END_B64, span: 2100 }),
   // Bedrock API keys (gitleaks aws-amazon-bedrock-api-key-*): ABSK + base64 ("BedrockAPIKey-…"); short-lived ones are a presigned URL in base64
