@@ -8,8 +8,8 @@ export interface KeywordHits { positions: number[]; dense: boolean }
 
 export interface KeywordIndex {
   keywords: string[];
-  /** every occurrence of every keyword in `text` (case-insensitive for ASCII letters) */
-  find(text: string): KeywordHits[];
+  /** every occurrence of every keyword in `text` (case-insensitive for ASCII letters); undefined: none */
+  find(text: string): (KeywordHits | undefined)[];
 }
 
 /** Past this many occurrences of one keyword, its rules scan the whole text (memory stays bounded). */
@@ -66,24 +66,31 @@ export function buildKeywordIndex(keywords: string[], maxPositions = MAX_POSITIO
       queue.push(t);
     }
   }
-  const outputs = out.map((o) => (o.length ? Int32Array.from(new Set(o)) : null));
+  // transitions premultiplied by the class count (a state is its row's offset), and a flag per row
+  // saying whether any keyword ends there: the loop below does one load, one add and one test a character
+  for (let i = 0; i < delta.length; i++) delta[i] = delta[i]! * classes;
+  const ends_ = new Uint8Array(states * classes);
+  const outputs: (Int32Array | null)[] = new Array(states * classes).fill(null);
+  out.forEach((o, st) => { if (o.length) { ends_[st * classes] = 1; outputs[st * classes] = Int32Array.from(new Set(o)); } });
   const lengths = keywords.map((k) => k.length);
 
   return {
     keywords,
-    find(text: string): KeywordHits[] {
-      const hits: KeywordHits[] = keywords.map(() => ({ positions: [], dense: false }));
+    find(text: string): (KeywordHits | undefined)[] {
+      // sparse: a text meets few of the keywords, so only those get a record
+      const hits: (KeywordHits | undefined)[] = new Array(keywords.length);
       let s = 0;
       for (let i = 0, n = text.length; i < n; i++) {
         const code = text.charCodeAt(i);
-        s = delta[s * classes + (code < 128 ? cls[code]! : 0)]!;
-        const o = outputs[s];
-        if (o === null || o === undefined) continue;
+        s = delta[s + (code < 128 ? cls[code]! : 0)]!;
+        if (ends_[s] === 0) continue;
+        const o = outputs[s]!;
         for (let j = 0; j < o.length; j++) {
-          const h = hits[o[j]!]!;
+          const id = o[j]!;
+          const h = (hits[id] ??= { positions: [], dense: false });
           if (h.dense) continue;
           if (h.positions.length >= maxPositions) { h.dense = true; h.positions = []; continue; }
-          h.positions.push(i - lengths[o[j]!]! + 1);
+          h.positions.push(i - lengths[id]! + 1);
         }
       }
       return hits;

@@ -147,13 +147,12 @@ export interface FindOptions {
 }
 
 /** The windows of `text` a rule's regex runs over: around each keyword occurrence, merged; null = the whole text. */
-function windowsFor(c: CompiledRule, hits: KeywordHits[], n: number): [number, number][] | null {
+function windowsFor(c: CompiledRule, hits: (KeywordHits | undefined)[], n: number): [number, number][] | null {
   let positions: number[] = [];
   let lists = 0;
   for (const k of c.keywords) {
-    const h = hits[k]!;
-    if (h.dense) return null;
-    if (h.positions.length === 0) continue;
+    const h = hits[k];
+    if (h === undefined || h.positions.length === 0) { if (h?.dense) return null; continue; }
     positions = lists === 0 ? h.positions : positions.concat(h.positions);
     lists++;
   }

@@ -166,16 +166,21 @@ export const GENERIC_RULES: SecretRule[] = [
     id: 'generic-password', title: 'Password or secret assignment', severity: 'medium',
     // every spelling of the compound names (signing_key, signingKey, signing.key, signing-key): a
     // regex window opens only where a keyword occurs
-    keywords: ['pass', 'pwd', 'secret', 'token', 'credential', 'creds', 'auth',
+    // `pass` and `auth` only followed by a separator: "passed", "compass", "author" (every package.json) open no window
+    keywords: ['password', 'passwd', 'passphrase', ...['pass', 'auth'].flatMap((w) => ['=', ':', '"', "'", ' ', '\t', '>', '_', '-', '.'].map((d) => w + d)),
+      'pwd', 'secret', 'token', 'credential', 'creds',
       ...['api', 'access', 'private', 'signing', 'encryption', 'master', 'license', 'client', 'app', 'hmac', 'jwt', 'session', 'shared']
         .flatMap((w) => ['', '_', '.', '-'].map((sep) => `${w}${sep}key`))],
     regex: [
       `(?<key>${CREDENTIAL_NAME}[\\w.-]{0,30})${ASSIGN}${VALUE_START}(?<secret>${FREE_VALUE})(?<!:)${VALUE_END}`,
-      // Dockerfile `ENV NAME value` / `ARG`, and command-line flags `--password value`
-      `(?<=(?:^|\\n)[ \\t]{0,8}(?:ENV|ARG)[ \\t]{1,5}[\\w.-]{0,40})(?<key>${CREDENTIAL_NAME}[\\w.-]{0,30})[ \\t]{1,5}["']?(?<secret>${FREE_VALUE})(?<!:)${VALUE_END}`,
-      `(?<=[ \\t]--[\\w-]{0,30})(?<key>${CREDENTIAL_NAME}[\\w-]{0,30})[ \\t]{1,3}["']?(?<secret>${FREE_VALUE})(?<!:)${VALUE_END}`,
+      // Dockerfile `ENV NAME value` / `ARG`, and command-line flags `--password value`; their prefixes are
+      // consumed, not looked behind, so the regex does not run a lookbehind at every position of a window
+      `(?:^|(?<=\\n))[ \\t]{0,8}(?:ENV|ARG)[ \\t]{1,5}[\\w.-]{0,40}?(?<key>${CREDENTIAL_NAME}[\\w.-]{0,30})[ \\t]{1,5}["']?(?<secret>${FREE_VALUE})(?<!:)${VALUE_END}`,
+      `[ \\t]--[\\w-]{0,30}?(?<key>${CREDENTIAL_NAME}[\\w-]{0,30})[ \\t]{1,3}["']?(?<secret>${FREE_VALUE})(?<!:)${VALUE_END}`,
     ].join('|'),
     entropy: 3, verify: (v) => randomEnough(v, 3.5),
+    // a match is a name (≤ 80), an operator and a value (≤ 150): 300 characters around a keyword hold it
+    span: 300,
     allowKeys: NOT_A_CREDENTIAL_NAME,
     allow: NOT_A_SECRET,
   },
