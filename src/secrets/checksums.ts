@@ -64,9 +64,10 @@ export function pypiMacaroonOk(token: string): boolean {
   return sig !== null && sig[0] === 32 && sig[1] + 32 === b.length;
 }
 
-const BECH32 = 'qpzry9x8gf2tvdw0s3jn54khce6mua7l';
+export const BECH32 = 'qpzry9x8gf2tvdw0s3jn54khce6mua7l';
 
-function bech32Polymod(values: number[]): number {
+/** BIP-173's checksum polynomial over 5-bit values (exported for the tests' key generator). */
+export function bech32Polymod(values: number[]): number {
   const G = [0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3];
   let chk = 1;
   for (const v of values) {

@@ -3,6 +3,7 @@
 // macaroons, age bech32, JWT headers, base64 user:password), and per provider the look-alikes
 // that must not be reported. Random every call: nothing is hard-coded but public example values.
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { BECH32, bech32Polymod } from '../../src/secrets/checksums.ts';
 import { crcToken, jwt, pypiToken, rand } from './secret-fixtures.ts';
 
 export { crcToken, pypiToken };
@@ -28,17 +29,6 @@ export function badChecksum(token: string): string {
   return token.slice(0, -1) + (last === 'A' ? 'B' : 'A');
 }
 
-const BECH32 = 'qpzry9x8gf2tvdw0s3jn54khce6mua7l';
-function polymod(values: number[]): number {
-  const G = [0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3];
-  let chk = 1;
-  for (const v of values) {
-    const top = chk >>> 25;
-    chk = ((chk & 0x1ffffff) << 5) ^ v;
-    for (let i = 0; i < 5; i++) if ((top >>> i) & 1) chk ^= G[i]!;
-  }
-  return chk >>> 0;
-}
 /** An age X25519 identity: bech32 of 32 random bytes, HRP "age-secret-key-", upper-cased. */
 export function ageSecretKey(): string {
   const hrp = 'age-secret-key-';
@@ -47,7 +37,7 @@ export function ageSecretKey(): string {
   for (const b of randomBytes(32)) { acc = (acc << 8) | b; bits += 8; while (bits >= 5) { bits -= 5; data.push((acc >>> bits) & 31); } }
   if (bits) data.push((acc << (5 - bits)) & 31);
   const exp = [...[...hrp].map((c) => c.charCodeAt(0) >> 5), 0, ...[...hrp].map((c) => c.charCodeAt(0) & 31)];
-  const mod = polymod([...exp, ...data, 0, 0, 0, 0, 0, 0]) ^ 1;
+  const mod = bech32Polymod([...exp, ...data, 0, 0, 0, 0, 0, 0]) ^ 1;
   const check = [0, 1, 2, 3, 4, 5].map((i) => (mod >>> (5 * (5 - i))) & 31);
   return (hrp + '1' + [...data, ...check].map((d) => BECH32[d]).join('')).toUpperCase();
 }
