@@ -4,7 +4,8 @@
 import type { SecretRule } from '../rule-types.ts';
 import { assignedTo, END_B64, END_DASH, token, tokenOrAssigned, UUID } from './syntax.ts';
 
-/** Public keys from Firebase's SDK samples (firebase-android-sdk), quoted in countless apps: not leaks. */
+/** Public keys from Firebase's SDK samples (firebase-android-sdk), quoted in countless apps, and keys
+ *  distributions ship in their packages: not leaks. */
 const FIREBASE_EXAMPLE_KEYS = [
   'AIzaSyabcdefghijklmnopqrstuvwxyz1234567', 'AIzaSyAnLA7NfeLquW1tJFpx_eQCxoX-oo6YyIs', 'AIzaSyCkEhVjf3pduRDt6d1yKOMitrUEke8agEM',
   'AIzaSyDMAScliyLx7F0NPDEJi1QmyCgHIAODrlU', 'AIzaSyD3asb-2pEZVqMkmL6M9N6nHZRR_znhrh0', 'AIzayDNSXIbFmlXbIE6mCzDLQAqITYefhixbX4A',
@@ -12,6 +13,8 @@ const FIREBASE_EXAMPLE_KEYS = [
   'AIzaSyA5_iVawFQ8ABuTZNUdcwERLJv_a_p4wtM', 'AIzaSyA4UrcGxgwQFTfaI3no3t7Lt1sjmdnP5sQ', 'AIzaSyDSb51JiIcB6OJpwwMicseKRhhrOq1cS7g',
   'AIzaSyBF2RrAIm4a0mO64EShQfqfd2AFnzAvvuU', 'AIzaSyBcE-OOIbhjyR83gm4r2MFCu4MJmprNXsw', 'AIzaSyB8qGxt4ec15vitgn44duC5ucxaOi4FmqE',
   'AIzaSyA8vmApnrHNFE0bApF4hoZ11srVL_n0nvY',
+  // the key Google assigned to Debian's Chromium, shipped in the chromium package (/etc/chromium.d/apikeys)
+  'AIzaSyCkfPOPZXDKNn8hhgu3JrA62wIgC93d44k',
 ];
 
 /** A JSON-escaped or plain line break between the lines of a PEM body (see keys.ts). */

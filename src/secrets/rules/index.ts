@@ -35,6 +35,7 @@ export const DEFAULT_RULES: SecretRule[] = (() => {
 export const GLOBAL_ALLOW: string[] = [
   'AKIAIOSFODNN7EXAMPLE', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', // AWS documentation keys
   '2YotnFZFEjr1zCsicMWpAA', 'tGzv3JOkF0XG5Qx2TlKWIA', 'SlAV32hkKG', // RFC 6749 examples
+  '^kdloedMFGdGla2P1zacGjAQh$', // the OAuth client secret of Debian's Chromium, shipped in the package (/etc/chromium.d/apikeys)
   String.raw`(?i:(?:^|[^a-z])(?:example|sample|dummy|placeholder|changeme|change_me|redacted|fake|your[_-]?\w{0,20}[_-]?here|insert[_-]?\w{0,20}[_-]?here|replace[_-]?me)(?:[^a-z]|$))`,
   String.raw`^(.)\1{5,}$`, String.raw`^\$\{?\w{1,80}\}?$`, String.raw`^%\w{1,80}%$`, // references to a variable
   '(?i:x{6,})', String.raw`\*{4,}`, String.raw`\.{3,}`, '#{4,}', '\u2022{3,}', '\u2026', '\u00e2\u0080\u00a6', // masked, redacted
