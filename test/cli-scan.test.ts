@@ -156,7 +156,8 @@ describe('customs scan', () => {
     expect(s.version).toBe('2.1.0');
     const run = s.runs[0];
     expect(run.tool.driver.name).toBe('customs');
-    expect(run.tool.driver.rules.map((r: any) => [r.id, r.properties['security-severity']])).toEqual([['CVE-2024-0002', '2.0'], ['CVE-2023-2650', '7.5']]);
+    // vulnerability rules first; then the image's configuration findings with rules of their own
+    expect(run.tool.driver.rules.map((r: any) => [r.id, r.properties['security-severity']])).toEqual([['CVE-2024-0002', '2.0'], ['CVE-2023-2650', '7.5'], ['config/root-user', '5.5'], ['config/no-healthcheck', '2.0']]);
     const res = run.results.find((r: any) => r.ruleId === 'CVE-2023-2650');
     expect(res.level).toBe('error');
     expect(res.locations[0].physicalLocation.artifactLocation.uri).toBe('var/lib/dpkg/status');

@@ -248,5 +248,9 @@ export const FORMATS: ProviderFormat[] = [
   N('rapidapi', 'devtools', 'rapidapi-access-token', () => b64url(50), 'rapidapi'),
   T('maxmind', 'devtools', 'maxmind-license-key', () => `${alnum(6)}_${alnum(29)}_mmk`, 'maxmind', (v) => [v.slice(1)], { suffix: 'license_key' }),
   N('confluent', 'devtools', 'confluent-api-key', () => alnum(64), 'confluent', 'api_secret'),
+  N('freshbooks', 'devtools', 'freshbooks-access-token', () => lowerAlnum(64), 'freshbooks', 'access_token'),
+  T('hubspot', 'devtools', 'hubspot-api-key', () => `pat-na1-${uuid()}`, 'hubspot', exact(7), { suffix: 'private_app_token' }),
+  N('hubspot', 'devtools', 'hubspot-api-key', () => uuid(), 'hubspot'),
+  T('intra42', 'devtools', 'intra42-client-secret', () => 's-s4t2ud-' + hex(64), 'intra42', exact(9), { suffix: 'client_secret' }),
   T('age', 'keys', 'age-secret-key', () => ageSecretKey(), 'age', (v) => [badChecksum(v), v.slice(0, -1), 'AGE-SECRET-KEY-1' + 'Q'.repeat(58)], { suffix: 'key' }),
 ];

@@ -3,7 +3,7 @@
 // 1Password (A3- secret keys, ops_ service-account tokens), Linear (lin_api_), Notion (ntn_),
 // Postman (PMAK-), Airtable PATs (pat….…), Contentful CMA tokens (CFPAT-); gitleaks' and Trivy's rules of the same names for keys recognisable only by name.
 import type { SecretRule } from '../rule-types.ts';
-import { assignedTo, END_B64, END_DASH, token, tokenOrAssigned } from './syntax.ts';
+import { assignedTo, END_B64, END_DASH, token, tokenOrAssigned, UUID } from './syntax.ts';
 
 export const DEVTOOLS_RULES: SecretRule[] = [
   tokenOrAssigned('vault-token', 'HashiCorp Vault token', 'critical', String.raw`hvs\.[\w-]{90,120}|hvb\.[\w-]{138,300}|hvr\.[\w-]{90,120}`,
@@ -48,6 +48,10 @@ export const DEVTOOLS_RULES: SecretRule[] = [
   token('maxmind-license-key', 'MaxMind license key', 'high', '[A-Za-z0-9]{6}_[A-Za-z0-9]{29}_mmk', { keywords: ['_mmk'], entropy: 4 }),
   assignedTo('ionic-api-token', 'Ionic API token', 'high', 'ionic', 'ion_[A-Za-z0-9]{42}', { keywords: ['ionic'] }),
   assignedTo('confluent-api-key', 'Confluent Cloud API key / secret', 'high', 'confluent', '[A-Za-z0-9]{16}|[A-Za-z0-9]{64}', { keywords: ['confluent'], entropy: 3 }),
+  assignedTo('freshbooks-access-token', 'FreshBooks access token', 'high', 'freshbooks', '[A-Za-z0-9]{64}', { keywords: ['freshbooks'], entropy: 3.5 }),
+  // HubSpot: private app tokens (pat-<region>-<uuid>) carry a prefix; legacy API keys are UUIDs assigned to a hubspot name
+  tokenOrAssigned('hubspot-api-key', 'HubSpot private app token / API key', 'high', String.raw`pat-(?:na|eu|ap)\d-${UUID}`, 'hubspot', UUID, { keywords: ['pat-na', 'pat-eu', 'pat-ap', 'hubspot'], end: END_DASH, entropy: 3 }),
+  token('intra42-client-secret', '42 Intra client secret', 'high', 's-s4t2(?:ud|af)-[a-fA-F0-9]{64}', { keywords: ['s-s4t2ud-', 's-s4t2af-'] }),
   {
     id: 'symfony-default-secret', title: 'Symfony default APP_SECRET left in place', severity: 'medium',
     keywords: ['tokenisnotsosecret'],
