@@ -55,7 +55,7 @@ export async function benchHarbor(registryHost: string, repository: string, dige
     const r = spawnSync(customs, ['scan', `${registryHost}/${repository}@${digest}`, '--format', 'json', '--output', join(work, `cli-${i}.json`)], { env: { ...process.env, CUSTOMS_DATA: join(work, `cli-${i}`), CUSTOMS_LOG_LEVEL: 'error' } });
     if (r.status !== 0) throw new Error(`customs scan failed: ${r.stderr}`);
     viaCli.push((performance.now() - t0) / 1000);
-    const cfg = configSchema.parse({ dataDir: join(work, `svc-${i}`), server: { host: '127.0.0.1', port: 0 }, harbor: { registries: [registryHost], refreshAfterSeconds: 1 }, workers: { pollMs: 50 } });
+    const cfg = configSchema.parse({ dataDir: join(work, `svc-${i}`), database: { url: `file:${join(work, `svc-${i}`, 'customs.db')}` }, server: { host: '127.0.0.1', port: 0 }, harbor: { registries: [registryHost], refreshAfterSeconds: 1 }, workers: { pollMs: 50 } });
     const svc = await startService(cfg);
     try {
       const base = `http://127.0.0.1:${svc.port}/harbor/api/v1`;
