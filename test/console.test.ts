@@ -151,6 +151,7 @@ describe('a reader', () => {
     expect(await page.evaluate(() => (globalThis as any).__xss)).toBeUndefined(); // … never run
     expect(await page.$$eval('main img', (x) => x.length)).toBe(0);
     expect(image).not.toMatch(/Release…/); // a reader is not offered the action
+    expect(image).toMatch(/Signed attestations and status tag: not written \(attestations and status tags are off\)/);
     if (shots) await page.screenshot({ path: join(shots, 'image.png'), fullPage: true });
     // the SBOM downloads through the session
     const sbomHref = await page.$eval('a[download]', (a) => (a as any).href);

@@ -60,6 +60,7 @@ export function imageHref(i: { registry: string; repository: string; digest: str
 export function imagePage(
   s: Session, img: { registry: string; repository: string; digest: string },
   data: NonNullable<Awaited<ReturnType<ConsoleStore['image']>>>, verdicts: Awaited<ReturnType<ConsoleStore['verdicts']>>,
+  publication: { state: 'pending' | 'published' | 'disabled'; attempts?: number; lastError?: string | undefined; dueAt?: string } = { state: 'disabled' },
 ): Html {
   const report: ScanReport | undefined = data.report;
   const root = verdicts.current.find((v) => v.digest === v.root_digest);
@@ -71,6 +72,8 @@ ${root ? html`<p>${badge(String(root.verdict))} under policy <a href="/policies/
 <ul class="reasons">${((details?.platforms ?? []) as { reasons?: { message?: string; rule?: string }[] }[]).flatMap((p) => p.reasons ?? []).slice(0, 50).map((r) => html`<li>${r.message ?? JSON.stringify(r)}</li>`)}</ul>
 ${root.quarantine === 'quarantined' && canDo(s, 'operator') ? html`<p><a class="button" href="/quarantine#${img.digest}">Release…</a></p>` : ''}` : html`<p>No verdict yet.</p>`}
 ${verdicts.history.length ? html`<details><summary>History (${verdicts.history.length})</summary><ul>${verdicts.history.map((h) => html`<li>${when(h.at as number)} ${h.actor}: ${h.action}${h.reason ? html` — ${h.reason}` : ''}</li>`)}</ul></details>` : ''}</section>
+<p>Signed attestations and status tag: ${publication.state === 'pending' ? html`<strong>pending</strong> (${publication.attempts} attempts${publication.lastError ? html`, last error: ${publication.lastError}` : ''}; next ${when(publication.dueAt)})` : publication.state === 'published' ? 'written to the registry for the current verdict' : 'not written (attestations and status tags are off)'}.
+Signature checks are among the verdict's reasons when the policy has a <code>signature</code> rule.</p>
 <p>SBOM: <a href="${sbom}&amp;format=cyclonedx" download>CycloneDX</a> · <a href="${sbom}&amp;format=spdx" download>SPDX</a></p>
 ${report ? report.platforms.map((p) => platformSection(p)) : html`<p>Not scanned yet.</p>`}`;
 }

@@ -18,6 +18,7 @@ import { log } from '../log.ts';
 import { DEFAULT_POLICY_YAML } from '../policy/default.ts';
 import { parsePolicy } from '../policy/parse.ts';
 import { PolicyStore } from '../policy/store.ts';
+import { OutboxStore } from '../publish/outbox.ts';
 import { toCycloneDx } from '../sbom/cyclonedx.ts';
 import { toSpdx } from '../sbom/spdx.ts';
 import { isDigest } from '../util/digest.ts';
@@ -49,6 +50,7 @@ export function mountConsole(app: Hono, deps: ConsoleDeps): void {
   const sessions = new Sessions(deps.cfg.api);
   const store = new ConsoleStore(deps.database);
   const policies = new PolicyStore(deps.database);
+  const outbox = new OutboxStore(deps.database);
   const css = readFileSync(join(ASSETS, 'app.css'));
   const js = readFileSync(join(ASSETS, 'app.js'));
   const reader = sessions.require('reader');
@@ -117,7 +119,10 @@ export function mountConsole(app: Hono, deps: ConsoleDeps): void {
     if (!image || !isValidRepository(image.repository)) return render(c, 'Not found', '/images', page404('no such image address'), 404);
     const data = await store.image(image.registry, image.repository, image.digest);
     if (!data) return render(c, 'Not found', '/images', page404('Customs has not seen this image'), 404);
-    return render(c, `${image.repository}@${image.digest.slice(7, 19)}`, '/images', imagePage(sessionOf(c), image, data, await store.verdicts(image.registry, image.repository, image.digest)));
+    const pending = await outbox.get(image);
+    const publication = pending ? { state: 'pending' as const, attempts: pending.attempts, lastError: pending.lastError ?? undefined, dueAt: pending.dueAt.toISOString() }
+      : { state: deps.cfg.attestations.enabled || deps.cfg.workers.statusTags ? 'published' as const : 'disabled' as const };
+    return render(c, `${image.repository}@${image.digest.slice(7, 19)}`, '/images', imagePage(sessionOf(c), image, data, await store.verdicts(image.registry, image.repository, image.digest), publication));
   });
 
   app.get('/sbom/:digest', reader, async (c) => {
