@@ -24,9 +24,13 @@ function timeRegex(re: RegExp, text: string): number {
  * growth ratio (not a fixed budget) so a loaded machine does not fail the test; tiny times are noise.
  */
 function superlinear(re: RegExp, make: (bytes: number) => string): string | null {
-  const small = timeRegex(re, make(65536)), big = timeRegex(re, make(4 * 65536));
-  if (big > 3000 || (big > 100 && big / Math.max(small, 5) > 10)) return `${small.toFixed(0)} → ${big.toFixed(0)} ms`;
-  return null;
+  const small = make(65536), big = make(4 * 65536);
+  const slow = (s: number, b: number) => b > 3000 || (b > 100 && b / Math.max(s, 5) > 10);
+  let ts = timeRegex(re, small), tb = timeRegex(re, big);
+  // a pause of the machine (GC, another process) can hit one run: a suspect is timed twice more and
+  // judged on its best runs — a quadratic regex is slow every time
+  for (let i = 0; i < 2 && slow(ts, tb); i++) { ts = Math.min(ts, timeRegex(re, small)); tb = Math.min(tb, timeRegex(re, big)); }
+  return slow(ts, tb) ? `${ts.toFixed(0)} → ${tb.toFixed(0)} ms` : null;
 }
 
 describe('every rule regex stays linear on hostile input', () => {
