@@ -20,7 +20,7 @@ import { Writable } from 'node:stream';
 import { request } from 'undici';
 import tar from 'tar-stream';
 import { startRegistry } from '../test/helpers/registry.ts';
-import { takeInventory } from '../src/cli/inventory.ts';
+import { takeInventory } from '../src/scan/inventory.ts';
 import { loadConfig } from '../src/config/load.ts';
 import { setLogLevel } from '../src/log.ts';
 import { benchSecrets } from './secrets.ts';

@@ -3,7 +3,7 @@
 // own throughput over the text it read.
 import { join } from 'node:path';
 import { secretScanStats } from '../src/analyzers/secrets.ts';
-import { takeInventory } from '../src/cli/inventory.ts';
+import { takeInventory } from '../src/scan/inventory.ts';
 import { loadConfig } from '../src/config/load.ts';
 
 export async function benchSecrets(ref: string, work: string, runs = 2) {

@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { takeInventory } from '../src/cli/inventory.ts';
+import { takeInventory } from '../src/scan/inventory.ts';
 import { runHygieneChecks } from '../src/hygiene/checks.ts';
 import { configSchema } from '../src/config/schema.ts';
 import { hygieneReport } from '../src/hygiene/report.ts';

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { takeInventory } from '../src/cli/inventory.ts';
+import { takeInventory } from '../src/scan/inventory.ts';
 import { RegistryClient } from '../src/registry/client.ts';
 import { toCycloneDx } from '../src/sbom/cyclonedx.ts';
 import { toSpdx } from '../src/sbom/spdx.ts';

@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { takeInventory } from '../src/cli/inventory.ts';
+import { takeInventory } from '../src/scan/inventory.ts';
 import { RegistryClient } from '../src/registry/client.ts';
 import type { ImageInventory } from '../src/types.ts';
 import { pushImage } from './helpers/push.ts';

@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { takeInventory } from '../src/cli/inventory.ts';
+import { takeInventory } from '../src/scan/inventory.ts';
 import { scanJson } from '../src/report/json.ts';
 import { toSarif } from '../src/report/sarif.ts';
 import { findingsTable } from '../src/report/table.ts';

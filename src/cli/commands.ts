@@ -7,7 +7,8 @@ import { packageVersion } from '../sbom/rpm-purl.ts';
 import { toSpdx } from '../sbom/spdx.ts';
 import { VERSION } from '../version.ts';
 import { warnIncomplete } from './incomplete.ts';
-import { takeInventory, type InventoryRun } from './inventory.ts';
+import { takeInventory, type InventoryRun } from '../scan/inventory.ts';
+import { createProgress } from './progress.ts';
 import { narrowedConfig, runScan, type ScanCommandFlags } from './scan.ts';
 import { narrowing } from '../scan/narrow.ts';
 import { renderTable } from './table.ts';
@@ -18,7 +19,7 @@ export interface ScanFlags { format?: string; output?: string; platform?: string
 export async function scanCommand(refText: string, cfg: Config, flags: ScanFlags & ScanCommandFlags): Promise<number> {
   if (flags.format === 'inventory') {
     const narrow = narrowing(flags);
-    const run = await takeInventory(refText, narrowedConfig(cfg, narrow), { ...flags, narrow });
+    const run = await takeInventory(refText, narrowedConfig(cfg, narrow), { ...flags, narrow, progress: createProgress });
     warnIncomplete(run.inventories);
     emit(inventoryTable(run), flags.output);
     return 0;
@@ -30,7 +31,7 @@ export async function sbomCommand(refText: string, cfg: Config, flags: ScanFlags
   const format = flags.format ?? 'cyclonedx';
   if (!['cyclonedx', 'spdx', 'json'].includes(format)) throw new CustomsError('usage', `unknown --format "${format}" for sbom: use cyclonedx, spdx or json`);
   const narrow = narrowing(flags);
-  const run = await takeInventory(refText, narrowedConfig(cfg, narrow), { ...flags, narrow });
+  const run = await takeInventory(refText, narrowedConfig(cfg, narrow), { ...flags, narrow, progress: createProgress });
   warnIncomplete(run.inventories);
   const subject = { ref: run.ref, toolVersion: VERSION, timestamp: run.finishedAt, inventories: run.inventories };
   const doc = format === 'cyclonedx' ? toCycloneDx(subject) : format === 'spdx' ? toSpdx(subject) : inventoryJson(run);

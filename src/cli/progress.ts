@@ -1,7 +1,8 @@
+import type { Progress } from '../scan/inventory.ts';
 import { progressEnabled } from './terminal.ts';
 
 /** A one-line download progress display on stderr, only when stderr is a terminal (and not --quiet / --no-progress). */
-export function createProgress(label: string): { onPlan: (p: { layers: number; cachedLayers: number; bytesToFetch: number }) => void; onBytes: (n: number) => void; done: () => void } | undefined {
+export function createProgress(label: string): Progress | undefined {
   if (!progressEnabled()) return undefined;
   let total = 0;
   let got = 0;

@@ -11,6 +11,7 @@ import { toSarif } from '../report/sarif.ts';
 import { findingsTable } from '../report/table.ts';
 import { scanImage } from '../scan/scan-image.ts';
 import { warnUser } from './terminal.ts';
+import { createProgress } from './progress.ts';
 import { terminalWidth } from './table.ts';
 import { ignoreFileExceptions, suppress, vexFileExceptions } from './suppress.ts';
 import { parseReference } from '../image/reference.ts';
@@ -48,7 +49,7 @@ export async function runScan(refText: string, cfg: Config, flags: ScanCommandFl
   const vulnDb = flags.db ? await openVulnDb(cfg, flags.db) : undefined;
   try {
     const scanned = await scanImage(refText, {
-      cfg: narrowedConfig(cfg, narrow), cache: flags.cache, narrow,
+      cfg: narrowedConfig(cfg, narrow), cache: flags.cache, narrow, progress: createProgress,
       ...(vulnDb ? { store: new VulnStore(vulnDb) } : {}),
       ...(flags.platform ? { platform: flags.platform } : {}),
       ...(flags.signal ? { signal: flags.signal } : {}),

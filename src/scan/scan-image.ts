@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.ts';
 import { openDatabase, type Database } from '../db/client.ts';
 import type { Platform } from '../types.ts';
-import { takeInventory } from '../cli/inventory.ts';
+import { takeInventory, type ProgressFactory } from './inventory.ts';
 import { formatPlatform } from '../image/manifest.ts';
 import { hygieneReport } from '../hygiene/report.ts';
 import { matchInventory, type MatchOptions } from '../vulndb/match.ts';
@@ -29,14 +29,12 @@ export interface ScanDeps {
   narrow?: Narrowing;
   /** registry → credentials for this pull only (a Harbor scan request's robot account) */
   credentials?: Record<string, Credentials>;
+  /** a download progress display (the CLI's, on a terminal); none in the service */
+  progress?: ProgressFactory;
 }
 
 export const EMPTY_DB_WARNING = 'the vulnerability database is empty: no vulnerabilities can be reported (run "customs db update" or "customs db import <path>")';
 
-/**
- * The one scanning entry point of the CLI and the service: inventory of every platform, then
- * vulnerability matching against the current advisory import, recorded in the report as dbVersion.
- */
 /** The vulnerability database version findings are matched against now; null when it is empty. */
 export async function currentDbVersion(store: VulnStore): Promise<DbVersion | null> {
   return dbVersionOf(await store.status());
@@ -73,6 +71,10 @@ async function judgeInventories(store: VulnStore, inventories: ImageInventory[],
   return { dbVersion, judged };
 }
 
+/**
+ * The one scanning entry point of the CLI and the service: inventory of every platform, then
+ * vulnerability matching against the current advisory import, recorded in the report as dbVersion.
+ */
 export async function scanImage(refText: string, deps: ScanDeps): Promise<ScanReport> {
   const ownDb = deps.database ? undefined : await openDatabase(deps.cfg);
   const database = deps.database ?? ownDb!;
@@ -85,6 +87,7 @@ export async function scanImage(refText: string, deps: ScanDeps): Promise<ScanRe
       ...(deps.signal ? { signal: deps.signal } : {}),
       ...(deps.narrow ? { narrow: deps.narrow } : {}),
       ...(deps.credentials ? { credentials: deps.credentials } : {}),
+      ...(deps.progress ? { progress: deps.progress } : {}),
     });
     const scanners = deps.narrow?.scanners;
     const { dbVersion, judged } = await judgeInventories(store, run.inventories, matchOptions(deps.cfg));

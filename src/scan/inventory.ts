@@ -10,14 +10,18 @@ import { inventoryImage } from '../pipeline.ts';
 import { RegistryClient } from '../registry/client.ts';
 import type { Credentials } from '../registry/credentials.ts';
 import type { ImageInventory, ImageRef } from '../types.ts';
-import { createProgress } from './progress.ts';
-import { narrowInventory, type Narrowing } from '../scan/narrow.ts';
+import { narrowInventory, type Narrowing } from './narrow.ts';
 import { readSbomFile } from '../sbom/read.ts';
+
+/** A display of download progress (the CLI's bar on a terminal); a service scan has none. */
+export interface Progress { onPlan: (p: { layers: number; cachedLayers: number; bytesToFetch: number }) => void; onBytes: (n: number) => void; done: () => void }
+/** Makes a progress display for one image, or none (not a terminal, --quiet). */
+export type ProgressFactory = (label: string) => Progress | undefined;
 
 export interface InventoryRun { ref: ImageRef; inventories: ImageInventory[]; startedAt: string; finishedAt: string }
 
 /** What `scan` and `sbom` share: parse the reference, open the source and the cache, take the inventory. */
-export async function takeInventory(refText: string, cfg: Config, opts: { platform?: string; cache: boolean; database?: Database; signal?: AbortSignal; narrow?: Narrowing; credentials?: Record<string, Credentials> }): Promise<InventoryRun> {
+export async function takeInventory(refText: string, cfg: Config, opts: { platform?: string; cache: boolean; database?: Database; signal?: AbortSignal; narrow?: Narrowing; credentials?: Record<string, Credentials>; progress?: ProgressFactory }): Promise<InventoryRun> {
   const ref = parseReference(refText);
   const platform = opts.platform ? parsePlatform(opts.platform) : undefined;
   const narrow = (inventories: ImageInventory[]) => (opts.narrow ? inventories.map((inv) => narrowInventory(inv, opts.narrow!)) : inventories);
@@ -34,7 +38,7 @@ export async function takeInventory(refText: string, cfg: Config, opts: { platfo
   // the caller's deadline (--timeout, workers.scanTimeoutMs) aborts every registry request of this run
   const client = new RegistryClient(cfg, { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.credentials ? { credentials: opts.credentials } : {}) });
   const source = openImageSource(ref, cfg, client, opts.signal ? { signal: opts.signal } : {});
-  const progress = createProgress(ref.original);
+  const progress = opts.progress?.(ref.original);
   const startedAt = new Date().toISOString();
   const { analyzers, scanConfig } = configuredAnalyzers(cfg);
   try {
