@@ -11,7 +11,7 @@ import { takeInventory, type InventoryRun } from '../scan/inventory.ts';
 import { createProgress } from './progress.ts';
 import { narrowedConfig, runScan, type ScanCommandFlags } from './scan.ts';
 import { narrowing } from '../scan/narrow.ts';
-import { renderTable } from './table.ts';
+import { renderTable } from '../util/table.ts';
 
 export interface ScanFlags { format?: string; output?: string; platform?: string; cache: boolean; signal?: AbortSignal }
 

@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.ts';
 import { openDatabase, type Database } from '../db/client.ts';
 import { CustomsError } from '../errors.ts';
-import { renderTable } from './table.ts';
+import { renderTable } from '../util/table.ts';
 import { safeUrl } from '../util/safe-url.ts';
 import { importEnrichment } from '../vulndb/enrichment.ts';
 import { VulnStore } from '../vulndb/store.ts';

@@ -10,7 +10,7 @@ import { governingPolicy, PolicyStore } from '../policy/store.ts';
 import { importVex } from '../policy/vex-store.ts';
 import { testDraft } from '../judge/draft-test.ts';
 import { cliActor } from './actor.ts';
-import { renderTable } from './table.ts';
+import { renderTable } from '../util/table.ts';
 
 export interface PolicyFlags { file?: string; format?: string; revision?: string; reason?: string; limit?: string }
 

@@ -10,7 +10,7 @@ import { keylessTrust } from '../signing/verify-keyless.ts';
 import { RegistryClient } from '../registry/client.ts';
 import { isDigest } from '../util/digest.ts';
 import { cliActor } from './actor.ts';
-import { renderTable } from './table.ts';
+import { renderTable } from '../util/table.ts';
 
 export interface QuarantineFlags { reason?: string; repository?: string; format?: string }
 

@@ -18,3 +18,10 @@ export function progressEnabled(): boolean {
 export function warnUser(message: string): void {
   if (!quiet) process.stderr.write(`customs: warning: ${message}\n`);
 }
+
+/** The width a table should fit: the terminal's when stdout is one, else $COLUMNS when set, else none. */
+export function terminalWidth(): number | undefined {
+  if (process.stdout.isTTY && process.stdout.columns) return process.stdout.columns;
+  const n = Number(process.env.COLUMNS);
+  return Number.isInteger(n) && n >= 40 ? n : undefined;
+}

@@ -1,5 +1,5 @@
 // The hygiene section of `customs scan` (table format): secrets, end of life, configuration.
-import { renderTable } from '../cli/table.ts';
+import { renderTable } from '../util/table.ts';
 import type { HygieneReport } from './types.ts';
 
 export function hygieneTable(h: HygieneReport): string {

@@ -1,4 +1,4 @@
-import { renderTable } from '../cli/table.ts';
+import { renderTable } from '../util/table.ts';
 import { packageVersion } from '../sbom/rpm-purl.ts';
 import { formatPlatform } from '../image/manifest.ts';
 import { hygieneTable } from '../hygiene/table.ts';

@@ -27,10 +27,3 @@ function narrowColumns(widths: number[], maxWidth: number, shrink: NonNullable<T
     excess -= give;
   }
 }
-
-/** The width a table should fit: the terminal's when stdout is one, else $COLUMNS when set, else none. */
-export function terminalWidth(): number | undefined {
-  if (process.stdout.isTTY && process.stdout.columns) return process.stdout.columns;
-  const n = Number(process.env.COLUMNS);
-  return Number.isInteger(n) && n >= 40 ? n : undefined;
-}
