@@ -4,7 +4,7 @@ import PQueue from 'p-queue';
 import type { WorkersConfig } from '../config/service-schema.ts';
 import { log } from '../log.ts';
 import { backoffDelay } from '../registry/http.ts';
-import type { Metrics } from '../server/metrics.ts';
+import type { Metrics } from '../metrics.ts';
 import { JobStore, type Job } from './job-store.ts';
 import { classifyFailure } from './retry-policy.ts';
 

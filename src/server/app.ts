@@ -11,7 +11,7 @@ import type { SnsOptions } from '../webhooks/sns.ts';
 import { VERSION } from '../version.ts';
 import { requireRole } from './api-auth.ts';
 import { mountApi } from './api-routes.ts';
-import { createMetrics, type Metrics } from './metrics.ts';
+import { createMetrics, type Metrics } from '../metrics.ts';
 import { problem } from './problem.ts';
 import { mountWebhooks } from './webhook-routes.ts';
 import { mountPolicyApi } from './policy-routes.ts';

@@ -12,7 +12,7 @@ import { createJobRunner } from '../jobs/run-job.ts';
 import { WorkerPool } from '../jobs/worker.ts';
 import type { SnsOptions } from '../webhooks/sns.ts';
 import { createApp } from './app.ts';
-import { createMetrics } from './metrics.ts';
+import { createMetrics } from '../metrics.ts';
 import { startGate, type Gate } from '../gate/server.ts';
 import type { Job } from '../jobs/job-store.ts';
 import { judge, judgeContext } from '../judge/judge.ts';

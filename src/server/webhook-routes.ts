@@ -11,7 +11,7 @@ import type { SnsOptions } from '../webhooks/sns.ts';
 import { webhookParsers } from '../webhooks/sources.ts';
 import { signatureSubject } from '../webhooks/classify.ts';
 import { refuseIfNoneValid } from '../webhooks/each-event.ts';
-import type { Metrics } from './metrics.ts';
+import type { Metrics } from '../metrics.ts';
 import { problem } from './problem.ts';
 import { answerEvents, deliveryLog } from './webhook-answer.ts';
 import { readBodyCapped } from './read-body.ts';
