@@ -6,7 +6,7 @@ import { CustomsError } from './errors.ts';
 import type { Limits } from './config/schema.ts';
 import { analyzeLayer } from './image/layer-walker.ts';
 import { mergeLayers } from './image/merge.ts';
-import { joinDebLicenses } from './licenses/dpkg-copyright.ts';
+import { joinDebLicenses } from './analyzers/dpkg-copyright.ts';
 import { log } from './log.ts';
 import type { Descriptor, ImageConfigSummary, ImageInventory, ImageSource, LayerResult, LocatedSecret, Platform, ResolvedImage } from './types.ts';
 

@@ -14,7 +14,7 @@ import { configuredAnalyzers } from '../src/analyzers/configured.ts';
 import { configSchema } from '../src/config/schema.ts';
 import { analyzeLayer } from '../src/image/layer-walker.ts';
 import { mergeLayers } from '../src/image/merge.ts';
-import { copyrightLicenses, joinDebLicenses } from '../src/licenses/dpkg-copyright.ts';
+import { copyrightLicenses, joinDebLicenses } from '../src/analyzers/dpkg-copyright.ts';
 import { toSpdxExpression } from '../src/licenses/spdx.ts';
 import { digestOf } from '../src/util/digest.ts';
 import { chunked, gzip, makeTar, type TarEntry } from './helpers/tar.ts';

@@ -5,7 +5,7 @@ import type { Config } from '../config/schema.ts';
 import { scanImageConfig, type ConfigScan } from '../secrets/config-scan.ts';
 import type { ResolvedImage } from '../types.ts';
 import type { Analyzer } from './analyzer.ts';
-import { dpkgCopyrightAnalyzer } from '../licenses/dpkg-copyright.ts';
+import { dpkgCopyrightAnalyzer } from './dpkg-copyright.ts';
 import { fileFactsAnalyzer } from './file-facts.ts';
 import { defaultAnalyzers } from './index.ts';
 import { makeSecretsAnalyzer } from './secrets.ts';

@@ -2,8 +2,8 @@
 // format (DEP-5: License fields of the paragraphs) or, for free-form files, the references to
 // /usr/share/common-licenses/<name>. An analyzer records them as a `license` fact of the file;
 // after the merge they are joined to deb packages by name (joinDebLicenses).
-import type { Analyzer } from '../analyzers/analyzer.ts';
-import { parseControlStanzas } from '../analyzers/dpkg.ts';
+import type { Analyzer } from './analyzer.ts';
+import { parseControlStanzas } from './dpkg.ts';
 import type { LocatedFact, PackageRecord } from '../types.ts';
 
 const DOC = '/usr/share/doc/';
