@@ -1,8 +1,29 @@
 // Check the OS release and the runtimes found against end-of-life data.
-import type { EolFinding } from '../hygiene/types.ts';
-import type { ImageInventory, OsInfo } from '../types.ts';
+import type { ImageInventory, OsInfo, SecretHit } from '../types.ts';
 import type { EolCycle, EolData } from './data.ts';
 import { detectRuntimes } from './runtimes.ts';
+
+/** A product release past (or near) its end of life. */
+export interface EolFinding {
+  /** endoflife.date product id: debian, ubuntu, alpine, nodejs, python, ... */
+  product: string;
+  kind: 'os' | 'runtime';
+  /** the release cycle matched, e.g. "11", "3.16", "18" */
+  cycle: string;
+  /** the version seen in the image */
+  version: string;
+  /** where it was seen: "/etc/os-release", "deb nodejs 18.19.0" */
+  foundIn: string;
+  /** ISO date, or null when the data has none */
+  eolDate: string | null;
+  /** paid or community extended support (Debian LTS, Ubuntu ESM, RHEL ELS) after the end of life */
+  extendedSupportUntil?: string;
+  /** extended-support: past the end of life but inside extendedSupportUntil */
+  status: 'end-of-life' | 'extended-support' | 'approaching';
+  severity: SecretHit['severity'];
+  /** the newest cycle still supported, when one is known */
+  nextSupported?: { cycle: string; eolDate: string | null };
+}
 
 const DAY_MS = 86_400_000;
 
