@@ -25,7 +25,7 @@ import { PolicyStore } from '../src/policy/store.ts';
 import { evaluateReport } from '../src/policy/verdicts.ts';
 import { OutboxStore } from '../src/publish/outbox.ts';
 import { startPublisher } from '../src/publish/publisher.ts';
-import { reevaluateAll } from '../src/quarantine/reevaluate.ts';
+import { reevaluateAll } from '../src/judge/reevaluate.ts';
 import { RegistryClient } from '../src/registry/client.ts';
 import type { ScanReport } from '../src/scan/types.ts';
 import type { PackageRecord } from '../src/types.ts';

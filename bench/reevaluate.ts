@@ -12,7 +12,7 @@ import { openDatabase } from '../src/db/client.ts';
 import { images, scans } from '../src/db/schema.ts';
 import { parsePolicy } from '../src/policy/parse.ts';
 import { PolicyStore } from '../src/policy/store.ts';
-import { reevaluateAll } from '../src/quarantine/reevaluate.ts';
+import { reevaluateAll } from '../src/judge/reevaluate.ts';
 import { judgeContext } from '../src/judge/judge.ts';
 import { RegistryClient } from '../src/registry/client.ts';
 import type { ScanReport } from '../src/scan/types.ts';

@@ -21,7 +21,7 @@ import { gzip, makeTar } from './helpers/tar.ts';
 import { caught } from './helpers/util.ts';
 import { images, scans } from '../src/db/schema.ts';
 import { toScanRecord } from '../src/jobs/scan-record.ts';
-import { reevaluateAll } from '../src/quarantine/reevaluate.ts';
+import { reevaluateAll } from '../src/judge/reevaluate.ts';
 import { verdictsOf } from '../src/quarantine/verdict-store.ts';
 import { PYPI_DIR } from './vulndb-helpers.ts';
 import { VulnStore } from '../src/vulndb/store.ts';

@@ -1,7 +1,7 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import { images, scans } from '../db/schema.ts';
 import { log } from '../log.ts';
-import { judge, type JudgeContext } from '../judge/judge.ts';
+import { judge, type JudgeContext } from './judge.ts';
 import type { ScanReport } from '../scan/types.ts';
 import type { ImageSubject } from '../attest/statements.ts';
 
