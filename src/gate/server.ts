@@ -20,6 +20,7 @@ import { verdictFor, verdictsOf } from '../quarantine/verdict-store.ts';
 import { checkBypass, loadBypass } from './bypass.ts';
 import { decide } from './decide.ts';
 import { classifyTarget, type GateTarget } from './path.ts';
+import { collectCapped } from '../util/read-capped.ts';
 
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
 /** what distribution serves as stored; anything else by tag (schema 1) is a conversion made on the fly */
@@ -306,13 +307,6 @@ function normaliseIp(ip: string): string {
   return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
 }
 
-async function readCapped(body: AsyncIterable<Buffer>, cap: number): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  let n = 0;
-  for await (const c of body) {
-    n += c.length;
-    if (n > cap) throw new Error(`manifest larger than ${cap} bytes`);
-    parts.push(c);
-  }
-  return Buffer.concat(parts);
+function readCapped(body: AsyncIterable<Buffer>, cap: number): Promise<Buffer> {
+  return collectCapped(body, cap, () => new Error(`manifest larger than ${cap} bytes`));
 }

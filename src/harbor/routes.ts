@@ -12,7 +12,7 @@ import { isValidRepository, isValidTag } from '../image/reference.ts';
 import type { JobStore } from '../jobs/job-store.ts';
 import { ScanStore } from '../jobs/scan-store.ts';
 import { log } from '../log.ts';
-import { readBodyCapped } from '../server/read-body.ts';
+import { readBodyCapped } from '../util/read-capped.ts';
 import { isDigest } from '../util/digest.ts';
 import { parseUntrustedJson } from '../util/json.ts';
 import { VulnStore } from '../vulndb/store.ts';

@@ -4,6 +4,7 @@ import { Pool } from 'undici';
 import type { Config, HttpSettings } from '../config/schema.ts';
 import { CustomsError } from '../errors.ts';
 import { log } from '../log.ts';
+import { collectCapped } from '../util/read-capped.ts';
 
 // The HTTP layer under the registry client: pooled connections per origin, retries with backoff,
 // manual redirects (so credentials never follow a redirect to another origin), a plain-HTTP policy
@@ -164,24 +165,17 @@ export async function readCapped(res: Pick<HttpResponse, 'body' | 'headers' | 'a
     abort(res.body);
     throw new CustomsError('limit', `${what}: ${declared} bytes exceeds the limit of ${maxBytes} bytes`);
   }
-  const chunks: Buffer[] = [];
-  let total = 0;
   try {
-    for await (const chunk of res.body as AsyncIterable<Buffer>) {
-      total += chunk.length;
-      if (total > maxBytes) {
-        abort(res.body);
-        throw new CustomsError('limit', `${what}: more than the limit of ${maxBytes} bytes`);
-      }
-      chunks.push(chunk);
-    }
+    return await collectCapped(res.body as AsyncIterable<Buffer>, maxBytes, () => {
+      abort(res.body);
+      return new CustomsError('limit', `${what}: more than the limit of ${maxBytes} bytes`);
+    });
   } catch (e) {
     if (e instanceof CustomsError) throw e;
     const late = res.aborted?.();
     if (late) throw late;
     throw new CustomsError('unreachable', `${what}: connection failed while reading the response (${(e as Error).message})`, { cause: e, transient: true });
   }
-  return Buffer.concat(chunks, total);
 }
 
 function withProtocol(url: URL, protocol: 'http:' | 'https:'): URL {

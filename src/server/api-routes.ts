@@ -14,7 +14,7 @@ import { VERSION } from '../version.ts';
 import { requireRole } from './api-auth.ts';
 import { OPENAPI } from './openapi.ts';
 import { problem } from './problem.ts';
-import { readBodyCapped } from './read-body.ts';
+import { readBodyCapped } from '../util/read-capped.ts';
 
 // The REST API under /api/v1: ask for scans, read jobs, scans, images, findings, SBOMs, repositories
 // and tags. Handlers only read the database or hand a job to the JobStore.

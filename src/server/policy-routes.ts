@@ -15,7 +15,7 @@ import { verdictsOf, verdictsWithReasons } from '../quarantine/verdict-store.ts'
 import { isDigest } from '../util/digest.ts';
 import { requireRole } from './api-auth.ts';
 import { problem } from './problem.ts';
-import { readBodyCapped } from './read-body.ts';
+import { readBodyCapped } from '../util/read-capped.ts';
 
 const MAX_POLICY_BODY = 1024 * 1024;
 const MAX_VEX_BODY = 16 * 1024 * 1024;

@@ -14,7 +14,7 @@ import { refuseIfNoneValid } from '../webhooks/each-event.ts';
 import type { Metrics } from '../metrics.ts';
 import { problem } from './problem.ts';
 import { answerEvents, deliveryLog } from './webhook-answer.ts';
-import { readBodyCapped } from './read-body.ts';
+import { readBodyCapped } from '../util/read-capped.ts';
 
 /** POST /webhooks/<source>: authenticate, parse, store durably, then answer 202. */
 export function mountWebhooks(app: Hono, deps: { cfg: Config; intake: IntakeWriter; metrics: Metrics; onQueued?: () => void; snsFetch?: SnsOptions['fetch']; onSignature?: (image: { registry: string; repository: string; digest: string }) => void }): void {
