@@ -10,15 +10,16 @@ export type ErrorKind =
   | 'corrupt'          // corrupt or truncated layer / archive
   | 'limit'            // a size, ratio, depth or count cap was hit
   | 'registry'         // the registry answered with an unexpected error
+  | 'conflict'         // refused because of what is stored (two policies equally specific for one image)
   | 'internal';
 
 const EXIT: Record<ErrorKind, number> = {
   usage: 2, config: 3, 'not-found': 4, unreachable: 5, auth: 6, 'digest-mismatch': 7,
-  unsupported: 8, corrupt: 9, limit: 10, registry: 11, internal: 70,
+  unsupported: 8, corrupt: 9, limit: 10, registry: 11, conflict: 2, internal: 70,
 };
 const HTTP: Record<ErrorKind, number> = {
   usage: 400, config: 500, 'not-found': 404, unreachable: 502, auth: 502, 'digest-mismatch': 502,
-  unsupported: 415, corrupt: 422, limit: 413, registry: 502, internal: 500,
+  unsupported: 415, corrupt: 422, limit: 413, registry: 502, conflict: 409, internal: 500,
 };
 
 export class CustomsError extends Error {

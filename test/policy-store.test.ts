@@ -43,7 +43,8 @@ describe('policy store', () => {
     expect((await store.get('prod', 1))!.policy.spec.mode).toBe('enforce');
 
     const clash = await caught(store.apply(parsePolicy(doc('prod-copy', 'prod/**')), { actor: 'eve' }));
-    expect(clash.kind).toBe('usage');
+    expect(clash.kind).toBe('conflict');
+    expect(clash.exitCode).toBe(2); // the CLI exits as for a usage error
     expect(clash.message).toMatch(/as specific as that of prod/);
 
     await store.apply(parsePolicy(doc('api', 'prod/api')), { actor: 'alice' });

@@ -57,7 +57,7 @@ export class PolicyStore {
   }
 
   /**
-   * Store a new version. Refused (CustomsError 'usage') when another current policy has an equally
+   * Store a new version. Refused (CustomsError 'conflict') when another current policy has an equally
    * specific overlapping scope: which one governs an image must never be an accident.
    */
   async apply(doc: unknown, opts: { actor: string; source?: string }): Promise<StoredPolicy> {
@@ -65,7 +65,7 @@ export class PolicyStore {
     const others = (await this.current()).map((p) => p.policy);
     const clash = conflictingPolicies(policy, others);
     if (clash.length) {
-      throw new CustomsError('usage', `policy ${policy.metadata.name}: its scope is as specific as that of ${clash.map((p) => p.metadata.name).join(', ')} for the same images; narrow one scope or merge the policies`);
+      throw new CustomsError('conflict', `policy ${policy.metadata.name}: its scope is as specific as that of ${clash.map((p) => p.metadata.name).join(', ')} for the same images; narrow one scope or merge the policies`);
     }
     const now = new Date();
     // next version read, then both writes in one batch (no write lock held across awaits); two

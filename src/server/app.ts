@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
 import { configSchema, type Config } from '../config/schema.ts';
 import type { Database } from '../db/client.ts';
+import { isCustomsError } from '../errors.ts';
 import { IntakeWriter } from '../jobs/intake.ts';
 import { JobStore } from '../jobs/job-store.ts';
 import { log } from '../log.ts';
@@ -12,7 +13,7 @@ import { VERSION } from '../version.ts';
 import { requireRole } from './api-auth.ts';
 import { mountApi } from './api-routes.ts';
 import { createMetrics, type Metrics } from '../metrics.ts';
-import { problem } from './problem.ts';
+import { customsProblem, problem } from './problem.ts';
 import { mountWebhooks } from './webhook-routes.ts';
 import { mountPolicyApi } from './policy-routes.ts';
 import { mountSigningRoutes } from './signing-routes.ts';
@@ -94,7 +95,9 @@ export function createApp(deps: AppDeps): Hono {
   if (cfg.harbor.enabled) mountHarbor(app, { cfg, database: deps.database, jobs, credentials: deps.pullCredentials ?? new PullCredentials(), ...(deps.onQueued ? { onQueued: deps.onQueued } : {}) });
 
   app.notFound((c) => problem(c, 404, 'Not Found', `no route ${c.req.method} ${c.req.path}`));
+  // the one place a thrown error becomes an answer: a CustomsError by its kind (errors.ts), anything else 500
   app.onError((err, c) => {
+    if (isCustomsError(err)) return customsProblem(c, err);
     log.error({ err: err.message, path: c.req.path }, 'unhandled error in a route');
     return problem(c, 500, 'Internal Server Error', 'internal error');
   });

@@ -1,6 +1,6 @@
 // REST routes of the policy side: policies (admin), verdicts (reader), releases (operator), the
 // audit log (reader) and OpenVEX imports (admin). Handlers parse and hand over to src/policy and
-// src/quarantine.
+// src/quarantine; a CustomsError they throw is answered by app.onError (its kind's status).
 import type { Context, Hono } from 'hono';
 import type { Config } from '../config/schema.ts';
 import type { Database } from '../db/client.ts';
@@ -22,15 +22,6 @@ const MAX_VEX_BODY = 16 * 1024 * 1024;
 
 function actor(c: Context): string {
   return (c.get('principal' as never) as string | undefined) ?? 'anonymous';
-}
-
-/** CustomsError → problem document (usage 400, not-found 404, limit 413); anything else is rethrown. */
-function fail(c: Context, e: unknown, conflictPattern?: RegExp): Response {
-  if (!isCustomsError(e)) throw e;
-  if (e.kind === 'not-found') return problem(c, 404, 'Not Found', e.message);
-  if (e.kind === 'limit') return problem(c, 413, 'Content Too Large', e.message);
-  if (conflictPattern?.test(e.message)) return problem(c, 409, 'Conflict', e.message);
-  return problem(c, 400, 'Bad Request', e.message);
 }
 
 export function mountPolicyApi(app: Hono, deps: { cfg: Config; database: Database; judge: JudgeContext }): void {
@@ -55,43 +46,27 @@ export function mountPolicyApi(app: Hono, deps: { cfg: Config; database: Databas
   });
 
   app.put('/api/v1/policies/:name', admin, async (c) => {
-    try {
-      const text = (await readBodyCapped(c.req.raw, MAX_POLICY_BODY)).toString('utf8');
-      const policy = parsePolicy(text, 'request body');
-      if (policy.metadata.name !== c.req.param('name')) return problem(c, 400, 'Bad Request', `metadata.name "${policy.metadata.name}" differs from the name in the path "${c.req.param('name')}"`);
-      const stored = await policies.apply(policy, { actor: actor(c), source: text });
-      return c.json({ name: policy.metadata.name, version: stored.version }, stored.version === 1 ? 201 : 200);
-    } catch (e) {
-      return fail(c, e, /as specific as that of/);
-    }
+    const text = (await readBodyCapped(c.req.raw, MAX_POLICY_BODY)).toString('utf8');
+    const policy = parsePolicy(text, 'request body');
+    if (policy.metadata.name !== c.req.param('name')) return problem(c, 400, 'Bad Request', `metadata.name "${policy.metadata.name}" differs from the name in the path "${c.req.param('name')}"`);
+    const stored = await policies.apply(policy, { actor: actor(c), source: text });
+    return c.json({ name: policy.metadata.name, version: stored.version }, stored.version === 1 ? 201 : 200);
   });
 
   app.delete('/api/v1/policies/:name', admin, async (c) => {
-    try {
-      await policies.delete(c.req.param('name'), { actor: actor(c), ...(c.req.query('reason') ? { reason: c.req.query('reason')! } : {}) });
-      return c.body(null, 204);
-    } catch (e) {
-      return fail(c, e);
-    }
+    await policies.delete(c.req.param('name'), { actor: actor(c), ...(c.req.query('reason') ? { reason: c.req.query('reason')! } : {}) });
+    return c.body(null, 204);
   });
 
   app.post('/api/v1/policies/test', admin, async (c) => {
-    try {
-      const text = (await readBodyCapped(c.req.raw, MAX_POLICY_BODY)).toString('utf8');
-      const draft = parsePolicy(text, 'request body');
-      return c.json(await testDraft(database, await policies.current(), draft, 10_000));
-    } catch (e) {
-      return fail(c, e);
-    }
+    const text = (await readBodyCapped(c.req.raw, MAX_POLICY_BODY)).toString('utf8');
+    const draft = parsePolicy(text, 'request body');
+    return c.json(await testDraft(database, await policies.current(), draft, 10_000));
   });
 
   app.post('/api/v1/vex', admin, async (c) => {
-    try {
-      const text = (await readBodyCapped(c.req.raw, MAX_VEX_BODY)).toString('utf8');
-      return c.json(await importVex(database, text, actor(c)), 201);
-    } catch (e) {
-      return fail(c, e);
-    }
+    const text = (await readBodyCapped(c.req.raw, MAX_VEX_BODY)).toString('utf8');
+    return c.json(await importVex(database, text, actor(c)), 201);
   });
 
   app.get('/api/v1/verdicts/:digest', reader, async (c) => {
@@ -124,17 +99,14 @@ export function mountPolicyApi(app: Hono, deps: { cfg: Config; database: Databas
       const raw = (await readBodyCapped(c.req.raw, 64 * 1024)).toString('utf8');
       body = raw.trim() ? JSON.parse(raw) : {};
     } catch (e) {
-      return isCustomsError(e) ? fail(c, e) : problem(c, 400, 'Bad Request', 'body must be JSON: {"reason": "...", "repository": "optional"}');
+      if (isCustomsError(e)) throw e;
+      return problem(c, 400, 'Bad Request', 'body must be JSON: {"reason": "...", "repository": "optional"}');
     }
     if (typeof body !== 'object' || body === null) return problem(c, 400, 'Bad Request', 'body must be a JSON object');
     if (typeof body.reason !== 'string' || !body.reason.trim()) return problem(c, 400, 'Bad Request', 'a release needs a reason ("reason": "...")');
     if (body.repository !== undefined && typeof body.repository !== 'string') return problem(c, 400, 'Bad Request', 'repository must be a string');
-    try {
-      const r = await release(deps.judge, digest, { actor: actor(c), reason: body.reason, ...(typeof body.repository === 'string' ? { repository: body.repository } : {}) });
-      return c.json(r);
-    } catch (e) {
-      return fail(c, e);
-    }
+    const r = await release(deps.judge, digest, { actor: actor(c), reason: body.reason, ...(typeof body.repository === 'string' ? { repository: body.repository } : {}) });
+    return c.json(r);
   });
 
   app.get('/api/v1/audit', reader, async (c) => {
