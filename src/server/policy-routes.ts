@@ -6,6 +6,7 @@ import type { Config } from '../config/schema.ts';
 import type { Database } from '../db/client.ts';
 import { isCustomsError } from '../errors.ts';
 import { testDraft } from '../judge/draft-test.ts';
+import { combineVerdicts } from '../policy/evaluate.ts';
 import { parsePolicy } from '../policy/parse.ts';
 import { PolicyStore } from '../policy/store.ts';
 import { release, type JudgeContext } from '../judge/judge.ts';
@@ -88,7 +89,7 @@ export function mountPolicyApi(app: Hono, deps: { cfg: Config; database: Databas
       const p = await outbox.get({ registry: v.registry, repository: v.repository, digest: v.rootDigest });
       return { ...v, publication: p ? { state: 'pending', statements: p.statements, attempts: p.attempts, lastError: p.lastError, dueAt: p.dueAt.toISOString() } : { state: cfg.attestations.enabled || cfg.workers.statusTags ? 'none' : 'disabled' } };
     }));
-    return c.json({ digest, verdict: worst(items.map((r) => r.verdict)), items: withPublication });
+    return c.json({ digest, verdict: combineVerdicts(items.map((r) => r.verdict)), items: withPublication });
   });
 
   app.post('/api/v1/quarantine/:digest/release', operator, async (c) => {
@@ -117,8 +118,4 @@ export function mountPolicyApi(app: Hono, deps: { cfg: Config; database: Databas
     const items = await policies.auditEntries({ limit, ...(before ? { before: Number(before) } : {}), ...(c.req.query('subject') ? { subject: c.req.query('subject')! } : {}) });
     return c.json({ items, next: items.length === limit ? items[items.length - 1]!.id : null });
   });
-}
-
-function worst(vs: string[]): string {
-  return vs.includes('fail') ? 'fail' : vs.includes('warn') ? 'warn' : 'pass';
 }
