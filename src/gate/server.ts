@@ -21,6 +21,7 @@ import { checkBypass, loadBypass } from './bypass.ts';
 import { decide } from './decide.ts';
 import { classifyTarget, type GateTarget } from './path.ts';
 import { collectCapped } from '../util/read-capped.ts';
+import { abort } from '../registry/http.ts';
 
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
 /** what distribution serves as stored; anything else by tag (schema 1) is a conversion made on the fly */
@@ -130,7 +131,7 @@ export async function startGate(cfg: GateConfig, database: Database, hooks: Gate
   /** the digest a tag names as stored, asked with every stored media type so nothing is converted */
   const storedDigest = async (req: IncomingMessage, path: string): Promise<string | undefined> => {
     const r = await pool.request({ path, method: 'HEAD', headers: { ...forwardHeaders(req), accept: MANIFEST_ACCEPT } });
-    discard(r.body);
+    abort(r.body);
     const d = headerValue(r.headers['docker-content-digest']);
     return r.statusCode === 200 && d && DIGEST.test(d) ? d : undefined;
   };
@@ -143,7 +144,7 @@ export async function startGate(cfg: GateConfig, database: Database, hooks: Gate
     if (up.statusCode !== 200) {
       // errors, 304 and auth challenges carry no manifest; another 2xx or a redirect might, unchecked
       if (up.statusCode < 400 && up.statusCode !== 304) {
-        discard(up.body);
+        abort(up.body);
         return deny(res, 502, 'UNAVAILABLE', `the upstream answered ${up.statusCode} to a manifest request; the gate passes only a 200 it has checked`);
       }
       stats.proxied++;
@@ -159,7 +160,7 @@ export async function startGate(cfg: GateConfig, database: Database, hooks: Gate
       // matching Accept into a schema 1 manifest with a new digest no verdict knows: judge what the
       // tag names as stored instead
       digest = await storedDigest(req, t.path);
-      if (!digest) { discard(up.body); return deny(res, 502, 'UNAVAILABLE', `cannot tell which image ${t.name}:${t.reference} is (the upstream sent ${mediaType || 'no media type'})`); }
+      if (!digest) { abort(up.body); return deny(res, 502, 'UNAVAILABLE', `cannot tell which image ${t.name}:${t.reference} is (the upstream sent ${mediaType || 'no media type'})`); }
     } else if (!t.tag && DIGEST.test(t.reference)) digest = t.reference;
     else if (!digest || !DIGEST.test(digest)) {
       if (method === 'GET') {
@@ -167,9 +168,9 @@ export async function startGate(cfg: GateConfig, database: Database, hooks: Gate
         digest = 'sha256:' + createHash('sha256').update(bodyBuf).digest('hex');
       } else {
         // HEAD without a digest header: ask again with GET to know what the tag points at
-        discard(up.body);
+        abort(up.body);
         const again = await pool.request({ path: url, method: 'GET', headers: forwardHeaders(req) });
-        if (again.statusCode !== 200) { discard(again.body); return deny(res, 502, 'UNAVAILABLE', `cannot tell which image ${t.name}:${t.reference} is (no digest header, GET answered ${again.statusCode})`); }
+        if (again.statusCode !== 200) { abort(again.body); return deny(res, 502, 'UNAVAILABLE', `cannot tell which image ${t.name}:${t.reference} is (no digest header, GET answered ${again.statusCode})`); }
         const b = await readCapped(again.body, MAX_MANIFEST_BYTES);
         digest = 'sha256:' + createHash('sha256').update(b).digest('hex');
       }
@@ -177,7 +178,7 @@ export async function startGate(cfg: GateConfig, database: Database, hooks: Gate
     const d = await check(t.name, digest);
     if (!d.allow) {
       stats.denied++;
-      discard(up.body);
+      abort(up.body);
       log.info({ repository: t.name, reference: t.reference, digest, reason: d.message }, 'gate refused a pull');
       return deny(res, 403, 'DENIED', d.message);
     }
@@ -293,11 +294,6 @@ function relayBlob(req: IncomingMessage, path: string, upstream: URL): Promise<v
   });
 }
 
-/** drop an upstream body we will not forward (its abort error is expected, not a failure) */
-function discard(body: { on(ev: 'error', fn: () => void): unknown; destroy(): unknown }): void {
-  body.on('error', () => {});
-  body.destroy();
-}
 
 function headerValue(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
