@@ -1,5 +1,6 @@
 import { PackageURL } from 'packageurl-js';
 import type { ImageInventory, OsInfo, PackageRecord } from '../types.ts';
+import { pep503Name } from '../util/pep503.ts';
 import { rpmPurl } from './rpm-purl.ts';
 
 // packageurl-js validates and encodes every part (~15 µs a purl); SBOMs of images sharing a base
@@ -65,9 +66,4 @@ function pathPurl(type: 'golang' | 'maven', path: string, version: string | unde
   const i = path.lastIndexOf('/');
   const [ns, name] = i > 0 ? [path.slice(0, i), path.slice(i + 1)] : [undefined, path];
   return new PackageURL(type, ns, name, version, undefined, undefined).toString();
-}
-
-/** PEP 503 normalised Python project name ("Zope.Interface" → "zope-interface"), as the pypi purl type requires. */
-export function pep503Name(name: string): string {
-  return name.replace(/[-_.]+/g, '-').toLowerCase();
 }

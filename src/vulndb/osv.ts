@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseUntrustedJson } from '../util/json.ts';
+import { pep503Name } from '../util/pep503.ts';
 
 // OSV schema (https://ossf.github.io/osv-schema/), parsed from untrusted input. Unknown fields are
 // dropped; what we keep is validated with caps so one hostile record cannot bloat the database.
@@ -98,7 +99,7 @@ export function ecosystemBase(ecosystem: string): string {
 /** Package name as indexed and looked up: PyPI per PEP 503; case-insensitive registries lowercased. */
 export function normalizePackageName(ecosystem: string, name: string): string {
   const base = ecosystemBase(ecosystem);
-  if (base === 'PyPI') return name.toLowerCase().replace(/[-_.]+/g, '-');
+  if (base === 'PyPI') return pep503Name(name);
   if (base === 'NuGet' || base === 'Packagist' || base === 'Hex' || base === 'Pub') return name.toLowerCase();
   return name;
 }
