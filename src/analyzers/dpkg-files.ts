@@ -4,7 +4,7 @@
 // Distroless images (status.d) ship no lists: nothing is owned there.
 import type { Analyzer, AnalyzerFinding } from './analyzer.ts';
 import { isLanguageMetadataPath } from './language-paths.ts';
-import { normalizeEntryPath } from '../image/paths.ts';
+import { normalizeEntryPath } from '../util/paths.ts';
 
 const INFO_DIR = '/var/lib/dpkg/info/';
 

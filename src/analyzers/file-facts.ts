@@ -1,7 +1,7 @@
 // Facts from entry metadata alone (no content read): setuid/setgid binaries, world-writable files
 // and directories, and tools a production image rarely needs (shells, package managers,
 // compilers, sudo) recognised by their path in a bin directory.
-import { basename, dirname } from '../image/paths.ts';
+import { basename, dirname } from '../util/paths.ts';
 import type { Analyzer, AnalyzerFinding, EntryInfo } from './analyzer.ts';
 import type { FileFact } from '../types.ts';
 

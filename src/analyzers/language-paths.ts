@@ -1,7 +1,7 @@
 // Which paths the language analyzers read. Shared by the analyzers themselves (their `wants`) and by
 // OS package databases (dpkg .list files, RPM headers), which report only these paths as
 // `ownedFiles`, so the layer cache stays small while OS-installed language packages are recognised.
-import { basename } from '../image/paths.ts';
+import { basename } from '../util/paths.ts';
 
 /**
  * A package root's package.json as npm lays packages out: after the first `node_modules`, segments

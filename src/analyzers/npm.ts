@@ -3,7 +3,7 @@
 import { packageFileAnalyzer, type FoundPackage as Pkg } from './package-file-analyzer.ts';
 import { parseUntrustedJson } from '../util/json.ts';
 import { isNpmLockfile, isNpmPackageJson } from './language-paths.ts';
-import { basename } from '../image/paths.ts';
+import { basename } from '../util/paths.ts';
 import { licenseText, metadataText, stringField } from './metadata-fields.ts';
 
 /** package.json of an installed package → its record, or null when it has no usable name + version. */

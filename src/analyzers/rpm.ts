@@ -2,7 +2,7 @@
 // NDB `Packages.db`, SQLite `rpmdb.sqlite`) in the directories distributions keep it in.
 import type { Analyzer, AnalyzerFinding } from './analyzer.ts';
 import type { PackageRecord } from '../types.ts';
-import { normalizeEntryPath } from '../image/paths.ts';
+import { normalizeEntryPath } from '../util/paths.ts';
 import { isLanguageMetadataPath } from './language-paths.ts';
 import { isBdbHash, readBdbHashValues, type DbValues } from './rpm-bdb.ts';
 import { parseRpmHeader, splitSourceRpm, type RpmHeader } from './rpm-header.ts';

@@ -12,7 +12,7 @@ import type { Descriptor, EntryInfo, FileFinding, LayerResult } from '../types.t
 import { decompressLayer } from './decompress.ts';
 import { strictTarExtract } from './tar-extract.ts';
 import { layerCompression, mayBeTarLayer } from './media-types.ts';
-import { basename, dirname, normalizeEntryPath, resolveLinkTarget } from './paths.ts';
+import { basename, dirname, normalizeEntryPath, resolveLinkTarget } from '../util/paths.ts';
 
 const WH_PREFIX = '.wh.';
 const WH_OPAQUE = '.wh..wh..opq';

@@ -4,7 +4,7 @@
 import { createReadStream, promises as fsp } from 'node:fs';
 import { Readable } from 'node:stream';
 import { CustomsError } from '../errors.ts';
-import { normalizeEntryPath, resolveLinkTarget } from './paths.ts';
+import { normalizeEntryPath, resolveLinkTarget } from '../util/paths.ts';
 import { parsePaxRecords } from './pax.ts';
 
 export interface TarMember {
