@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { takeInventory } from '../src/scan/inventory.ts';
 import { runHygieneChecks } from '../src/hygiene/checks.ts';
 import { configSchema } from '../src/config/schema.ts';
-import { hygieneReport } from '../src/hygiene/report.ts';
+import { hygieneReport } from '../src/scan/hygiene.ts';
 import { DEFAULT_POLICY } from '../src/policy/default.ts';
 import { evaluateReport } from '../src/policy/verdicts.ts';
 import { RegistryClient } from '../src/registry/client.ts';

@@ -3,7 +3,7 @@ import { openDatabase, type Database } from '../db/client.ts';
 import type { Platform } from '../types.ts';
 import { takeInventory, type ProgressFactory } from './inventory.ts';
 import { formatPlatform } from '../image/manifest.ts';
-import { hygieneReport } from '../hygiene/report.ts';
+import { hygieneReport } from './hygiene.ts';
 import { matchInventory, type MatchOptions } from '../vulndb/match.ts';
 import { VulnStore } from '../vulndb/store.ts';
 import type { DbVersion, PlatformReport, ScanReport } from './types.ts';

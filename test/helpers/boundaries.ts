@@ -7,8 +7,9 @@ import { dirname, join, relative, resolve } from 'node:path';
 
 export const LAYERS: { name: string; parts: string[] }[] = [
   { name: 'foundation', parts: ['types.ts', 'errors.ts', 'version.ts', 'log.ts', 'metrics.ts', 'util', 'boot'] },
-  { name: 'settings and stores', parts: ['config', 'db', 'versions', 'secrets', 'eol'] },
-  { name: 'pull, analyze, data', parts: ['registry', 'image', 'analyzers', 'cache', 'vulndb', 'licenses', 'hygiene'] },
+  { name: 'rules and vocabularies', parts: ['versions', 'secrets', 'eol', 'hygiene'] },
+  { name: 'settings and stores', parts: ['config', 'db'] },
+  { name: 'pull, analyze, data', parts: ['registry', 'image', 'analyzers', 'cache', 'vulndb', 'licenses'] },
   { name: 'inventory and intake', parts: ['pipeline.ts', 'sbom', 'webhooks'] },
   { name: 'scan, policy, reports', parts: ['scan', 'policy', 'report'] },
   { name: 'verdicts', parts: ['jobs', 'judge', 'quarantine', 'signing', 'attest', 'publish'] },
@@ -22,7 +23,6 @@ export const LAYERS: { name: string; parts: string[] }[] = [
  * They are debts of issue 20: the list only shrinks (an entry that no longer matches an import fails too).
  */
 export const KNOWN_DEBTS: Record<string, string> = {
-  'src/config/hygiene-schema.ts -> src/hygiene/checks.ts': 'config validates check ids against the checks themselves',
   'src/registry/client.ts -> src/image/reference.ts': 'references and media types belong below both registry/ and image/',
   'src/registry/client.ts -> src/image/media-types.ts': 'references and media types belong below both registry/ and image/',
   'src/attest/dsse.ts -> src/signing/signer.ts': 'attest/ and signing/ import each other',

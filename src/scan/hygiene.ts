@@ -6,8 +6,8 @@ import type { Config } from '../config/schema.ts';
 import { eolFindings } from '../eol/check.ts';
 import { loadEolData, type EolData } from '../eol/data.ts';
 import type { ImageInventory } from '../types.ts';
-import { runHygieneChecks } from './checks.ts';
-import type { HygieneReport, Severity } from './types.ts';
+import { runHygieneChecks } from '../hygiene/checks.ts';
+import type { HygieneReport, Severity } from '../hygiene/types.ts';
 
 export const SEVERITY_RANK: Record<Severity, number> = { low: 1, medium: 2, high: 3, critical: 4 };
 
