@@ -20,7 +20,7 @@ import { startRegistry, testConfig, type TestRegistry } from './helpers/registry
 import { gzip, makeTar } from './helpers/tar.ts';
 import { caught } from './helpers/util.ts';
 import { images, scans } from '../src/db/schema.ts';
-import { toScanRecord } from '../src/jobs/scan-record.ts';
+import { toScanRecord } from '../src/scan/scan-record.ts';
 import { reevaluateAll } from '../src/judge/reevaluate.ts';
 import { verdictsOf } from '../src/quarantine/verdict-store.ts';
 import { PYPI_DIR } from './vulndb-helpers.ts';

@@ -10,7 +10,7 @@ import type { Database } from '../db/client.ts';
 import { isCustomsError } from '../errors.ts';
 import { isValidRepository, isValidTag } from '../image/reference.ts';
 import type { JobStore } from '../jobs/job-store.ts';
-import { ScanStore } from '../jobs/scan-store.ts';
+import { ScanStore } from '../scan/scan-store.ts';
 import { log } from '../log.ts';
 import { readBodyCapped } from '../util/read-capped.ts';
 import { isDigest } from '../util/digest.ts';

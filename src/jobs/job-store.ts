@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { InStatement, Row } from '@libsql/client';
 import type { Database } from '../db/client.ts';
+import type { ScanRecord } from '../scan/scan-record.ts';
+
+export type { ScanRecord };
 
 // Durable scan jobs. Every state change is one SQL statement (or one batch = one transaction) whose
 // WHERE clause checks state and lease owner, so several Customs processes can share the database:
@@ -40,24 +43,6 @@ export interface NewJob {
   force?: boolean;
 }
 
-/** The summary columns and report of a finished scan. */
-export interface ScanRecord {
-  digest: string;
-  ref: string;
-  dbVersion: string | null;
-  startedAt: number;
-  finishedAt: number;
-  platforms: number;
-  packages: number;
-  findings: number;
-  critical: number;
-  high: number;
-  medium: number;
-  low: number;
-  /** findings no loaded source rates */
-  unknown: number;
-  report: string;
-}
 
 export function dedupKey(j: { registry: string; repository: string; digest?: string | null | undefined }): string | null {
   return j.digest ? `${j.registry}/${j.repository}@${j.digest}` : null;

@@ -7,7 +7,7 @@ import { deadlineSignal } from '../util/deadline.ts';
 import { log } from '../log.ts';
 import type { ScanReport } from '../scan/types.ts';
 import type { Job, JobStore } from './job-store.ts';
-import { bytesPulled, toScanRecord } from './scan-record.ts';
+import { bytesPulled, toScanRecord } from '../scan/scan-record.ts';
 import type { JobRunner } from './worker.ts';
 
 /** Origin of explicit re-scans: they scan even when the digest already has a scan. */

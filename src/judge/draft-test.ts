@@ -3,7 +3,7 @@
 // exceptions and the signatures recorded at the image's last evaluation — so a draft's verdicts are
 // the ones the policy would really give, short of a fresh signature lookup.
 import type { Database } from '../db/client.ts';
-import { ScanStore } from '../jobs/scan-store.ts';
+import { ScanStore } from '../scan/scan-store.ts';
 import type { Policy } from '../policy/schema.ts';
 import type { ScopedPolicy } from '../policy/scope.ts';
 import { governingPolicy } from '../policy/store.ts';

@@ -4,7 +4,7 @@
 import { and, eq, inArray, isNull, lt, max, ne, or } from 'drizzle-orm';
 import { openDerivedWriter } from '../db/client.ts';
 import { images, imageVerdicts, policyVersions, scans, vexDocuments } from '../db/schema.ts';
-import { ScanStore } from '../jobs/scan-store.ts';
+import { ScanStore } from '../scan/scan-store.ts';
 import { judge, type JudgeContext } from './judge.ts';
 import { log } from '../log.ts';
 import { expiryTime } from '../policy/exceptions.ts';

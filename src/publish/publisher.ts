@@ -12,7 +12,7 @@ import type { PublishedQuarantine } from '../attest/statements.ts';
 import type { Config } from '../config/schema.ts';
 import { openDerivedWriter, type Database } from '../db/client.ts';
 import { isCustomsError } from '../errors.ts';
-import { ScanStore } from '../jobs/scan-store.ts';
+import { ScanStore } from '../scan/scan-store.ts';
 import { log } from '../log.ts';
 import { rootVerdict } from '../quarantine/verdict-store.ts';
 import type { RegistryClient } from '../registry/client.ts';

@@ -1,6 +1,6 @@
 import { MT } from '../image/media-types.ts';
 import type { RegistryClient } from '../registry/client.ts';
-import type { ScanRecord } from '../jobs/job-store.ts';
+import type { ScanRecord } from '../scan/scan-record.ts';
 import { subjectOf, type SubjectDescriptor } from '../attest/publish-referrers.ts';
 
 // The scan status written back next to an image as the tag `sha256-<hex>.scan`: a small OCI artifact

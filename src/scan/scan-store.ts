@@ -4,7 +4,7 @@
 import { desc, eq } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { scans } from '../db/schema.ts';
-import type { ScanReport } from '../scan/types.ts';
+import type { ScanReport } from './types.ts';
 import { toScanRecord } from './scan-record.ts';
 
 export type ScanSummary = Omit<typeof scans.$inferSelect, 'report' | 'jobId'>;

@@ -1,5 +1,23 @@
-import type { ScanReport } from '../scan/types.ts';
-import type { ScanRecord } from './job-store.ts';
+import type { ScanReport } from './types.ts';
+
+/** The summary columns and report of a finished scan. */
+export interface ScanRecord {
+  digest: string;
+  ref: string;
+  dbVersion: string | null;
+  startedAt: number;
+  finishedAt: number;
+  platforms: number;
+  packages: number;
+  findings: number;
+  critical: number;
+  high: number;
+  medium: number;
+  low: number;
+  /** findings no loaded source rates */
+  unknown: number;
+  report: string;
+}
 
 /** Summary columns of a scan report: counts the API lists without parsing the report. */
 export function toScanRecord(report: ScanReport): ScanRecord {
