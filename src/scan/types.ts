@@ -18,7 +18,7 @@ export interface DbVersion {
 export interface PlatformReport {
   inventory: ImageInventory;
   findings: Finding[];
-  /** secrets, end-of-life and configuration findings (src/hygiene/report.ts) */
+  /** secrets, end-of-life and configuration findings (src/scan/hygiene.ts) */
   hygiene?: HygieneReport;
   /** per ecosystem: packages found and how many could be judged against loaded advisories (absent in reports stored before it existed) */
   coverage?: EcosystemCoverage[];
