@@ -17,7 +17,7 @@ import { judge, judgeContext } from '../src/judge/judge.ts';
 import { RegistryClient } from '../src/registry/client.ts';
 import { scanImage } from '../src/scan/scan-image.ts';
 import { loadSigner } from '../src/signing/key.ts';
-import type { Signer } from '../src/signing/signer.ts';
+import type { Signer } from '../src/attest/signer.ts';
 import { VulnStore } from '../src/vulndb/store.ts';
 import {
   attestationToPayloadJSON, blob, cosign3VerifyAttestation, cosignGetBundles, cosignLegacyVerifyAttestation, goStdBase64, intotoSubjectClaim,

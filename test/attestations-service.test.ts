@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { parsePolicy } from '../src/policy/parse.ts';
 import { PolicyStore } from '../src/policy/store.ts';
 import { verdictFor } from '../src/quarantine/verdict-store.ts';
-import { readVerdictAttestations } from '../src/attest/read-verdict.ts';
+import { readVerdictAttestations } from '../src/signing/read-verdict.ts';
 import { trustedKey } from '../src/signing/verify-bundle.ts';
 import { RegistryClient } from '../src/registry/client.ts';
 import { startService, type RunningService } from '../src/server/service.ts';

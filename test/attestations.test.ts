@@ -11,7 +11,7 @@ import { checkStatement } from '../src/attest/check-statement.ts';
 import { publishAttestations } from '../src/attest/publish.ts';
 import { publishLegacy } from '../src/attest/publish-legacy.ts';
 import { publishReferrers } from '../src/attest/publish-referrers.ts';
-import { readVerdictAttestations } from '../src/attest/read-verdict.ts';
+import { readVerdictAttestations } from '../src/signing/read-verdict.ts';
 import { IN_TOTO_PAYLOAD_TYPE, pae } from '../src/attest/dsse.ts';
 import { statement, verdictPredicate } from '../src/attest/statements.ts';
 import { CYCLONEDX_PREDICATE_TYPE, VERDICT_PREDICATE_TYPE } from '../src/attest/statements.ts';

@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { createClient } from '@libsql/client';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readVerdictAttestations } from '../src/attest/read-verdict.ts';
+import { readVerdictAttestations } from '../src/signing/read-verdict.ts';
 import { RegistryClient } from '../src/registry/client.ts';
 import { trustedKey } from '../src/signing/verify-bundle.ts';
 import { startHoldProxy, type HoldProxy } from './helpers/hold-proxy.ts';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { descriptorsOf, digestTag } from '../src/attest/oci-artifacts.ts';
-import { readVerdictAttestations, type VerdictPredicate } from '../src/attest/read-verdict.ts';
+import { readVerdictAttestations, type VerdictPredicate } from '../src/signing/read-verdict.ts';
 import { COSIGN_VULN_PREDICATE_TYPE } from '../src/report/cosign-vuln.ts';
 import { RegistryClient } from '../src/registry/client.ts';
 import { startService, type RunningService } from '../src/server/service.ts';

@@ -1,5 +1,5 @@
 import { bundleToJSON, toDSSEBundle } from '@sigstore/bundle';
-import type { Signer } from '../signing/signer.ts';
+import type { Signer } from './signer.ts';
 
 // DSSE (https://github.com/secure-systems-lab/dsse/blob/master/protocol.md): the signature covers
 // PAE(payloadType, payload), never the JSON envelope, so the envelope can be re-serialised freely.

@@ -3,7 +3,7 @@ import { CustomsError } from '../errors.ts';
 import type { ImageVerdict } from '../policy/verdicts.ts';
 import type { RegistryClient } from '../registry/client.ts';
 import type { ScanReport } from '../scan/types.ts';
-import type { Signer } from '../signing/signer.ts';
+import type { Signer } from './signer.ts';
 import { dsseBundleJson, IN_TOTO_PAYLOAD_TYPE, signEnvelope } from './dsse.ts';
 import { publishLegacy, type SignedAttestation } from './publish-legacy.ts';
 import { publishReferrers, type ReferrersResult, type SubjectDescriptor } from './publish-referrers.ts';

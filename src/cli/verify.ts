@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { Config } from '../config/schema.ts';
 import { CustomsError } from '../errors.ts';
 import { parseReference } from '../image/reference.ts';
-import { readVerdictAttestations, type VerifiedVerdict } from '../attest/read-verdict.ts';
+import { readVerdictAttestations, type VerifiedVerdict } from '../signing/read-verdict.ts';
 import { RegistryClient } from '../registry/client.ts';
 import { trustedKey, type TrustedKey } from '../signing/verify-bundle.ts';
 import { parseDuration } from '../util/deadline.ts';

@@ -17,7 +17,7 @@ import { log } from '../log.ts';
 import { rootVerdict } from '../quarantine/verdict-store.ts';
 import type { RegistryClient } from '../registry/client.ts';
 import { loadSigner } from '../signing/key.ts';
-import type { Signer } from '../signing/signer.ts';
+import type { Signer } from '../attest/signer.ts';
 import { OutboxStore, type Publication } from './outbox.ts';
 import { writeStatusTag } from './status-tag.ts';
 

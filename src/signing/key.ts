@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { CustomsError } from '../errors.ts';
 import { log } from '../log.ts';
-import { localSigner, type Signer } from './signer.ts';
+import { localSigner, type Signer } from '../attest/signer.ts';
 
 // Customs' signing key: ECDSA P-256 (what `cosign generate-key-pair` makes and every verifier
 // accepts), from `signing.keyFile`, or generated once into the data directory.

@@ -3,14 +3,14 @@
 // Both published layouts are read: sigstore bundle referrers and the legacy cosign `.att` tag (its
 // DSSE envelopes are turned into bundles, so one verifier serves both).
 import type { RegistryClient } from '../registry/client.ts';
-import { discoverSignatures } from '../signing/discover.ts';
-import { verifyKeyedBundle, type TrustedKey } from '../signing/verify-bundle.ts';
+import { discoverSignatures } from './discover.ts';
+import { verifyKeyedBundle, type TrustedKey } from './verify-bundle.ts';
 import { parseUntrustedJson } from '../util/json.ts';
-import { checkStatement } from './check-statement.ts';
-import { descriptorsOf, digestTag, getOptionalManifest } from './oci-artifacts.ts';
-import { DSSE_LAYER_TYPE } from './publish-legacy.ts';
-import { BUNDLE_MEDIA_TYPE } from './publish-referrers.ts';
-import { VERDICT_PREDICATE_TYPE, type ImageSubject } from './statements.ts';
+import { checkStatement } from '../attest/check-statement.ts';
+import { descriptorsOf, digestTag, getOptionalManifest } from '../attest/oci-artifacts.ts';
+import { DSSE_LAYER_TYPE } from '../attest/publish-legacy.ts';
+import { BUNDLE_MEDIA_TYPE } from '../attest/publish-referrers.ts';
+import { VERDICT_PREDICATE_TYPE, type ImageSubject } from '../attest/statements.ts';
 
 const MAX_ENVELOPE = 1024 * 1024;
 const MAX_LAYERS = 64;

@@ -2,7 +2,7 @@ import { createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:cr
 import { bundleFromJSON, type Bundle } from '@sigstore/bundle';
 import { toSignedEntity, toTrustMaterial, Verifier, type TrustMaterial } from '@sigstore/verify';
 import { checkLogEvidence } from './log-evidence.ts';
-import { keyIdOf } from './signer.ts';
+import { keyIdOf } from '../attest/signer.ts';
 
 // Keyed verification of a sigstore bundle (message signature or DSSE) with sigstore-js: the same
 // verifier serves Customs' own attestations and (converted) cosign signatures, so there is one
