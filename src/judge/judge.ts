@@ -20,7 +20,8 @@ import { matchOptions } from '../scan/scan-image.ts';
 import type { MatchOptions } from '../vulndb/match.ts';
 import { policySignatures } from '../signing/policy-signatures.ts';
 import { runActions, undoActions, type ActionContext, type ActionRecord, type ImageTarget } from '../quarantine/actions.ts';
-import { recordVerdict, releaseImage, summarize, type StoredVerdict, type VerdictChange } from '../quarantine/verdict-store.ts';
+import { recordVerdict, releaseImage, summarize, type QueuePublication, type StoredVerdict, type VerdictChange } from '../quarantine/verdict-store.ts';
+import { queuePublication } from '../publish/outbox.ts';
 
 /** Everything a verdict needs besides the image: built once per process from the configuration. */
 export interface JudgeContext {
@@ -69,7 +70,7 @@ export async function judge(ctx: JudgeContext, image: ImageTarget, report: ScanR
   const exceptions = opts.exceptions ?? await vexExceptions(deps.database);
   const signed = await policySignatures(deps.actions.client, image, governing.policy, deps.database, deps.actions.trust);
   const verdict = evaluateReport(report, image, governing, { exceptions, ...(signed ? { signatures: signed.statuses } : {}) });
-  const change = await recordVerdict(deps.database, image, verdict, governing.policy, scanId, ctx.publish ? { findingsChanged: opts.findingsChanged } : undefined);
+  const change = await recordVerdict(deps.database, image, verdict, governing.policy, scanId, ctx.publish ? { findingsChanged: opts.findingsChanged, queue: queueIn(deps.database) } : undefined);
   if (change.published) ctx.onPublicationQueued?.();
   const policy = governing.policy;
   let actions: ActionRecord[] = [];
@@ -104,7 +105,7 @@ export async function release(
   digest: string,
   opts: { actor: string; reason: string; repository?: string },
 ): Promise<{ released: StoredVerdict[]; undone: ActionRecord[] }> {
-  const released = await releaseImage(deps.database, digest, { ...opts, publish: deps.publish });
+  const released = await releaseImage(deps.database, digest, { ...opts, ...(deps.publish ? { queue: queueIn(deps.database) } : {}) });
   if (deps.publish) deps.onPublicationQueued?.();
   const undone: ActionRecord[] = [];
   const roots = new Map(released.filter((r) => r.digest === r.rootDigest).map((r) => [`${r.registry}\0${r.repository}`, r]));
@@ -118,4 +119,9 @@ export async function release(
     for (const x of rows) await deps.database.db.update(quarantineActions).set({ undoneAt: now }).where(eq(quarantineActions.id, x.id));
   }
   return { released, undone };
+}
+
+/** A verdict's publication goes into the outbox in the verdict's own transaction. */
+function queueIn(database: Database): QueuePublication {
+  return (image, statements, now) => queuePublication(database, image, statements, now);
 }

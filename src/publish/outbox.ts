@@ -4,8 +4,9 @@
 import { and, asc, eq, lte, or, isNull, lt, sql, count } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { publications } from '../db/schema.ts';
+import type { PublishStatements } from '../quarantine/verdict-store.ts';
 
-export type PublishStatements = 'verdict' | 'all';
+export type { PublishStatements };
 
 export interface ImageKey { registry: string; repository: string; digest: string }
 

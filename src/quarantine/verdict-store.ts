@@ -10,7 +10,7 @@ import { log } from '../log.ts';
 import type { Policy } from '../policy/schema.ts';
 import type { ImageVerdict } from '../policy/verdicts.ts';
 import { verdictIdentity } from '../attest/statements.ts';
-import { queuePublication, type PublishStatements } from '../publish/outbox.ts';
+import type { BatchItem } from 'drizzle-orm/batch';
 
 export type QuarantineState = 'none' | 'quarantined' | 'released';
 
@@ -45,12 +45,22 @@ export interface VerdictChange {
   published?: PublishStatements;
 }
 
+/** Which statements a publication carries: the verdict alone, or all three (findings changed). */
+export type PublishStatements = 'verdict' | 'all';
+
 /**
  * Publication wanted with a verdict (undefined: nothing is published, neither attestations nor
  * status tags are configured). `findingsChanged`: a new scan or a re-match, so every statement is due;
- * otherwise only a verdict whose published form changed is queued.
+ * otherwise only a verdict whose published form changed is queued. `queue` writes the publication
+ * (the outbox, src/publish/outbox.ts) in the verdict's own batch.
  */
-export interface PublishWanted { findingsChanged: boolean }
+export interface PublishWanted {
+  findingsChanged: boolean;
+  queue: QueuePublication;
+}
+
+/** The write that queues an image's publication, run in the caller's batch (the outbox: src/publish/outbox.ts). */
+export type QueuePublication = (image: { registry: string; repository: string; digest: string }, statements: PublishStatements, now: Date) => BatchItem<'sqlite'>;
 
 type Row = typeof imageVerdicts.$inferSelect;
 
@@ -114,7 +124,7 @@ export async function recordVerdict(
   const releasedAt = quarantine === 'released' ? prev?.releasedAt?.toISOString() : undefined;
   const published = publish && (publish.findingsChanged || !prev || publishedIdentity(prev) !== verdictIdentity(v, { state: quarantine, ...(releasedAt ? { releasedAt } : {}) }))
     ? (publish.findingsChanged || !prev ? 'all' : 'verdict') : undefined;
-  const outbox = published ? [queuePublication(database, image, published, now)] : [];
+  const outbox = published ? [publish!.queue(image, published, now)] : [];
   await db.batch([writes[0]!, ...writes.slice(1), ...audit, ...outbox]);
   return {
     ...(prev ? { before: { verdict: prev.verdict, quarantine: prev.quarantine as QuarantineState } } : {}),
@@ -172,7 +182,7 @@ export async function verdictsOf(database: Database, digest: string): Promise<St
  * Release a quarantined image (every repository holding that digest, or one). A reason is
  * mandatory; the decision goes to the audit log. Throws 'not-found' when nothing is quarantined.
  */
-export async function releaseImage(database: Database, digest: string, opts: { actor: string; reason: string; repository?: string; publish?: boolean }): Promise<StoredVerdict[]> {
+export async function releaseImage(database: Database, digest: string, opts: { actor: string; reason: string; repository?: string; queue?: QueuePublication }): Promise<StoredVerdict[]> {
   const reason = opts.reason?.trim();
   if (!reason) throw new CustomsError('usage', 'a release needs a reason');
   if (reason.length > 2000) throw new CustomsError('usage', 'the reason is longer than 2000 characters');
@@ -188,7 +198,7 @@ export async function releaseImage(database: Database, digest: string, opts: { a
         .where(and(eq(imageVerdicts.registry, registry), eq(imageVerdicts.repository, repository), eq(imageVerdicts.rootDigest, root))),
       db.insert(auditLog).values({ at: now, actor: opts.actor, action: 'release', subject: root, reason, details: JSON.stringify({ registry, repository }) }),
       // the published verdict now says released (same transaction: see recordVerdict)
-      ...(opts.publish ? [queuePublication(database, { registry, repository, digest: root }, 'verdict', now)] : []),
+      ...(opts.queue ? [opts.queue({ registry, repository, digest: root }, 'verdict', now)] : []),
     ];
   });
   await db.batch([writes[0]!, ...writes.slice(1)]);
