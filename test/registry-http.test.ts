@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MT } from '../src/image/media-types.ts';
-import { RemoteSource } from '../src/image/remote-source.ts';
+import { RemoteSource } from '../src/registry/remote-source.ts';
 import { RegistryClient } from '../src/registry/client.ts';
 import { backoffDelay, parseRetryAfter } from '../src/registry/http.ts';
 import { digestOf } from '../src/util/digest.ts';

@@ -3,7 +3,7 @@ import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MT } from '../src/image/media-types.ts';
 import { parseReference } from '../src/image/reference.ts';
-import { RemoteSource } from '../src/image/remote-source.ts';
+import { RemoteSource } from '../src/registry/remote-source.ts';
 import { RegistryClient } from '../src/registry/client.ts';
 import type { ImageRef } from '../src/types.ts';
 import { digestOf } from '../src/util/digest.ts';

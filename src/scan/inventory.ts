@@ -5,7 +5,7 @@ import type { Config } from '../config/schema.ts';
 import { openDatabase, type Database } from '../db/client.ts';
 import { parsePlatform } from '../image/manifest.ts';
 import { parseReference } from '../image/reference.ts';
-import { openImageSource } from '../image/sources.ts';
+import { openImageSource } from './sources.ts';
 import { inventoryImage } from '../pipeline.ts';
 import { RegistryClient } from '../registry/client.ts';
 import type { Credentials } from '../registry/credentials.ts';

@@ -2,10 +2,10 @@ import type { Readable } from 'node:stream';
 import type { Limits } from '../config/schema.ts';
 import { CustomsError } from '../errors.ts';
 import { log } from '../log.ts';
-import type { RegistryClient } from '../registry/client.ts';
+import type { RegistryClient } from './client.ts';
 import type { Descriptor, ImageRef, ImageSource, Platform, ResolvedImage } from '../types.ts';
-import { formatReference } from './reference.ts';
-import { resolveImages, type ManifestStore } from './resolve.ts';
+import { formatReference } from '../image/reference.ts';
+import { resolveImages, type ManifestStore } from '../image/resolve.ts';
 
 type RegistryRef = Extract<ImageRef, { kind: 'registry' }>;
 
