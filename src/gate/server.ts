@@ -14,9 +14,9 @@ import type { GateConfig } from '../config/gate-schema.ts';
 import type { Database } from '../db/client.ts';
 import { MANIFEST_ACCEPT, MT } from '../image/media-types.ts';
 import { log } from '../log.ts';
-import type { ScopedPolicy } from '../policy/scope.ts';
-import { PolicyStore, governingPolicy } from '../policy/store.ts';
-import { verdictFor, verdictsOf } from '../quarantine/verdict-store.ts';
+import { governingPolicy } from '../policy/store.ts';
+import { verdictFor } from '../quarantine/verdict-store.ts';
+import { VerdictLookup, elsewhereMessage } from './lookup.ts';
 import { checkBypass, loadBypass } from './bypass.ts';
 import { decide } from './decide.ts';
 import { classifyTarget, type GateTarget } from './path.ts';
@@ -30,7 +30,6 @@ const STORED_TYPES = new Set<string>([MT.ociIndex, MT.ociManifest, MT.dockerMani
 const RELAY_BUFFER_BYTES = 1024 * 1024;
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host']);
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
-const POLICY_CACHE_MS = 5_000;
 const WAIT_STEP_MS = 250;
 
 export interface GateStats { allowed: number; denied: number; proxied: number }
@@ -50,16 +49,13 @@ export async function startGate(cfg: GateConfig, database: Database, hooks: Gate
   const upstream = new URL(cfg.upstream);
   const registryName = cfg.registry ?? upstream.host;
   const pool = new Pool(upstream.origin, { connections: 64, pipelining: 1, headersTimeout: 30_000, bodyTimeout: 60_000 });
-  const policies = new PolicyStore(database);
   const stats: GateStats = { allowed: 0, denied: 0, proxied: 0 };
   const bypassCredentials = loadBypass(cfg.bypass);
   const bypassIps = new Set(cfg.bypassIps);
 
-  let cached: { at: number; list: ScopedPolicy[] } | undefined;
-  const currentPolicies = async (): Promise<ScopedPolicy[]> => {
-    if (!cached || Date.now() - cached.at > POLICY_CACHE_MS) cached = { at: Date.now(), list: await policies.current() };
-    return cached.list;
-  };
+  // the stored-verdict lookup (policy cache included) is shared with the admission webhook
+  const verdicts = new VerdictLookup(database);
+  const currentPolicies = () => verdicts.currentPolicies();
 
   const isBypass = (req: IncomingMessage): boolean => {
     if (bypassIps.size && bypassIps.has(normaliseIp(req.socket.remoteAddress ?? ''))) return true;
@@ -92,13 +88,13 @@ export async function startGate(cfg: GateConfig, database: Database, hooks: Gate
 
   /** the verdict decision, waiting for a scan when the policy refuses unscanned images and a wait is configured */
   const check = async (repository: string, digest: string) => {
-    const governing = governingPolicy(await currentPolicies(), registryName, repository);
-    let v = await verdictFor(database, registryName, repository, digest);
+    const found = await verdicts.lookup(registryName, repository, digest);
+    const governing = { policy: found.policy };
+    let v = found.verdict;
     if (!v) {
       // verdicts are per repository, but a digest is the same bytes wherever it is pulled from: one
       // quarantined anywhere in this registry is refused here too (until released there)
-      const elsewhere = (await verdictsOf(database, digest)).find((r) => r.registry === registryName && r.gated);
-      if (elsewhere) return { allow: false as const, message: `quarantined in ${elsewhere.repository} (the same digest) by policy ${elsewhere.policyName}: ${elsewhere.summary}` };
+      if (found.gatedElsewhere) return { allow: false as const, message: elsewhereMessage(found.gatedElsewhere) };
       if (cfg.scanOnPull && hooks.scanUnseen) {
         await hooks.scanUnseen({ registry: registryName, repository, digest }).catch((e) => log.warn({ repository, digest, err: (e as Error).message }, 'gate could not queue a scan of an unseen digest'));
       }
@@ -107,7 +103,7 @@ export async function startGate(cfg: GateConfig, database: Database, hooks: Gate
       const deadline = Date.now() + cfg.waitForScanMs;
       while (!v && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, Math.min(WAIT_STEP_MS, Math.max(1, deadline - Date.now()))));
-        v = await verdictFor(database, registryName, repository, digest);
+        v = await verdicts.verdict(registryName, repository, digest);
       }
     }
     return decide(v, governing.policy);
