@@ -4,6 +4,7 @@ import { apiSchema, consoleSchema, harborSchema, webhooksSchema, workersSchema }
 import { gateSchema, policySettingsSchema } from './gate-schema.ts';
 import { vulndbSchema } from './vulndb-schema.ts';
 import { attestationsSchema, signingSchema } from './signing-schema.ts';
+import { admissionSchema } from './admission-schema.ts';
 
 /** Caps on reading archives in layers (see src/analyzers/archive-budget.ts and README "Limits"). */
 const ARCHIVE_DEFAULTS = {
@@ -134,6 +135,8 @@ export const configSchema = z.object({
   /** Customs' signing key and the signed attestations written back (src/config/signing-schema.ts) */
   signing: signingSchema,
   attestations: attestationsSchema,
+  /** the Kubernetes validating admission webhook (src/config/admission-schema.ts) */
+  admission: admissionSchema,
 }).strict();
 
 export type Config = z.infer<typeof configSchema>;

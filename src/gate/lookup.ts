@@ -6,7 +6,7 @@ import type { Database } from '../db/client.ts';
 import type { Policy } from '../policy/schema.ts';
 import type { ScopedPolicy } from '../policy/scope.ts';
 import { PolicyStore, governingPolicy } from '../policy/store.ts';
-import { verdictFor, verdictsOf, type StoredVerdict } from '../quarantine/verdict-store.ts';
+import { verdictFor, verdictsForMany, verdictsOf, type StoredVerdict } from '../quarantine/verdict-store.ts';
 
 const POLICY_CACHE_MS = 5_000;
 
@@ -40,6 +40,19 @@ export class VerdictLookup {
     if (verdict) return { policy, verdict };
     const elsewhere = (await verdictsOf(this.database, digest)).find((r) => r.registry === registry && r.gated);
     return { policy, ...(elsewhere ? { gatedElsewhere: elsewhere } : {}) };
+  }
+
+  /** lookup() for several images in one verdict query (the admission webhook: every container of a pod) */
+  async lookupMany(keys: readonly { registry: string; repository: string; digest: string }[]): Promise<VerdictLookupResult[]> {
+    const verdicts = await verdictsForMany(this.database, keys);
+    return Promise.all(keys.map(async (k, i) => {
+      const policy = await this.governing(k.registry, k.repository);
+      const verdict = verdicts[i];
+      if (verdict) return { policy, verdict };
+      // unscanned here: the rarer path, one more query for the same digest gated elsewhere
+      const elsewhere = (await verdictsOf(this.database, k.digest)).find((r) => r.registry === k.registry && r.gated);
+      return { policy, ...(elsewhere ? { gatedElsewhere: elsewhere } : {}) };
+    }));
   }
 
   /** the verdict alone, for polling while a scan runs */

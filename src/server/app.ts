@@ -22,6 +22,7 @@ import { judgeContext, type JudgeContext } from '../judge/judge.ts';
 import { mountHarbor } from '../harbor/routes.ts';
 import { mountConsole } from '../console/routes.ts';
 import { PullCredentials } from '../harbor/pull-credentials.ts';
+import { mountAdmission } from '../admission/routes.ts';
 
 export interface AppDeps {
   database: Database;
@@ -38,6 +39,8 @@ export interface AppDeps {
   snsFetch?: SnsOptions['fetch'];
   /** registry credentials Harbor scan requests hand over, for the workers (one is made when absent) */
   pullCredentials?: PullCredentials;
+  /** the registry client tags are resolved with at admission (admission.registries only) */
+  registryClient?: RegistryClient;
   /** a signature for an image was pushed (`.sig` tag or referrers fallback index): judge it again */
   onSignature?: (image: { registry: string; repository: string; digest: string }) => void;
 }
@@ -92,6 +95,8 @@ export function createApp(deps: AppDeps): Hono {
   mountSigningRoutes(app, { cfg, database: deps.database });
   // the operator console at / (server-rendered pages; src/console/)
   if (cfg.console.enabled) mountConsole(app, { cfg, database: deps.database, jobs, judge, ...(deps.onQueued ? { onQueued: deps.onQueued } : {}) });
+  // the Kubernetes validating admission webhook (src/admission/; 404 unless admission.enabled)
+  mountAdmission(app, { cfg, database: deps.database, jobs, ...(deps.registryClient ? { registry: deps.registryClient } : {}), ...(deps.onQueued ? { onQueued: deps.onQueued } : {}) });
   if (cfg.harbor.enabled) mountHarbor(app, { cfg, database: deps.database, jobs, credentials: deps.pullCredentials ?? new PullCredentials(), ...(deps.onQueued ? { onQueued: deps.onQueued } : {}) });
 
   app.notFound((c) => problem(c, 404, 'Not Found', `no route ${c.req.method} ${c.req.path}`));

@@ -56,7 +56,7 @@ export async function startService(cfg: Config, opts: { snsFetch?: SnsOptions['f
   const pullCredentials = new PullCredentials();
   const workers = new WorkerPool({ store: jobs, cfg: cfg.workers, run: createJobRunner({ cfg, database, store: jobs, onScanned, pullCredentials: (image) => pullCredentials.get(image) }), metrics });
   const signatures = signatureReevaluator(ctx);
-  const app = createApp({ database, cfg, jobs, metrics, judge: ctx, pullCredentials, onQueued: () => workers.notify(), onSignature: signatures.onSignature, ...(opts.snsFetch ? { snsFetch: opts.snsFetch } : {}) });
+  const app = createApp({ database, cfg, jobs, metrics, judge: ctx, pullCredentials, registryClient, onQueued: () => workers.notify(), onSignature: signatures.onSignature, ...(opts.snsFetch ? { snsFetch: opts.snsFetch } : {}) });
   let server: Server;
   try {
     server = await new Promise<Server>((resolve, reject) => {

@@ -1,0 +1,64 @@
+// POST /k8s/admission: the ValidatingAdmissionWebhook endpoint. Parses and hands over (./admit.ts);
+// a body that is not an AdmissionReview v1 is a 400 with the reason (the API server then applies the
+// webhook's failurePolicy), never a 500.
+import type { Hono } from 'hono';
+import type { Config } from '../config/schema.ts';
+import type { Database } from '../db/client.ts';
+import { isCustomsError } from '../errors.ts';
+import { VerdictLookup } from '../gate/lookup.ts';
+import type { JobStore } from '../jobs/job-store.ts';
+import { log } from '../log.ts';
+import { PolicyStore } from '../policy/store.ts';
+import type { RegistryClient } from '../registry/client.ts';
+import { problem } from '../server/problem.ts';
+import { readBodyCapped } from '../server/read-body.ts';
+import { parseUntrustedJson } from '../util/json.ts';
+import { admit } from './admit.ts';
+import { parseReview, ReviewError } from './review.ts';
+
+export interface AdmissionRouteDeps {
+  cfg: Config;
+  database: Database;
+  jobs: JobStore;
+  registry?: RegistryClient;
+  onQueued?: () => void;
+}
+
+export function mountAdmission(app: Hono, deps: AdmissionRouteDeps): void {
+  const cfg = deps.cfg.admission;
+  const verdicts = new VerdictLookup(deps.database);
+  const policies = new PolicyStore(deps.database);
+  const admitDeps = {
+    cfg, verdicts, database: deps.database, timeoutMs: cfg.resolveTimeoutMs,
+    mayAsk: (r: string) => cfg.registries.includes(r),
+    ...(deps.registry ? { registry: deps.registry } : {}),
+    queueScan: async (image: { registry: string; repository: string; digest?: string; tag?: string }) => {
+      const { job, fresh } = await deps.jobs.enqueue({ ...image, origin: 'admission' }, deps.cfg.workers.maxAttempts);
+      if (fresh) { log.info({ ...image, jobId: job.id }, 'admission queued a scan of an unscanned image'); deps.onQueued?.(); }
+    },
+    record: (e: { subject: string; reason: string; details: Record<string, unknown> }) =>
+      policies.audit({ actor: 'admission', action: 'admission.audit', subject: e.subject, reason: e.reason, details: e.details }),
+  };
+
+  app.post('/k8s/admission', async (c) => {
+    if (!cfg.enabled) return problem(c, 404, 'Not Found', 'the admission webhook is not enabled (admission.enabled)');
+    let raw: Buffer;
+    try { raw = await readBodyCapped(c.req.raw, cfg.maxBodyBytes); } catch { return problem(c, 413, 'Content Too Large', `body larger than ${cfg.maxBodyBytes} bytes (admission.maxBodyBytes)`); }
+    let review;
+    try {
+      review = parseReview(parseUntrustedJson(raw, 'AdmissionReview', deps.cfg.limits.maxJsonDepth));
+    } catch (e) {
+      if (e instanceof ReviewError || isCustomsError(e)) return problem(c, 400, 'Bad Request', (e as Error).message);
+      throw e;
+    }
+    let answer;
+    try {
+      answer = await admit(review, admitDeps);
+    } catch (e) {
+      // a workload whose pod spec is malformed (no template, containers not a list…)
+      if (e instanceof ReviewError) return problem(c, 400, 'Bad Request', e.message);
+      throw e;
+    }
+    return c.json({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: answer.response });
+  });
+}
