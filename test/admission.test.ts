@@ -1,9 +1,12 @@
 // POST /k8s/admission against a real service, a real registry and real scans: AdmissionReview v1
 // requests shaped as the API server sends them (test/fixtures/k8s/, sources in its README) for every
 // pod-bearing kind, answered from the stored verdicts.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from '../src/registry/client.ts';
 import { startService, type RunningService } from '../src/server/service.ts';
@@ -262,4 +265,37 @@ describe('latency from stored verdicts', () => {
     // a guard against a registry call or a scan slipping onto the hot path, not the benchmark (bench/admission.ts)
     expect(p(0.5)).toBeLessThan(50);
   }, 60_000);
+});
+
+describe('the HTTPS listener (admission.tls)', () => {
+  it('serves the webhook (and only it) over TLS and picks up a renewed key pair without a restart', async () => {
+    const tlsDir = mkdtempSync(join(tmpdir(), 'customs-admission-tls-'));
+    const certFile = join(tlsDir, 'tls.crt');
+    const keyFile = join(tlsDir, 'tls.key');
+    const issue = (cn: string) => execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1',
+      '-subj', `/CN=${cn}`, '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', keyFile, '-out', certFile], { stdio: 'ignore' });
+    issue('customs-admission-1');
+    const tlsSvc = await startService(serviceConfig({ tls: { host: '127.0.0.1', port: 0, certFile, keyFile, reloadIntervalMs: 1000 } }, 0));
+    const peer = () => new Promise<string>((resolve, reject) => {
+      const s = tlsConnect({ host: '127.0.0.1', port: tlsSvc.admissionPort!, rejectUnauthorized: false }, () => { resolve(String(s.getPeerCertificate().subject.CN)); s.end(); });
+      s.once('error', reject);
+    });
+    try {
+      const dispatcher = new Agent({ connect: { ca: readFileSync(certFile) } });
+      const url = `https://127.0.0.1:${tlsSvc.admissionPort}`;
+      const body = fixture('pod-create.json', { APP: byTag('bad'), INIT: byTag('clean') });
+      const r = await undiciFetch(`${url}/k8s/admission`, { method: 'POST', body: JSON.stringify(body), dispatcher });
+      expect(r.status).toBe(200);
+      expect(((await r.json()) as any).response).toMatchObject({ uid: body.request.uid, allowed: false });
+      expect((await undiciFetch(`${url}/api/v1/jobs`, { dispatcher })).status).toBe(404);
+      await dispatcher.close();
+      expect(await peer()).toBe('customs-admission-1');
+      await new Promise((r) => setTimeout(r, 20)); // a different mtime
+      issue('customs-admission-2');
+      await waitFor('the renewed certificate', async () => ((await peer()) === 'customs-admission-2' ? true : undefined), 10_000);
+    } finally {
+      await tlsSvc.stop();
+      rmSync(tlsDir, { recursive: true, force: true });
+    }
+  }, 30_000);
 });

@@ -3,6 +3,17 @@ import { z } from 'zod';
 // The Kubernetes validating admission webhook (POST /k8s/admission; src/admission/).
 // Mounted under the top-level key `admission` of configSchema.
 
+const tlsSchema = z.object({
+  /** the HTTPS listener's address; the API server reaches it through a Service */
+  host: z.string().default('0.0.0.0'),
+  port: z.number().int().min(0).max(65535).default(8443),
+  /** PEM certificate (chain) and key, e.g. the tls.crt / tls.key of a cert-manager Secret */
+  certFile: z.string().min(1),
+  keyFile: z.string().min(1),
+  /** how often the files are checked for a renewed pair */
+  reloadIntervalMs: z.number().int().min(1000).default(60_000),
+}).strict();
+
 export const admissionSchema = z.object({
   /** answer AdmissionReviews at POST /k8s/admission (404 when false) */
   enabled: z.boolean().default(false),
@@ -30,6 +41,8 @@ export const admissionSchema = z.object({
    * without this list it could make Customs contact any host. Empty: stored data only.
    */
   registries: z.array(z.string().min(1).max(255).regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/, 'host[:port]')).default([]),
+  /** an HTTPS listener serving only the webhook (the API server calls webhooks over TLS); without it the webhook is on the main server's plain HTTP */
+  tls: tlsSchema.optional(),
   /** largest AdmissionReview body accepted (the API server's own request limit is 3 MiB) */
   maxBodyBytes: z.number().int().min(1024).default(4 * 1024 * 1024),
 }).strict().default({
@@ -38,3 +51,4 @@ export const admissionSchema = z.object({
 });
 
 export type AdmissionConfig = z.infer<typeof admissionSchema>;
+export type AdmissionTls = z.infer<typeof tlsSchema>;

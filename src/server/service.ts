@@ -14,6 +14,7 @@ import type { SnsOptions } from '../webhooks/sns.ts';
 import { createApp } from './app.ts';
 import { createMetrics } from '../metrics.ts';
 import { startGate, type Gate } from '../gate/server.ts';
+import { startAdmissionListener, type AdmissionListener } from '../admission/listener.ts';
 import type { Job } from '../jobs/job-store.ts';
 import { judge, judgeContext } from '../judge/judge.ts';
 import { startPublisher, type Publisher } from '../publish/publisher.ts';
@@ -29,6 +30,8 @@ export interface RunningService {
   port: number;
   /** the pull gate's port when gate.enabled */
   gatePort?: number;
+  /** the admission webhook's HTTPS port when admission.tls is set */
+  admissionPort?: number;
   database: Database;
   jobs: JobStore;
   workers: WorkerPool;
@@ -82,6 +85,16 @@ export async function startService(cfg: Config, opts: { snsFetch?: SnsOptions['f
     database.close();
     throw new CustomsError('config', `cannot start the pull gate on ${cfg.gate.host}:${cfg.gate.port}: ${(e as { code?: string }).code ?? (e as Error).message}`);
   }
+  let admission: AdmissionListener | undefined;
+  try {
+    if (cfg.admission.enabled && cfg.admission.tls) admission = await startAdmissionListener(cfg.admission.tls, app.fetch);
+  } catch (e) {
+    server.close();
+    await gate?.close();
+    await publisher.stop();
+    database.close();
+    throw new CustomsError('config', `cannot start the admission webhook's HTTPS listener: ${(e as { code?: string }).code ?? (e as Error).message}`);
+  }
   const stopWatcher = startReevaluationWatcher(ctx, new VulnStore(database), cfg.policy.reevaluateIntervalMs, cfg.policy.unjudgedAfterMs);
   workers.start();
   // The vulnerability data refresh schedule (customs serve only: tests and embedders opt in).
@@ -90,6 +103,7 @@ export async function startService(cfg: Config, opts: { snsFetch?: SnsOptions['f
   return {
     port: (server.address() as AddressInfo).port, database, jobs, workers, publisher,
     ...(gate ? { gatePort: gate.address().port } : {}),
+    ...(admission ? { admissionPort: admission.port } : {}),
     stop: () => stopped ??= (async () => {
       const closed = new Promise<void>((r) => server.close(() => r()));
       server.closeIdleConnections();
@@ -97,6 +111,7 @@ export async function startService(cfg: Config, opts: { snsFetch?: SnsOptions['f
       signatures.stop();
       await refresh?.stop();
       await gate?.close();
+      await admission?.close();
       await workers.stop();
       await publisher.stop();
       server.closeAllConnections();
