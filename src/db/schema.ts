@@ -108,3 +108,4 @@ export * from './tables-vulnfeeds.ts';
 export * from './tables-signing.ts';
 export * from './tables-leases.ts';
 export * from './tables-publications.ts';
+export * from './tables-workloads.ts';

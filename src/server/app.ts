@@ -23,6 +23,7 @@ import { mountHarbor } from '../harbor/routes.ts';
 import { mountConsole } from '../console/routes.ts';
 import { PullCredentials } from '../harbor/pull-credentials.ts';
 import { mountAdmission } from '../admission/routes.ts';
+import { mountWorkloads } from '../workloads/routes.ts';
 
 export interface AppDeps {
   database: Database;
@@ -97,6 +98,8 @@ export function createApp(deps: AppDeps): Hono {
   if (cfg.console.enabled) mountConsole(app, { cfg, database: deps.database, jobs, judge, ...(deps.onQueued ? { onQueued: deps.onQueued } : {}) });
   // the Kubernetes validating admission webhook (src/admission/; 404 unless admission.enabled)
   mountAdmission(app, { cfg, database: deps.database, jobs, ...(deps.registryClient ? { registry: deps.registryClient } : {}), ...(deps.onQueued ? { onQueued: deps.onQueued } : {}) });
+  // what runs in Kubernetes clusters, imported from kubectl output (src/workloads/)
+  mountWorkloads(app, { cfg, database: deps.database });
   if (cfg.harbor.enabled) mountHarbor(app, { cfg, database: deps.database, jobs, credentials: deps.pullCredentials ?? new PullCredentials(), ...(deps.onQueued ? { onQueued: deps.onQueued } : {}) });
 
   app.notFound((c) => problem(c, 404, 'Not Found', `no route ${c.req.method} ${c.req.path}`));

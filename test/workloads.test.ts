@@ -1,0 +1,73 @@
+// POST /api/v1/workloads: what runs in a cluster Customs cannot reach, from kubectl's JSON output
+// (test/fixtures/k8s/kubectl-get-pods-services-ingresses.json; sources in the README there).
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startService, type RunningService } from '../src/server/service.ts';
+import { testConfig } from './helpers/registry.ts';
+
+const KUBECTL = readFileSync(join(import.meta.dirname, 'fixtures/k8s/kubectl-get-pods-services-ingresses.json'), 'utf8');
+let dir: string;
+let svc: RunningService;
+let base: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'customs-workloads-'));
+  svc = await startService(testConfig({ dataDir: dir, database: { url: `file:${join(dir, 'customs.db')}` }, server: { host: '127.0.0.1', port: 0 }, workers: { concurrency: 0, vulndbRefresh: false } }));
+  base = `http://127.0.0.1:${svc.port}`;
+});
+afterAll(async () => { await svc?.stop(); rmSync(dir, { recursive: true, force: true }); });
+
+const post = (cluster: string, body: string) => fetch(`${base}/api/v1/workloads?cluster=${cluster}`, { method: 'POST', body });
+const list = async (q = '') => ((await (await fetch(`${base}/api/v1/workloads${q}`)).json()) as any).items as any[];
+
+describe('workload inventory from kubectl output', () => {
+  it('imports pods as workloads with their running digests, replicas and exposure', async () => {
+    const r = await post('prod-eu', KUBECTL);
+    expect(r.status).toBe(200);
+    expect(await r.json()).toEqual({ cluster: 'prod-eu', pods: 7, workloads: 6, containers: 7, internetFacing: 3, withoutDigest: 1 });
+    const items = await list('?cluster=prod-eu');
+    const by = (name: string, container: string) => items.find((i) => i.name === name && i.container === container);
+    // pods of a Deployment's ReplicaSet are the Deployment; the init container is there too
+    expect(by('web', 'web')).toMatchObject({ namespace: 'shop', kind: 'Deployment', replicas: 2, image: 'registry.internal:5000/shop/web:1.4', exposure: 'internet', exposedBy: ['Service/web (LoadBalancer)'], serviceAccount: 'default' });
+    expect(by('web', 'web').digest).toMatch(/^sha256:[a-f0-9]{64}$/);
+    expect(by('web', 'migrate')).toMatchObject({ kind: 'Deployment', replicas: 2, exposure: 'internet' });
+    // an Ingress routes to the api Service (ClusterIP) which selects the api pods
+    expect(by('api', 'api')).toMatchObject({ kind: 'Deployment', exposure: 'internet', exposedBy: ['Ingress/api'] });
+    // hostNetwork and hostPort make a DaemonSet reachable from outside
+    expect(by('node-exporter', 'node-exporter')).toMatchObject({ namespace: 'monitoring', kind: 'DaemonSet', exposure: 'internet', exposedBy: ['hostNetwork', 'hostPort'] });
+    // a Job of a CronJob is the CronJob; a ClusterIP-only StatefulSet is internal and not pulled yet (no digest)
+    expect(by('report', 'report')).toMatchObject({ kind: 'CronJob', exposure: 'internal' });
+    expect(by('db', 'postgres')).toMatchObject({ kind: 'StatefulSet', digest: null, exposure: 'internal' });
+    // the pod captured from minikube (dockershim's docker-pullable:// imageID): a ReplicaSet of its own
+    expect(by('queue', 'queue')).toMatchObject({ namespace: 'default', kind: 'ReplicaSet', digest: 'sha256:bd17153e9a3319f401acc7a27759243f37d422c06cbbf01cb3e1f54bbbfe14f4', exposure: 'internal' });
+    // by digest: where an image runs
+    expect((await list(`?digest=${by('web', 'web').digest}`)).map((i) => `${i.cluster}/${i.namespace}/${i.kind}/${i.name}`)).toEqual(['prod-eu/shop/Deployment/web']);
+  });
+
+  it('a later import keeps first seen, moves last seen, and leaves what stopped running at 0 replicas', async () => {
+    const before = (await list('?cluster=prod-eu')).find((i) => i.name === 'web' && i.container === 'web');
+    const doc = JSON.parse(KUBECTL);
+    doc.items = doc.items.filter((i: any) => !(i.kind === 'Pod' && i.metadata.name.startsWith('report-')));
+    await new Promise((r) => setTimeout(r, 5));
+    expect((await post('prod-eu', JSON.stringify(doc))).status).toBe(200);
+    const after = await list('?cluster=prod-eu');
+    const web = after.find((i) => i.name === 'web' && i.container === 'web');
+    expect(web.firstSeenAt).toBe(before.firstSeenAt);
+    expect(web.lastSeenAt > before.lastSeenAt).toBe(true);
+    expect(after.find((i) => i.name === 'report')).toMatchObject({ replicas: 0 });
+    // another cluster is another inventory
+    expect((await post('staging', KUBECTL)).status).toBe(200);
+    expect((await list('?cluster=staging')).length).toBe(7);
+    expect((await list('?cluster=prod-eu')).find((i) => i.name === 'report').replicas).toBe(0);
+  });
+
+  it('refuses what is not kubectl output, and a missing cluster name', async () => {
+    expect((await post('prod-eu', '{"kind":"Pod"}')).status).toBe(400);
+    expect((await post('prod-eu', 'not json')).status).toBe(400);
+    expect((await post('', KUBECTL)).status).toBe(400);
+    expect((await post('Prod EU', KUBECTL)).status).toBe(400);
+    expect((await fetch(`${base}/api/v1/workloads?digest=nope`)).status).toBe(400);
+  });
+});
