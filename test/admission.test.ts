@@ -138,6 +138,9 @@ describe('POST /k8s/admission: every pod-bearing kind', () => {
     expect(bad.json.response.status.message).toContain('ephemeralContainers/debugger-7mfxv');
     const ok = await review(fixture('pod-ephemeralcontainers-update.json', { APP: byTag('clean'), CLEAN: byTag('clean') }));
     expect(ok.json.response.allowed).toBe(true);
+    // only the added container is judged: a pod running an image quarantined since can be debugged
+    const debugQuarantined = await review(fixture('pod-ephemeralcontainers-update.json', { APP: byTag('clean'), CLEAN: byTag('bad') }));
+    expect(debugQuarantined.json.response).toEqual({ uid: 'f1a2b3c4-d5e6-4f70-8192-a3b4c5d6e7f8', allowed: true });
   });
 
   it('a Scale (the Kubernetes documentation\'s example request) and a DELETE have nothing to judge', async () => {

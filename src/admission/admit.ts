@@ -43,7 +43,9 @@ export async function admit(req: ReviewRequest, deps: AdmitDeps): Promise<{ resp
   const labels = { ...pod.templateLabels, ...objectLabels(req.object) };
   if (Object.entries(deps.cfg.exemptLabels).some(([k, v]) => labels[k] === v)) return allow();
 
-  const containers = containerImages(pod.spec);
+  // kubectl debug adds ephemeral containers to a running pod: judge what is added, not the pod's
+  // running containers again (debugging a pod whose image was quarantined since must stay possible)
+  const containers = containerImages(pod.spec).filter((c) => req.subResource !== 'ephemeralcontainers' || c.list === 'ephemeralContainers');
   // one lookup per distinct image string: sidecars often repeat the same image
   const distinct = [...new Set(containers.map((c) => c.image))];
   const resolved = await resolveImages(distinct, deps);
