@@ -75,6 +75,30 @@ export const OPENAPI = {
     },
     '/api/v1/repositories': { get: { summary: 'Repositories seen', parameters: pageParams, responses: { 200: { description: 'page', ...json(paged('Repository')) } } } },
     '/api/v1/tags': { get: { summary: 'Tags seen', parameters: [{ name: 'registry', in: 'query', schema: { type: 'string' } }, { name: 'repository', in: 'query', schema: { type: 'string' } }, ...pageParams], responses: { 200: { description: 'page', ...json(paged('Tag')) } } } },
+    '/k8s/admission': {
+      post: {
+        summary: 'Kubernetes ValidatingAdmissionWebhook (AdmissionReview admission.k8s.io/v1): images judged from stored verdicts (admission.enabled; README "Workloads and admission")', security: [],
+        requestBody: json({ type: 'object', required: ['apiVersion', 'kind', 'request'], properties: { apiVersion: { const: 'admission.k8s.io/v1' }, kind: { const: 'AdmissionReview' }, request: { type: 'object' } } }),
+        responses: {
+          200: { description: 'the AdmissionReview response', ...json({ type: 'object', properties: { apiVersion: { type: 'string' }, kind: { type: 'string' }, response: { type: 'object', properties: {
+            uid: { type: 'string' }, allowed: { type: 'boolean' }, status: { type: 'object', properties: { code: { type: 'integer' }, message: { type: 'string' } } }, warnings: { type: 'array', items: { type: 'string' } },
+          } } } }) },
+          400: problem, 404: problem, 413: problem,
+        },
+      },
+    },
+    '/api/v1/workloads': {
+      post: {
+        summary: 'Import `kubectl get pods,services,ingresses -A -o json` of one cluster (role operator)',
+        parameters: [{ name: 'cluster', in: 'query', required: true, schema: { type: 'string', pattern: '^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$' } }],
+        responses: { 200: { description: 'counts: pods, workloads, containers, internetFacing, withoutDigest' }, 400: problem, 413: problem },
+      },
+      get: {
+        summary: 'What runs where: per cluster, namespace, workload and container — digest, replicas, labels, exposure, first/last seen (role reader)',
+        parameters: [{ name: 'cluster', in: 'query', schema: { type: 'string' } }, { name: 'digest', in: 'query', schema: { type: 'string', pattern: '^sha256:[a-f0-9]{64}$' } }],
+        responses: { 200: { description: 'items' }, 400: problem },
+      },
+    },
     '/healthz': { get: { summary: 'Liveness', security: [], responses: { 200: { description: 'ok' }, 503: { description: 'database unavailable' } } } },
     '/readyz': { get: { summary: 'Readiness: database reachable and migrations applied', security: [], responses: { 200: { description: 'ready' }, 503: { description: 'not ready' } } } },
     '/metrics': { get: { summary: 'Prometheus metrics (role reader)', responses: { 200: { description: 'text/plain; version=0.0.4' } } } },
