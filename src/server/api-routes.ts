@@ -11,9 +11,9 @@ import { toSpdx } from '../sbom/spdx.ts';
 import { platformFixPlan } from '../report/fix-plan.ts';
 import { isDigest } from '../util/digest.ts';
 import { VERSION } from '../version.ts';
-import { requireRole } from './api-auth.ts';
+import { requireRole } from '../http/api-auth.ts';
 import { OPENAPI } from './openapi.ts';
-import { problem } from './problem.ts';
+import { problem } from '../http/problem.ts';
 import { readBodyCapped } from '../util/read-capped.ts';
 
 // The REST API under /api/v1: ask for scans, read jobs, scans, images, findings, SBOMs, repositories

@@ -14,8 +14,8 @@ import { importVex } from '../policy/vex-store.ts';
 import { OutboxStore } from '../publish/outbox.ts';
 import { verdictsOf, verdictsWithReasons } from '../quarantine/verdict-store.ts';
 import { isDigest } from '../util/digest.ts';
-import { requireRole } from './api-auth.ts';
-import { problem } from './problem.ts';
+import { requireRole } from '../http/api-auth.ts';
+import { problem } from '../http/problem.ts';
 import { readBodyCapped } from '../util/read-capped.ts';
 
 const MAX_POLICY_BODY = 1024 * 1024;

@@ -4,8 +4,8 @@ import type { Database } from '../db/client.ts';
 import { loadSigner } from '../signing/key.ts';
 import { signaturesOf } from '../signing/signature-store.ts';
 import { isDigest } from '../util/digest.ts';
-import { requireRole } from './api-auth.ts';
-import { problem } from './problem.ts';
+import { requireRole } from '../http/api-auth.ts';
+import { problem } from '../http/problem.ts';
 
 export function mountSigningRoutes(app: Hono, deps: { cfg: Config; database: Database }): void {
   /** Customs' public key (PEM), for `cosign verify-attestation --key` and admission policies. Public, no token. */

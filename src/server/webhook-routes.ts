@@ -12,7 +12,7 @@ import { webhookParsers } from '../webhooks/sources.ts';
 import { signatureSubject } from '../webhooks/classify.ts';
 import { refuseIfNoneValid } from '../webhooks/each-event.ts';
 import type { Metrics } from '../metrics.ts';
-import { problem } from './problem.ts';
+import { problem } from '../http/problem.ts';
 import { answerEvents, deliveryLog } from './webhook-answer.ts';
 import { readBodyCapped } from '../util/read-capped.ts';
 

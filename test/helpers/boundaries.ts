@@ -13,7 +13,8 @@ export const LAYERS: { name: string; parts: string[] }[] = [
   { name: 'inventory and intake', parts: ['pipeline.ts', 'sbom', 'webhooks'] },
   { name: 'scan, policy, reports', parts: ['scan', 'policy', 'report'] },
   { name: 'verdicts', parts: ['jobs', 'judge', 'quarantine', 'signing', 'attest', 'publish'] },
-  { name: 'service', parts: ['server', 'gate', 'harbor', 'console', 'admission'] },
+  { name: 'HTTP answers and API auth', parts: ['http'] },
+  { name: 'service', parts: ['server', 'gate', 'harbor', 'console', 'admission', 'workloads'] },
   { name: 'command line', parts: ['cli'] },
   { name: 'entry points', parts: ['main.ts', 'index.ts'] },
 ];
