@@ -22,6 +22,8 @@ Usage:
   customs quarantine list            quarantined images; release DIGEST --reason TEXT [--repository REPO]
   customs verify <ref> --key FILE    deploy-time check of Customs' signed verdict attestation in the registry
                                      [--max-age 24h] [--require pass|warn]; exit 0 only when acceptable
+  customs priorities                 what to fix first across the fleet: upgrades per running image ordered by risk
+                                     (severity, EPSS, KEV, fix, replicas, exposure, criticality) [--format table|json]
   customs key show                   the public key Customs signs attestations with (PEM)
   customs version
 
@@ -128,6 +130,7 @@ async function main(argv: string[]): Promise<number> {
         reason: v.reason, revision: v.revision,
       }));
     }
+    case 'priorities': return (await import('./priorities.ts')).prioritiesCommand(rest, cfg, defined({ format: v.format }));
     case 'key': return (await import('./key.ts')).keyCommand(rest, cfg);
     case 'verify': return (await import('./verify.ts')).verifyCommand(rest, cfg, defined({ key: v.key, maxAge: v['max-age'], require: v.require, format: v.format }));
     case 'quarantine': return (await import('./quarantine.ts')).quarantineCommand(rest, cfg, defined({ reason: v.reason, repository: v.repository, format: v.format }));

@@ -137,6 +137,8 @@ export const configSchema = z.object({
   attestations: attestationsSchema,
   /** the Kubernetes validating admission webhook (src/config/admission-schema.ts) */
   admission: admissionSchema,
+  /** what to fix first across the fleet (src/priorities/): the workload label giving criticality (critical|high|medium|low) */
+  priorities: z.object({ criticalityLabel: z.string().min(1).max(317).default('customs.dev/criticality') }).strict().default({ criticalityLabel: 'customs.dev/criticality' }),
 }).strict();
 
 export type Config = z.infer<typeof configSchema>;

@@ -87,6 +87,13 @@ export const OPENAPI = {
         },
       },
     },
+    '/api/v1/priorities': {
+      get: {
+        summary: 'What to fix first across the fleet: upgrades per running image, ordered by the highest risk priority of the findings they remove; every factor (severity/CVSS, EPSS, KEV, fix, replicas, exposure, criticality) and its points shown (role reader)',
+        parameters: [{ name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 10000, default: 100 } }],
+        responses: { 200: { description: 'total, items (rank, image, package, upgradeTo, action, priority, total, counts, workloads, findings[].factors), unscanned, weights' }, 400: problem },
+      },
+    },
     '/api/v1/workloads': {
       post: {
         summary: 'Import `kubectl get pods,services,ingresses -A -o json` of one cluster (role operator)',
