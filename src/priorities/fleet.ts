@@ -82,11 +82,19 @@ export function prioritize(images: readonly FleetImage[], fleet: readonly FleetW
         if (!g.findings.some((x) => x.id === f.id)) g.findings.push(f);
       }
     }
-    const replicas = running.reduce((n, w) => n + w.replicas, 0);
-    const internetFacing = running.filter((w) => w.exposure === 'internet').length;
+    // a workload counts once (two of its containers may run the image): its pods, whether it is exposed
+    const perWorkload = new Map<string, FleetWorkload>();
+    for (const w of running) {
+      const k = `${w.cluster}/${w.namespace}/${w.kind}/${w.name}`;
+      const seen = perWorkload.get(k);
+      if (!seen || (w.exposure === 'internet' && seen.exposure !== 'internet')) perWorkload.set(k, w);
+    }
+    const distinct = [...perWorkload.values()];
+    const replicas = distinct.reduce((n, w) => n + w.replicas, 0);
+    const internetFacing = distinct.filter((w) => w.exposure === 'internet').length;
     for (const g of groups.values()) {
       const scored: PrioritizedFinding[] = g.findings.map((f) => {
-        const p = scoreFinding(f, running, opts);
+        const p = scoreFinding(f, distinct, opts);
         return {
           id: f.id, severity: f.severity.rating, ...(f.severity.score !== undefined ? { cvss: f.severity.score } : {}),
           ...(f.epss ? { epss: f.epss.score } : {}), kev: !!f.kev, ...(f.fixedVersion ? { fixedVersion: f.fixedVersion } : {}),
@@ -101,7 +109,7 @@ export function prioritize(images: readonly FleetImage[], fleet: readonly FleetW
       const where = `${img.registry}/${img.repository}@${short(img.digest)}`;
       const source = pkg.sourceName && pkg.sourceName !== pkg.name ? ` (source ${pkg.sourceName})` : '';
       const n = scored.length;
-      const what = `${n} finding${n === 1 ? '' : 's'} (${counts}) in ${running.length} workload${running.length === 1 ? '' : 's'} (${internetFacing} internet-facing)`;
+      const what = `${n} finding${n === 1 ? '' : 's'} (${counts}) in ${distinct.length} workload${distinct.length === 1 ? '' : 's'} (${internetFacing} internet-facing)`;
       fixes.push({
         image: { registry: img.registry, repository: img.repository, digest: img.digest },
         package: { type: pkg.type, name: pkg.name, version: pkg.version, ...(pkg.sourceName ? { sourceName: pkg.sourceName } : {}) },
