@@ -2,7 +2,8 @@
 // scored with the workloads running it (score.ts), grouped into the upgrade that removes it in that image
 // ("upgrade openssl to 3.0.9-1 in shop/web@sha256:…: fixes 3 findings (3 KEV) in 12 workloads (12
 // internet-facing)"), the upgrades ordered by their highest finding priority, then by the sum.
-import { desc, gt, inArray, isNotNull, and } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/sqlite-core';
+import { and, desc, eq, gt, inArray, isNotNull, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { scans, workloads as workloadsTable } from '../db/schema.ts';
 import { platformFixPlan, type LayerOrigin } from '../report/fix-plan.ts';
@@ -52,6 +53,7 @@ export interface FleetPriorities {
 
 const SEVERITIES = ['critical', 'high', 'medium', 'low', 'unknown', 'none'];
 const short = (d: string) => d.slice(0, 19);
+const s2 = alias(scans, 's2');
 
 /** Pure: the ordered fixes of the images given, scored with the workloads running them (replicas > 0). */
 export function prioritize(images: readonly FleetImage[], fleet: readonly FleetWorkload[], opts: ScoreOptions): FleetPriorities {
@@ -143,8 +145,10 @@ export async function fleetPriorities(database: Database, opts: ScoreOptions): P
   // SQLite's bound-parameter limit: ask in chunks
   for (let i = 0; i < digests.length; i += 500) {
     const chunk = digests.slice(i, i + 500);
+    // the newest scan of each digest only (index scans_digest: digest, finished_at), not every older report
+    const newest = database.db.select({ finishedAt: sql`max(${s2.finishedAt})` }).from(s2).where(eq(s2.digest, scans.digest));
     const found = await database.db.select({ registry: scans.registry, repository: scans.repository, digest: scans.digest, report: scans.report })
-      .from(scans).where(inArray(scans.digest, chunk)).orderBy(desc(scans.finishedAt));
+      .from(scans).where(and(inArray(scans.digest, chunk), eq(scans.finishedAt, sql`(${newest})`))).orderBy(desc(scans.finishedAt));
     for (const s of found) {
       if (seen.has(s.digest)) continue;
       seen.add(s.digest);
