@@ -1,6 +1,6 @@
 // The risk priority of a finding (src/priorities/score.ts): every factor and its points in the output.
 import { describe, expect, it } from 'vitest';
-import { scoreFinding, WEIGHTS } from '../src/priorities/score.ts';
+import { scoreFinding, scoreFindingIn, scoreOnly, summarizeWorkloads, WEIGHTS } from '../src/priorities/score.ts';
 
 const opts = { criticalityLabel: 'customs.dev/criticality' };
 const finding = { id: 'CVE-2023-2650', severity: { rating: 'high', score: 7.5 }, fixedVersion: '3.0.9-1' };
@@ -49,5 +49,13 @@ describe('scoreFinding', () => {
     // replicas grow the score slowly and are capped
     const many = scoreFinding(finding, [{ ...internal, replicas: 10_000 }], opts);
     expect(many.factors.find((f) => f.factor === 'replicas')!.points).toBe(WEIGHTS.replicasMax);
+  });
+
+  it('the fast score used for ordering is the explained score', () => {
+    const ws = [internet, { ...internal, replicas: 7, labels: { 'customs.dev/criticality': 'medium' } }];
+    const summary = summarizeWorkloads(ws, opts);
+    for (const f of [finding, { ...finding, epss: { score: 0.123, percentile: 0.5 }, kev: { dateAdded: '2024-01-01' } }, { id: 'X', severity: { rating: 'unknown' } }, { id: 'Y', severity: { rating: 'critical', score: 9.8 } }]) {
+      expect(scoreOnly(f, summary)).toBe(scoreFindingIn(f, summary).score);
+    }
   });
 });

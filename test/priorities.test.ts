@@ -116,6 +116,11 @@ describe('priorities across the fleet', () => {
         for (const x of f.factors) { expect(x.why).toBeTruthy(); expect(x).toHaveProperty('value'); }
       }
     }
+    // ?limit: the first N fixes, explained; total counts them all
+    const one = (await (await fetch(`${base}/api/v1/priorities?limit=1`)).json()) as any;
+    expect(one.total).toBe(4);
+    expect(one.items.map((f: any) => f.action)).toEqual([top.action]);
+    expect((await fetch(`${base}/api/v1/priorities?limit=0`)).status).toBe(400);
     // running images without a stored scan are named
     expect(r.unscanned.length).toBeGreaterThan(0);
     expect(r.unscanned).not.toContain(app);

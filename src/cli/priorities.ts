@@ -15,7 +15,7 @@ export async function prioritiesCommand(args: string[], cfg: Config, flags: { fo
   try {
     const r = await fleetPriorities(database, { criticalityLabel: cfg.priorities.criticalityLabel });
     if (format === 'json') {
-      out(JSON.stringify({ total: r.fixes.length, items: r.fixes, unscanned: r.unscanned, criticalityLabel: cfg.priorities.criticalityLabel, weights: r.weights }, null, 2) + '\n');
+      out(JSON.stringify({ total: r.total, items: r.fixes, unscanned: r.unscanned, criticalityLabel: cfg.priorities.criticalityLabel, weights: r.weights }, null, 2) + '\n');
       return 0;
     }
     if (!r.fixes.length) out('nothing to fix: no finding in a scanned image that runs in an imported workload\n');

@@ -9,7 +9,7 @@ import { scans, workloads as workloadsTable } from '../db/schema.ts';
 import { platformFixPlan, type LayerOrigin } from '../report/fix-plan.ts';
 import type { ScanReport } from '../scan/types.ts';
 import type { Finding } from '../vulndb/types.ts';
-import { scoreFinding, type Factor, type ScoreOptions } from './score.ts';
+import { scoreFindingIn, scoreOnly, summarizeWorkloads, type Factor, type ScoreOptions, type WorkloadSummary } from './score.ts';
 
 export interface FleetWorkload {
   cluster: string; namespace: string; kind: string; name: string; container: string;
@@ -45,6 +45,8 @@ export interface Fix {
 }
 
 export interface FleetPriorities {
+  /** how many fixes in all; `fixes` holds the first `limit`, explained */
+  total: number;
   fixes: Fix[];
   /** images that run but have no stored scan (their digests) */
   unscanned: string[];
@@ -56,7 +58,7 @@ const short = (d: string) => d.slice(0, 19);
 const s2 = alias(scans, 's2');
 
 /** Pure: the ordered fixes of the images given, scored with the workloads running them (replicas > 0). */
-export function prioritize(images: readonly FleetImage[], fleet: readonly FleetWorkload[], opts: ScoreOptions): FleetPriorities {
+export function prioritize(images: readonly FleetImage[], fleet: readonly FleetWorkload[], opts: ScoreOptions, limit = Infinity): FleetPriorities {
   const byDigest = new Map<string, FleetWorkload[]>();
   for (const w of fleet) {
     if (w.replicas <= 0 || !w.digest) continue;
@@ -64,12 +66,13 @@ export function prioritize(images: readonly FleetImage[], fleet: readonly FleetW
     if (l) l.push(w); else byDigest.set(w.digest, [w]);
   }
   const scanned = new Set(images.map((i) => i.digest));
-  const fixes: Omit<Fix, 'rank'>[] = [];
+  // every fix is scored (numbers only); the explanations are built for the fixes returned (limit)
+  const fixes: Pending[] = [];
   for (const img of images) {
     const running = byDigest.get(img.digest);
     if (!running?.length) continue;
     // one group per package of the image (platforms of an index share their findings: counted once)
-    const groups = new Map<string, { findings: Finding[]; upgradeTo: string | null; origin: LayerOrigin }>();
+    const groups = new Map<string, { findings: Finding[]; ids: Set<string>; upgradeTo: string | null; origin: LayerOrigin }>();
     for (const p of img.report.platforms) {
       const plan = platformFixPlan(p);
       const upgrades = new Map(plan.upgrades.map((u) => [`${u.package.type}\0${u.package.name}\0${u.package.version}`, u]));
@@ -78,10 +81,10 @@ export function prioritize(images: readonly FleetImage[], fleet: readonly FleetW
         let g = groups.get(key);
         if (!g) {
           const u = upgrades.get(key);
-          g = { findings: [], upgradeTo: u?.upgradeTo ?? null, origin: u?.origin ?? 'unknown' };
+          g = { findings: [], ids: new Set(), upgradeTo: u?.upgradeTo ?? null, origin: u?.origin ?? 'unknown' };
           groups.set(key, g);
         }
-        if (!g.findings.some((x) => x.id === f.id)) g.findings.push(f);
+        if (!g.ids.has(f.id)) { g.ids.add(f.id); g.findings.push(f); }
       }
     }
     // a workload counts once (two of its containers may run the image): its pods, whether it is exposed
@@ -91,49 +94,63 @@ export function prioritize(images: readonly FleetImage[], fleet: readonly FleetW
       const seen = perWorkload.get(k);
       if (!seen || (w.exposure === 'internet' && seen.exposure !== 'internet')) perWorkload.set(k, w);
     }
-    const distinct = [...perWorkload.values()];
-    const replicas = distinct.reduce((n, w) => n + w.replicas, 0);
-    const internetFacing = distinct.filter((w) => w.exposure === 'internet').length;
+    const summary = summarizeWorkloads([...perWorkload.values()], opts);
     for (const g of groups.values()) {
-      const scored: PrioritizedFinding[] = g.findings.map((f) => {
-        const p = scoreFinding(f, distinct, opts);
-        return {
-          id: f.id, severity: f.severity.rating, ...(f.severity.score !== undefined ? { cvss: f.severity.score } : {}),
-          ...(f.epss ? { epss: f.epss.score } : {}), kev: !!f.kev, ...(f.fixedVersion ? { fixedVersion: f.fixedVersion } : {}),
-          score: p.score, factors: p.factors,
-        };
-      }).sort((a, b) => b.score - a.score || a.id.localeCompare(b.id));
-      const pkg = g.findings[0]!.package;
-      const kev = scored.filter((f) => f.kev).length;
-      const bySeverity: Record<string, number> = {};
-      for (const f of scored) bySeverity[f.severity] = (bySeverity[f.severity] ?? 0) + 1;
-      const counts = [kev ? `${kev} KEV` : '', ...SEVERITIES.filter((s) => bySeverity[s]).map((s) => `${s} ${bySeverity[s]}`)].filter(Boolean).join(', ');
-      const where = `${img.registry}/${img.repository}@${short(img.digest)}`;
-      const source = pkg.sourceName && pkg.sourceName !== pkg.name ? ` (source ${pkg.sourceName})` : '';
-      const n = scored.length;
-      const what = `${n} finding${n === 1 ? '' : 's'} (${counts}) in ${distinct.length} workload${distinct.length === 1 ? '' : 's'} (${internetFacing} internet-facing)`;
-      fixes.push({
-        image: { registry: img.registry, repository: img.repository, digest: img.digest },
-        package: { type: pkg.type, name: pkg.name, version: pkg.version, ...(pkg.sourceName ? { sourceName: pkg.sourceName } : {}) },
-        upgradeTo: g.upgradeTo, origin: g.origin,
-        action: g.upgradeTo ? `upgrade ${pkg.name}${source} to ${g.upgradeTo} in ${where}: fixes ${what}` : `no fix yet for ${pkg.name}${source} ${pkg.version} in ${where}: ${what}`,
-        priority: scored[0]!.score, total: Math.round(scored.reduce((s, f) => s + f.score, 0) * 100) / 100,
-        counts: { findings: n, kev, bySeverity }, replicas,
-        workloads: running.map((w) => ({ cluster: w.cluster, namespace: w.namespace, kind: w.kind, name: w.name, container: w.container, replicas: w.replicas, exposure: w.exposure })),
-        internetFacing, findings: scored,
-      });
+      let priority = 0, total = 0;
+      for (const f of g.findings) { const x = scoreOnly(f, summary); total += x; if (x > priority) priority = x; }
+      fixes.push({ img, running, summary, findings: g.findings, upgradeTo: g.upgradeTo, origin: g.origin, priority, total: Math.round(total * 100) / 100 });
     }
   }
-  fixes.sort((a, b) => b.priority - a.priority || b.total - a.total || a.package.name.localeCompare(b.package.name) || a.image.digest.localeCompare(b.image.digest));
+  fixes.sort((a, b) => b.priority - a.priority || b.total - a.total || cmp(a.findings[0]!.package.name, b.findings[0]!.package.name) || cmp(a.img.digest, b.img.digest));
   return {
-    fixes: fixes.map((f, i) => ({ rank: i + 1, ...f })),
+    total: fixes.length,
+    fixes: fixes.slice(0, limit).map((f, i) => explain(f, i + 1)),
     unscanned: [...byDigest.keys()].filter((d) => !scanned.has(d)).sort(),
     weights: 'src/priorities/score.ts: severity CVSS×4 (0-40), EPSS×20, KEV +25, fix available +5, replicas 2.5×log2(1+n) ≤10, internet-facing +15, criticality critical 15/high 10/medium 5/low 0',
   };
 }
 
+interface Pending {
+  img: FleetImage; running: FleetWorkload[]; summary: WorkloadSummary; findings: Finding[];
+  upgradeTo: string | null; origin: LayerOrigin; priority: number; total: number;
+}
+
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+function explain(p: Pending, rank: number): Fix {
+  const { img, summary } = p;
+  const scored: PrioritizedFinding[] = p.findings.map((f) => {
+    const x = scoreFindingIn(f, summary);
+    return {
+      id: f.id, severity: f.severity.rating, ...(f.severity.score !== undefined ? { cvss: f.severity.score } : {}),
+      ...(f.epss ? { epss: f.epss.score } : {}), kev: !!f.kev, ...(f.fixedVersion ? { fixedVersion: f.fixedVersion } : {}),
+      score: x.score, factors: x.factors,
+    };
+  }).sort((a, b) => b.score - a.score || cmp(a.id, b.id));
+  const pkg = p.findings[0]!.package;
+  const kev = scored.filter((f) => f.kev).length;
+  const bySeverity: Record<string, number> = {};
+  for (const f of scored) bySeverity[f.severity] = (bySeverity[f.severity] ?? 0) + 1;
+  const counts = [kev ? `${kev} KEV` : '', ...SEVERITIES.filter((s) => bySeverity[s]).map((s) => `${s} ${bySeverity[s]}`)].filter(Boolean).join(', ');
+  const where = `${img.registry}/${img.repository}@${short(img.digest)}`;
+  const source = pkg.sourceName && pkg.sourceName !== pkg.name ? ` (source ${pkg.sourceName})` : '';
+  const n = scored.length;
+  const what = `${n} finding${n === 1 ? '' : 's'} (${counts}) in ${summary.workloads} workload${summary.workloads === 1 ? '' : 's'} (${summary.exposed} internet-facing)`;
+  return {
+    rank,
+    image: { registry: img.registry, repository: img.repository, digest: img.digest },
+    package: { type: pkg.type, name: pkg.name, version: pkg.version, ...(pkg.sourceName ? { sourceName: pkg.sourceName } : {}) },
+    upgradeTo: p.upgradeTo, origin: p.origin,
+    action: p.upgradeTo ? `upgrade ${pkg.name}${source} to ${p.upgradeTo} in ${where}: fixes ${what}` : `no fix yet for ${pkg.name}${source} ${pkg.version} in ${where}: ${what}`,
+    priority: p.priority, total: p.total,
+    counts: { findings: n, kev, bySeverity }, replicas: summary.replicas,
+    workloads: p.running.map((w) => ({ cluster: w.cluster, namespace: w.namespace, kind: w.kind, name: w.name, container: w.container, replicas: w.replicas, exposure: w.exposure })),
+    internetFacing: summary.exposed, findings: scored,
+  };
+}
+
 /** The running workloads and the newest stored scan of each image they run, then prioritize(). */
-export async function fleetPriorities(database: Database, opts: ScoreOptions): Promise<FleetPriorities> {
+export async function fleetPriorities(database: Database, opts: ScoreOptions, limit = Infinity): Promise<FleetPriorities> {
   const rows = await database.db.select().from(workloadsTable).where(and(gt(workloadsTable.replicas, 0), isNotNull(workloadsTable.digest)));
   const fleet: FleetWorkload[] = rows.map((r) => ({
     cluster: r.cluster, namespace: r.namespace, kind: r.kind, name: r.name, container: r.container, digest: r.digest!,
@@ -155,5 +172,5 @@ export async function fleetPriorities(database: Database, opts: ScoreOptions): P
       try { images.push({ registry: s.registry, repository: s.repository, digest: s.digest, report: JSON.parse(s.report) as ScanReport }); } catch { /* a report that does not parse is skipped */ }
     }
   }
-  return prioritize(images, fleet, opts);
+  return prioritize(images, fleet, opts, limit);
 }

@@ -11,7 +11,7 @@ export function mountPriorities(app: Hono, deps: { cfg: Config; database: Databa
   app.get('/api/v1/priorities', requireRole(deps.cfg.api, 'reader'), async (c) => {
     const limit = Number(c.req.query('limit') ?? 100);
     if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) return problem(c, 400, 'Bad Request', 'limit must be 1..10000');
-    const r = await fleetPriorities(deps.database, { criticalityLabel: deps.cfg.priorities.criticalityLabel });
-    return c.json({ total: r.fixes.length, items: r.fixes.slice(0, limit), unscanned: r.unscanned, criticalityLabel: deps.cfg.priorities.criticalityLabel, weights: r.weights });
+    const r = await fleetPriorities(deps.database, { criticalityLabel: deps.cfg.priorities.criticalityLabel }, limit);
+    return c.json({ total: r.total, items: r.fixes, unscanned: r.unscanned, criticalityLabel: deps.cfg.priorities.criticalityLabel, weights: r.weights });
   });
 }

@@ -64,7 +64,41 @@ export interface ScoreOptions { criticalityLabel: string }
 
 const round = (n: number) => Math.round(n * 100) / 100;
 
+/** What the score reads from the workloads running an image: the same for every finding of the image. */
+export interface WorkloadSummary {
+  workloads: number; replicas: number; exposed: number; exposedBy: string[];
+  /** the highest criticality label value found (lower-cased), null when none carries the label */
+  criticality: string | null; criticalityLabel: string;
+}
+
+export function summarizeWorkloads(workloads: readonly ScoredWorkload[], opts: ScoreOptions): WorkloadSummary {
+  const running = workloads.filter((w) => w.replicas > 0);
+  const exposed = running.filter((w) => w.exposure === 'internet');
+  let best: string | null = null;
+  for (const w of running) {
+    const v = w.labels[opts.criticalityLabel]?.toLowerCase();
+    if (v !== undefined && (best === null || (WEIGHTS.criticality[v] ?? -1) > (WEIGHTS.criticality[best] ?? -1))) best = v;
+  }
+  return {
+    workloads: running.length, replicas: running.reduce((n, w) => n + w.replicas, 0), exposed: exposed.length,
+    exposedBy: [...new Set(exposed.flatMap((w) => w.exposedBy ?? []))], criticality: best, criticalityLabel: opts.criticalityLabel,
+  };
+}
+
 export function scoreFinding(f: ScoredFinding, workloads: readonly ScoredWorkload[], opts: ScoreOptions): Priority {
+  return scoreFindingIn(f, summarizeWorkloads(workloads, opts));
+}
+
+/** The score alone (what scoreFindingIn sums, without the explanations): for ordering many findings. */
+export function scoreOnly(f: ScoredFinding, w: WorkloadSummary): number {
+  const base = typeof f.severity.score === 'number' ? f.severity.score : RATING_SCORE[f.severity.rating as Rating] ?? RATING_SCORE.unknown;
+  return round(round(base * WEIGHTS.severityPerCvssPoint) + round((f.epss?.score ?? 0) * WEIGHTS.epss) + (f.kev ? WEIGHTS.kev : 0)
+    + (f.fixedVersion !== undefined ? WEIGHTS.fixAvailable : 0) + round(Math.min(WEIGHTS.replicasMax, WEIGHTS.replicasPerDoubling * Math.log2(1 + w.replicas)))
+    + (w.exposed ? WEIGHTS.internetFacing : 0) + (w.criticality !== null ? WEIGHTS.criticality[w.criticality] ?? 0 : 0));
+}
+
+/** The score of a finding in the workloads summarized (summarizeWorkloads). */
+export function scoreFindingIn(f: ScoredFinding, w: WorkloadSummary): Priority {
   const factors: Factor[] = [];
   const cvss = typeof f.severity.score === 'number' ? f.severity.score : undefined;
   const base = cvss ?? RATING_SCORE[f.severity.rating as Rating] ?? RATING_SCORE.unknown;
@@ -85,33 +119,25 @@ export function scoreFinding(f: ScoredFinding, workloads: readonly ScoredWorkloa
     factor: 'fix', value: f.fixedVersion !== undefined, points: f.fixedVersion !== undefined ? WEIGHTS.fixAvailable : 0,
     why: f.fixedVersion !== undefined ? `fixed in ${f.fixedVersion}` : 'no fixed version yet',
   });
-  const running = workloads.filter((w) => w.replicas > 0);
-  const replicas = running.reduce((n, w) => n + w.replicas, 0);
+  const { replicas } = w;
   factors.push({
     factor: 'replicas', value: replicas, points: round(Math.min(WEIGHTS.replicasMax, WEIGHTS.replicasPerDoubling * Math.log2(1 + replicas))),
-    why: `${replicas} running replica${replicas === 1 ? '' : 's'} in ${running.length} workload${running.length === 1 ? '' : 's'}: ${WEIGHTS.replicasPerDoubling} × log2(1 + ${replicas}), at most ${WEIGHTS.replicasMax}`,
+    why: `${replicas} running replica${replicas === 1 ? '' : 's'} in ${w.workloads} workload${w.workloads === 1 ? '' : 's'}: ${WEIGHTS.replicasPerDoubling} × log2(1 + ${replicas}), at most ${WEIGHTS.replicasMax}`,
   });
-  const exposed = running.filter((w) => w.exposure === 'internet');
   factors.push({
-    factor: 'exposure', value: exposed.length ? 'internet' : 'internal', points: exposed.length ? WEIGHTS.internetFacing : 0,
-    why: exposed.length ? `internet-facing in ${exposed.length} workload${exposed.length === 1 ? '' : 's'}${exposedBy(exposed)}` : 'no internet-facing workload runs it',
+    factor: 'exposure', value: w.exposed ? 'internet' : 'internal', points: w.exposed ? WEIGHTS.internetFacing : 0,
+    why: w.exposed ? `internet-facing in ${w.exposed} workload${w.exposed === 1 ? '' : 's'}${exposedBy(w.exposedBy)}` : 'no internet-facing workload runs it',
   });
-  let best: string | null = null;
-  for (const w of running) {
-    const v = w.labels[opts.criticalityLabel]?.toLowerCase();
-    if (v !== undefined && (best === null || (WEIGHTS.criticality[v] ?? -1) > (WEIGHTS.criticality[best] ?? -1))) best = v;
-  }
-  const critPoints = best !== null ? WEIGHTS.criticality[best] ?? 0 : 0;
+  const best = w.criticality;
   factors.push({
-    factor: 'criticality', value: best, points: critPoints,
-    why: best === null ? `no workload carries the label ${opts.criticalityLabel}`
-      : WEIGHTS.criticality[best] === undefined ? `${opts.criticalityLabel}=${best} is not one of ${Object.keys(WEIGHTS.criticality).join(', ')}: 0`
-        : `${opts.criticalityLabel}=${best}`,
+    factor: 'criticality', value: best, points: best !== null ? WEIGHTS.criticality[best] ?? 0 : 0,
+    why: best === null ? `no workload carries the label ${w.criticalityLabel}`
+      : WEIGHTS.criticality[best] === undefined ? `${w.criticalityLabel}=${best} is not one of ${Object.keys(WEIGHTS.criticality).join(', ')}: 0`
+        : `${w.criticalityLabel}=${best}`,
   });
   return { score: round(factors.reduce((n, x) => n + x.points, 0)), factors };
 }
 
-function exposedBy(ws: readonly ScoredWorkload[]): string {
-  const by = [...new Set(ws.flatMap((w) => w.exposedBy ?? []))];
+function exposedBy(by: readonly string[]): string {
   return by.length ? ` (${by.slice(0, 3).join(', ')}${by.length > 3 ? ', …' : ''})` : '';
 }
