@@ -5,7 +5,7 @@
 import { alias } from 'drizzle-orm/sqlite-core';
 import { and, desc, eq, gt, inArray, isNotNull, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
-import { scans, workloads as workloadsTable } from '../db/schema.ts';
+import { imageVerdicts, scans, workloads as workloadsTable } from '../db/schema.ts';
 import { platformFixPlan, type LayerOrigin } from '../report/fix-plan.ts';
 import type { ScanReport } from '../scan/types.ts';
 import type { Finding } from '../vulndb/types.ts';
@@ -158,19 +158,47 @@ export async function fleetPriorities(database: Database, opts: ScoreOptions, li
   }));
   const digests = [...new Set(fleet.map((w) => w.digest))];
   const images: FleetImage[] = [];
-  const seen = new Set<string>();
-  // SQLite's bound-parameter limit: ask in chunks
-  for (let i = 0; i < digests.length; i += 500) {
-    const chunk = digests.slice(i, i + 500);
-    // the newest scan of each digest only (index scans_digest: digest, finished_at), not every older report
-    const newest = database.db.select({ finishedAt: sql`max(${s2.finishedAt})` }).from(s2).where(eq(s2.digest, scans.digest));
-    const found = await database.db.select({ registry: scans.registry, repository: scans.repository, digest: scans.digest, report: scans.report })
-      .from(scans).where(and(inArray(scans.digest, chunk), eq(scans.finishedAt, sql`(${newest})`))).orderBy(desc(scans.finishedAt));
-    for (const s of found) {
-      if (seen.has(s.digest)) continue;
-      seen.add(s.digest);
-      try { images.push({ registry: s.registry, repository: s.repository, digest: s.digest, report: JSON.parse(s.report) as ScanReport }); } catch { /* a report that does not parse is skipped */ }
+  for (const s of await newestScans(database, digests)) {
+    try { images.push({ registry: s.registry, repository: s.repository, digest: s.digest, report: JSON.parse(s.report) as ScanReport }); } catch { /* a report that does not parse is skipped */ }
+  }
+  // a digest that runs may be one platform of a scanned index (the verdicts know its root): that platform's findings
+  const scanned = new Set(images.map((i) => i.digest));
+  const platformDigests = digests.filter((d) => !scanned.has(d));
+  const roots = new Map<string, string>();
+  for (let i = 0; i < platformDigests.length; i += 500) {
+    const rows = await database.db.selectDistinct({ digest: imageVerdicts.digest, rootDigest: imageVerdicts.rootDigest }).from(imageVerdicts)
+      .where(inArray(imageVerdicts.digest, platformDigests.slice(i, i + 500)));
+    for (const r of rows) if (r.rootDigest !== r.digest) roots.set(r.digest, r.rootDigest);
+  }
+  if (roots.size) {
+    const byRoot = new Map((await newestScans(database, [...new Set(roots.values())])).map((s) => [s.digest, s]));
+    for (const [digest, root] of roots) {
+      const s = byRoot.get(root);
+      if (!s) continue;
+      try {
+        const report = JSON.parse(s.report) as ScanReport;
+        const platforms = report.platforms.filter((p) => p.inventory.manifestDigest === digest);
+        if (platforms.length) images.push({ registry: s.registry, repository: s.repository, digest, report: { ...report, platforms } });
+      } catch { /* a report that does not parse is skipped */ }
     }
   }
   return prioritize(images, fleet, opts, limit);
+}
+
+/** The newest stored scan of each digest (index scans_digest: digest, finished_at), not every older report. */
+async function newestScans(database: Database, digests: readonly string[]): Promise<{ registry: string; repository: string; digest: string; report: string }[]> {
+  const out: { registry: string; repository: string; digest: string; report: string }[] = [];
+  const seen = new Set<string>();
+  // SQLite's bound-parameter limit: ask in chunks
+  for (let i = 0; i < digests.length; i += 500) {
+    const newest = database.db.select({ finishedAt: sql`max(${s2.finishedAt})` }).from(s2).where(eq(s2.digest, scans.digest));
+    const found = await database.db.select({ registry: scans.registry, repository: scans.repository, digest: scans.digest, report: scans.report })
+      .from(scans).where(and(inArray(scans.digest, digests.slice(i, i + 500)), eq(scans.finishedAt, sql`(${newest})`))).orderBy(desc(scans.finishedAt));
+    for (const s of found) {
+      if (seen.has(s.digest)) continue;
+      seen.add(s.digest);
+      out.push(s);
+    }
+  }
+  return out;
 }
