@@ -74,7 +74,9 @@ beforeAll(async () => {
   }
   for (const d of [app, bookworm, multi]) await waitFor(`the scan of ${d}`, async () => ((await fetch(`${base}/api/v1/images/${d}/findings`)).status === 200 ? true : undefined), 60_000);
   // the kubectl capture, its running digests those of the lab images
-  const kubectl = KUBECTL.replaceAll(WEB_DIGEST, app).replaceAll(QUEUE_DIGEST, bookworm).replaceAll(API_DIGEST, multiArm);
+  const kubectl = KUBECTL.replaceAll(WEB_DIGEST, app).replaceAll(QUEUE_DIGEST, bookworm).replaceAll(API_DIGEST, multiArm)
+    // shop/web's pods are labelled critical
+    .replaceAll('"pod-template-hash": "7c5ddbdf54"', '"customs.dev/criticality": "critical", "pod-template-hash": "7c5ddbdf54"');
   expect((await fetch(`${base}/api/v1/workloads?cluster=prod-eu`, { method: 'POST', body: kubectl })).status).toBe(200);
 }, 120_000);
 
@@ -103,6 +105,8 @@ describe('priorities across the fleet', () => {
     expect(factor(webSsl, 'exposure')).toMatchObject({ value: 'internet', points: 15 });
     expect(factor(webSsl, 'exposure').why).toMatch(/Service\/web \(LoadBalancer\)/);
     expect(factor(queueSsl, 'exposure')).toMatchObject({ value: 'internal', points: 0 });
+    expect(factor(webSsl, 'criticality')).toMatchObject({ value: 'critical', points: 15 });
+    expect(factor(queueSsl, 'criticality')).toMatchObject({ value: null, points: 0 });
     // KEV (CVSS 7.5) above a critical without KEV (CVSS 9.8) in the same workloads
     expect(webSsl.findings[0]).toMatchObject({ id: 'CVE-2023-2650', kev: true, cvss: 7.5, epss: 0.00461 });
     expect(webZlib.findings[0]).toMatchObject({ id: 'CVE-2022-37434', kev: false, cvss: 9.8 });
