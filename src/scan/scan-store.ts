@@ -1,13 +1,17 @@
 // Stored scans (table `scans`): the report and the summary columns derived from it. The counts are
 // only ever computed by toScanRecord, for a new scan and for a re-match alike, so they cannot drift
 // from the findings they count.
-import { desc, eq } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
-import { scans } from '../db/schema.ts';
+import { images, scans } from '../db/schema.ts';
 import type { ScanReport } from './types.ts';
 import { toScanRecord } from './scan-record.ts';
 
 export type ScanSummary = Omit<typeof scans.$inferSelect, 'report' | 'jobId'>;
+/** A stored scan row, report as stored (JSON text). */
+export type ScanRow = typeof scans.$inferSelect;
+/** An image (registry, repository, digest) with the id of its latest scan. */
+export interface ImageScanKey { registry: string; repository: string; digest: string; scanId: string | null }
 
 export class ScanStore {
   readonly database: Database;
@@ -20,6 +24,37 @@ export class ScanStore {
       dbVersion: scans.dbVersion, startedAt: scans.startedAt, finishedAt: scans.finishedAt, platforms: scans.platforms,
       packages: scans.packages, findings: scans.findings, critical: scans.critical, high: scans.high, medium: scans.medium, low: scans.low, unknown: scans.unknown,
     }).from(scans).where(eq(scans.id, scanId)).limit(1);
+    return rows[0];
+  }
+
+  /** A whole stored scan row, or undefined. */
+  async byId(scanId: string): Promise<ScanRow | undefined> {
+    return (await this.database.db.select().from(scans).where(eq(scans.id, scanId)).limit(1))[0];
+  }
+
+  /** The newest stored scan of a digest (in any repository), or undefined. */
+  async latestOfDigest(digest: string): Promise<ScanRow | undefined> {
+    return (await this.database.db.select().from(scans).where(eq(scans.digest, digest)).orderBy(desc(scans.finishedAt)).limit(1))[0];
+  }
+
+  /** Live (not deleted) images that have a stored latest scan: their keys, at most `limit`. */
+  async liveImageKeys(limit: number): Promise<ImageScanKey[]> {
+    return this.database.db.select({ registry: images.registry, repository: images.repository, digest: images.digest, scanId: images.lastScanId })
+      .from(images).innerJoin(scans, eq(scans.id, images.lastScanId))
+      .where(isNull(images.deletedAt)).limit(limit);
+  }
+
+  /** The stored reports (JSON text) and database versions of some scans; ids not stored are absent. */
+  async reportsOf(scanIds: string[]): Promise<{ id: string; report: string; scanDb: string | null }[]> {
+    return this.database.db.select({ id: scans.id, report: scans.report, scanDb: scans.dbVersion }).from(scans)
+      .where(inArray(scans.id, scanIds));
+  }
+
+  /** The latest scan (id and report JSON text) of one live image, or undefined when never scanned or deleted. */
+  async latestOfLiveImage(image: { registry: string; repository: string; digest: string }): Promise<{ scanId: string | null; report: string } | undefined> {
+    const rows = await this.database.db.select({ scanId: images.lastScanId, report: scans.report })
+      .from(images).innerJoin(scans, eq(scans.id, images.lastScanId))
+      .where(and(eq(images.registry, image.registry), eq(images.repository, image.repository), eq(images.digest, image.digest), isNull(images.deletedAt))).limit(1);
     return rows[0];
   }
 

@@ -6,6 +6,8 @@ import { parseReference } from '../image/reference.ts';
 import { JOB_STATES, type Job, type JobState, type JobStore } from '../jobs/job-store.ts';
 import { RESCAN_ORIGIN } from '../jobs/run-job.ts';
 import type { ScanReport } from '../scan/types.ts';
+import { ScanStore, type ScanRow } from '../scan/scan-store.ts';
+import { ImageStore } from '../scan/image-store.ts';
 import { toCycloneDx } from '../sbom/cyclonedx.ts';
 import { toSpdx } from '../sbom/spdx.ts';
 import { platformFixPlan } from '../report/fix-plan.ts';
@@ -17,7 +19,7 @@ import { problem } from '../http/problem.ts';
 import { readBodyCapped } from '../util/read-capped.ts';
 
 // The REST API under /api/v1: ask for scans, read jobs, scans, images, findings, SBOMs, repositories
-// and tags. Handlers only read the database or hand a job to the JobStore.
+// and tags. Handlers only read the stores or hand a job to the JobStore.
 
 interface Page { limit: number; offset: number }
 
@@ -44,14 +46,14 @@ function jobView(j: Job) {
   };
 }
 
-function iso(ms: number | null | undefined): string | null {
-  return ms === null || ms === undefined ? null : new Date(Number(ms)).toISOString();
+function iso(t: number | Date | null | undefined): string | null {
+  return t === null || t === undefined ? null : new Date(Number(t)).toISOString();
 }
 
-function scanSummary(r: Record<string, unknown>) {
+function scanSummary(r: ScanRow) {
   return {
-    id: String(r.id), registry: r.registry, repository: r.repository, digest: r.digest, ref: r.ref, dbVersion: r.db_version,
-    startedAt: iso(r.started_at as number), finishedAt: iso(r.finished_at as number), jobId: r.job_id,
+    id: String(r.id), registry: r.registry, repository: r.repository, digest: r.digest, ref: r.ref, dbVersion: r.dbVersion,
+    startedAt: iso(r.startedAt), finishedAt: iso(r.finishedAt), jobId: r.jobId,
     summary: { platforms: Number(r.platforms), packages: Number(r.packages), findings: Number(r.findings), critical: Number(r.critical), high: Number(r.high), medium: Number(r.medium), low: Number(r.low), unknown: Number(r.unknown ?? 0) },
   };
 }
@@ -60,18 +62,16 @@ export function mountApi(app: Hono, deps: { cfg: Config; database: Database; job
   const { cfg, database, jobs } = deps;
   const reader = requireRole(cfg.api, 'reader');
   const operator = requireRole(cfg.api, 'operator');
-  const sqlc = database.client;
-
-  const latestScan = async (digest: string) => (await sqlc.execute({ sql: 'SELECT * FROM scans WHERE digest = ? ORDER BY finished_at DESC LIMIT 1', args: [digest] })).rows[0];
-  const scanById = async (id: string) => (await sqlc.execute({ sql: 'SELECT * FROM scans WHERE id = ?', args: [id] })).rows[0];
+  const scans = new ScanStore(database);
+  const imageStore = new ImageStore(database);
 
   /** The newest scan of a digest with its report, or a problem response. */
-  const withReport = async (c: Context): Promise<{ row: Record<string, unknown>; report: ScanReport } | Response> => {
+  const withReport = async (c: Context): Promise<{ row: ScanRow; report: ScanReport } | Response> => {
     const digest = c.req.param('digest')!;
     if (!isDigest(digest)) return problem(c, 400, 'Bad Request', 'not a digest (sha256:<64 hex>)');
-    const row = await latestScan(digest);
+    const row = await scans.latestOfDigest(digest);
     if (!row) return problem(c, 404, 'Not Found', 'no scan of this digest');
-    return { row: row as Record<string, unknown>, report: JSON.parse(String(row.report)) as ScanReport };
+    return { row, report: JSON.parse(String(row.report)) as ScanReport };
   };
 
   app.get('/api/v1/openapi.json', (c) => c.json(OPENAPI));
@@ -95,14 +95,14 @@ export function mountApi(app: Hono, deps: { cfg: Config; database: Database; job
 
   app.get('/api/v1/scans/:id', reader, async (c) => {
     const id = c.req.param('id');
-    let row = await scanById(id);
+    let row = await scans.byId(id);
     if (!row) {
       const job = await jobs.get(id);
       if (!job) return problem(c, 404, 'Not Found', 'no such scan or job');
-      if (job.scanId) row = await scanById(job.scanId);
+      if (job.scanId) row = await scans.byId(job.scanId);
       if (!row) return c.json({ id, state: job.state, job: jobView(job) }, job.state === 'failed' ? 200 : 202);
     }
-    return c.json({ ...scanSummary(row as Record<string, unknown>), state: 'succeeded', report: JSON.parse(String(row.report)) });
+    return c.json({ ...scanSummary(row), state: 'succeeded', report: JSON.parse(String(row.report)) });
   });
 
   app.get('/api/v1/jobs', reader, async (c) => {
@@ -122,15 +122,11 @@ export function mountApi(app: Hono, deps: { cfg: Config; database: Database; job
   app.get('/api/v1/images/:digest', reader, async (c) => {
     const r = await withReport(c);
     if (r instanceof Response) return r;
-    const seen = await sqlc.execute({
-      sql: `SELECT i.registry, i.repository, i.deleted_at, (SELECT json_group_array(t.tag) FROM tags t WHERE t.registry = i.registry AND t.repository = i.repository AND t.digest = i.digest AND t.deleted_at IS NULL) AS tags
-            FROM images i WHERE i.digest = ? ORDER BY i.registry, i.repository LIMIT 100`,
-      args: [c.req.param('digest')],
-    });
+    const seen = await imageStore.placements(c.req.param('digest')!);
     return c.json({
       digest: c.req.param('digest'),
       scan: scanSummary(r.row),
-      repositories: seen.rows.map((s) => ({ registry: s.registry, repository: s.repository, tags: JSON.parse(String(s.tags ?? '[]')), deletedAt: iso(s.deleted_at as number | null) })),
+      repositories: seen.map((s) => ({ registry: s.registry, repository: s.repository, tags: s.tags, deletedAt: iso(s.deletedAt) })),
       platforms: r.report.platforms.map((p) => ({
         platform: p.inventory.platform, manifestDigest: p.inventory.manifestDigest, os: p.inventory.os ?? null,
         packages: p.inventory.packages.length, findings: p.findings.length, layers: p.inventory.layers.length,
@@ -160,12 +156,8 @@ export function mountApi(app: Hono, deps: { cfg: Config; database: Database; job
   app.get('/api/v1/repositories', reader, async (c) => {
     const p = page(c);
     if (p instanceof Response) return p;
-    const rs = await sqlc.execute({
-      sql: `SELECT registry, repository, COUNT(*) AS images, SUM(deleted_at IS NULL) AS live, MAX(last_seen_at) AS last_seen
-            FROM images GROUP BY registry, repository ORDER BY registry, repository LIMIT ? OFFSET ?`,
-      args: [p.limit, p.offset],
-    });
-    return c.json(paged(rs.rows.map((r) => ({ registry: r.registry, repository: r.repository, images: Number(r.images), liveImages: Number(r.live), lastSeenAt: iso(r.last_seen as number) })), p));
+    const rs = await imageStore.repositories(p);
+    return c.json(paged(rs.map((r) => ({ registry: r.registry, repository: r.repository, images: Number(r.images), liveImages: Number(r.liveImages), lastSeenAt: iso(r.lastSeenAt) })), p));
   });
 
   app.get('/api/v1/tags', reader, async (c) => {
@@ -173,11 +165,7 @@ export function mountApi(app: Hono, deps: { cfg: Config; database: Database; job
     if (p instanceof Response) return p;
     const repository = c.req.query('repository');
     const registry = c.req.query('registry');
-    const where = [repository ? 'repository = ?' : '', registry ? 'registry = ?' : ''].filter(Boolean);
-    const rs = await sqlc.execute({
-      sql: `SELECT * FROM tags ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY registry, repository, tag LIMIT ? OFFSET ?`,
-      args: [...(repository ? [repository] : []), ...(registry ? [registry] : []), p.limit, p.offset],
-    });
-    return c.json(paged(rs.rows.map((r) => ({ registry: r.registry, repository: r.repository, tag: r.tag, digest: r.digest, updatedAt: iso(r.updated_at as number), deletedAt: iso(r.deleted_at as number | null) })), p));
+    const rs = await imageStore.tags({ repository, registry }, p);
+    return c.json(paged(rs.map((r) => ({ registry: r.registry, repository: r.repository, tag: r.tag, digest: r.digest, updatedAt: iso(r.updatedAt), deletedAt: iso(r.deletedAt) })), p));
   });
 }
