@@ -1,5 +1,4 @@
-import { and, eq, isNull } from 'drizzle-orm';
-import { images, scans } from '../db/schema.ts';
+import { ScanStore } from '../scan/scan-store.ts';
 import { log } from '../log.ts';
 import { judge, type JudgeContext } from './judge.ts';
 import type { ScanReport } from '../scan/types.ts';
@@ -27,10 +26,7 @@ export function signatureReevaluator(deps: JudgeContext): { onSignature: (image:
 
 /** Judge one stored image again (no-op when it was never scanned or is deleted). */
 export async function reevaluateImage(deps: JudgeContext, image: ImageSubject): Promise<boolean> {
-  const rows = await deps.database.db.select({ scanId: images.lastScanId, report: scans.report })
-    .from(images).innerJoin(scans, eq(scans.id, images.lastScanId))
-    .where(and(eq(images.registry, image.registry), eq(images.repository, image.repository), eq(images.digest, image.digest), isNull(images.deletedAt))).limit(1);
-  const row = rows[0];
+  const row = await new ScanStore(deps.database).latestOfLiveImage(image);
   if (!row) return false;
   await judge(deps, image, JSON.parse(row.report) as ScanReport, row.scanId, { findingsChanged: false });
   return true;

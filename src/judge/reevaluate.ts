@@ -1,15 +1,13 @@
 // Re-evaluation: when a policy changes, the vulnerability database is updated, an OpenVEX document
 // is imported or an exception expires, every stored image is judged again from its stored inventory (re-matched against the new database), without
 // pulling a layer; images whose verdict changes are acted on like a fresh push.
-import { and, eq, inArray, isNull, lt, max, ne, or } from 'drizzle-orm';
 import { openDerivedWriter } from '../db/client.ts';
-import { images, imageVerdicts, policyVersions, scans, vexDocuments } from '../db/schema.ts';
 import { ScanStore } from '../scan/scan-store.ts';
 import { judge, type JudgeContext } from './judge.ts';
 import { log } from '../log.ts';
 import { expiryTime } from '../policy/exceptions.ts';
 import { PolicyStore } from '../policy/store.ts';
-import { vexExceptions } from '../policy/vex-store.ts';
+import { vexExceptions, vexGeneration } from '../policy/vex-store.ts';
 import { currentDbVersion, rematchReport } from '../scan/scan-image.ts';
 import type { ScanReport } from '../scan/types.ts';
 import type { VulnStore } from '../vulndb/store.ts';
@@ -30,7 +28,6 @@ const REPORT_PAGE = 200;
 /** Judge every image that has a scan and is not deleted. `rematch` re-matches inventories first. */
 export async function reevaluateAll(ctx: JudgeContext, store: VulnStore, opts: { rematch: boolean; limit?: number }): Promise<ReevaluationSummary> {
   const t0 = performance.now();
-  const db = ctx.database.db;
   const policies = await new PolicyStore(ctx.database).current();
   const exceptions = await vexExceptions(ctx.database);
   const dbVersion = opts.rematch ? await currentDbVersion(store) : undefined;
@@ -41,15 +38,13 @@ export async function reevaluateAll(ctx: JudgeContext, store: VulnStore, opts: {
   const judging: JudgeContext = { ...ctx, database: writer };
   // the keys first, the reports a page at a time: ten thousand reports held at once are half a
   // gigabyte of strings the garbage collector walks for the whole run
-  const keys = await db.select({ registry: images.registry, repository: images.repository, digest: images.digest, scanId: images.lastScanId })
-    .from(images).innerJoin(scans, eq(scans.id, images.lastScanId))
-    .where(isNull(images.deletedAt)).limit(opts.limit ?? 1_000_000);
+  const reading = new ScanStore(ctx.database);
+  const keys = await reading.liveImageKeys(opts.limit ?? 1_000_000);
   const summary: ReevaluationSummary = { images: 0, rematched: 0, changed: 0, quarantined: 0, failed: 0, published: 0, ms: 0 };
   try {
   for (let page = 0; page < keys.length; page += REPORT_PAGE) {
   const chunk = keys.slice(page, page + REPORT_PAGE);
-  const stored = new Map((await db.select({ id: scans.id, report: scans.report, scanDb: scans.dbVersion }).from(scans)
-    .where(inArray(scans.id, chunk.map((k) => k.scanId!)))).map((x) => [x.id, x]));
+  const stored = new Map((await reading.reportsOf(chunk.map((k) => k.scanId!))).map((x) => [x.id, x]));
   for (const k of chunk) {
     const s = stored.get(k.scanId!);
     if (!s) continue; // deleted meanwhile
@@ -95,11 +90,7 @@ function findingsKey(report: ScanReport): string {
  * judgement in progress (here or in another replica) is never doubled.
  */
 export async function judgeUnjudged(ctx: JudgeContext, olderThanMs: number, limit = 1000): Promise<number> {
-  const rows = await ctx.database.db.select({ registry: images.registry, repository: images.repository, digest: images.digest, scanId: images.lastScanId, report: scans.report })
-    .from(images).innerJoin(scans, eq(scans.id, images.lastScanId))
-    .leftJoin(imageVerdicts, and(eq(imageVerdicts.registry, images.registry), eq(imageVerdicts.repository, images.repository), eq(imageVerdicts.digest, images.digest)))
-    .where(and(isNull(images.deletedAt), lt(scans.finishedAt, new Date(Date.now() - olderThanMs)), or(isNull(imageVerdicts.digest), ne(imageVerdicts.scanId, images.lastScanId))))
-    .limit(limit);
+  const rows = await new ScanStore(ctx.database).unjudged(new Date(Date.now() - olderThanMs), limit);
   for (const r of rows) {
     try {
       await judge(ctx, { registry: r.registry, repository: r.repository, digest: r.digest }, JSON.parse(r.report) as ScanReport, r.scanId, { findingsChanged: true });
@@ -122,10 +113,10 @@ export function startReevaluationWatcher(ctx: JudgeContext, store: VulnStore, in
     if (running) return;
     running = true;
     try {
-      const p = await ctx.database.db.select({ v: max(policyVersions.id) }).from(policyVersions);
-      const x = await ctx.database.db.select({ v: max(vexDocuments.id) }).from(vexDocuments);
+      const policy = await new PolicyStore(ctx.database).generation();
+      const vex = await vexGeneration(ctx.database);
       const d = await currentDbVersion(store);
-      const now = { policy: p[0]?.v ?? 0, db: d?.version ?? null, vex: x[0]?.v ?? 0, nextExpiry: last?.nextExpiry ?? Infinity };
+      const now = { policy, db: d?.version ?? null, vex, nextExpiry: last?.nextExpiry ?? Infinity };
       const changed = {
         policy: !!last && now.policy !== last.policy,
         database: !!last && now.db !== last.db,

@@ -30,6 +30,12 @@ export class PolicyStore {
   private readonly database: Database;
   constructor(database: Database) { this.database = database; }
 
+  /** The newest policy version id (0 when none): it moves whenever any policy changes. */
+  async generation(): Promise<number> {
+    const p = await this.database.db.select({ v: max(policyVersions.id) }).from(policyVersions);
+    return p[0]?.v ?? 0;
+  }
+
   /** Every current (not deleted) policy, latest version of each name. */
   async current(): Promise<StoredPolicy[]> {
     const db = this.database.db;

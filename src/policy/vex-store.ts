@@ -1,10 +1,17 @@
 // OpenVEX documents imported as exceptions: stored as given, parsed again whenever a verdict is
 // evaluated, so a document that no longer parses is skipped (with a log line) rather than lost.
+import { max } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { vexDocuments } from '../db/schema.ts';
 import { log } from '../log.ts';
 import type { ActiveException } from './exceptions.ts';
 import { openVexExceptions } from './openvex.ts';
+
+/** The newest OpenVEX document id (0 when none): it moves whenever a document is imported. */
+export async function vexGeneration(database: Database): Promise<number> {
+  const x = await database.db.select({ v: max(vexDocuments.id) }).from(vexDocuments);
+  return x[0]?.v ?? 0;
+}
 
 /** Exceptions from every imported OpenVEX document (documents that no longer parse are skipped, with a log line). */
 export async function vexExceptions(database: Database): Promise<ActiveException[]> {

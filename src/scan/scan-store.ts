@@ -1,9 +1,9 @@
 // Stored scans (table `scans`): the report and the summary columns derived from it. The counts are
 // only ever computed by toScanRecord, for a new scan and for a re-match alike, so they cannot drift
 // from the findings they count.
-import { and, desc, eq, inArray, isNull } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, lt, ne, or } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
-import { images, scans } from '../db/schema.ts';
+import { images, imageVerdicts, scans } from '../db/schema.ts';
 import type { ScanReport } from './types.ts';
 import { toScanRecord } from './scan-record.ts';
 
@@ -42,6 +42,18 @@ export class ScanStore {
     return this.database.db.select({ registry: images.registry, repository: images.repository, digest: images.digest, scanId: images.lastScanId })
       .from(images).innerJoin(scans, eq(scans.id, images.lastScanId))
       .where(isNull(images.deletedAt)).limit(limit);
+  }
+
+  /**
+   * Live images whose latest scan, finished before `finishedBefore`, has no verdict for it (joins the
+   * verdicts table, read only): at most `limit`, with the report as JSON text.
+   */
+  async unjudged(finishedBefore: Date, limit: number): Promise<(ImageScanKey & { report: string })[]> {
+    return this.database.db.select({ registry: images.registry, repository: images.repository, digest: images.digest, scanId: images.lastScanId, report: scans.report })
+      .from(images).innerJoin(scans, eq(scans.id, images.lastScanId))
+      .leftJoin(imageVerdicts, and(eq(imageVerdicts.registry, images.registry), eq(imageVerdicts.repository, images.repository), eq(imageVerdicts.digest, images.digest)))
+      .where(and(isNull(images.deletedAt), lt(scans.finishedAt, finishedBefore), or(isNull(imageVerdicts.digest), ne(imageVerdicts.scanId, images.lastScanId))))
+      .limit(limit);
   }
 
   /** The stored reports (JSON text) and database versions of some scans; ids not stored are absent. */
