@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Client, InStatement } from '@libsql/client';
 import type { RegistryEvent } from '../webhooks/event.ts';
+import { multiRow } from '../db/statements.ts';
+import { imageDeletedStatements, imagesPushedStatement, tagsPushedStatement } from '../scan/image-store.ts';
 import { dedupKey } from './job-store.ts';
 
 // The rows of a group of webhook deliveries, written in one transaction with multi-row statements:
@@ -40,17 +42,12 @@ export async function writeDeliveries(client: Client, group: DeliveryRows[], max
   }
   const seen = pushes.filter((p) => p.e.digest);
   for (const c of chunks(seen)) {
-    statements.push(multiRow('INSERT INTO images (registry, repository, digest, media_type, first_seen_at, last_seen_at) VALUES', '(?, ?, ?, ?, ?, ?)',
-      ` ON CONFLICT (registry, repository, digest) DO UPDATE SET last_seen_at = excluded.last_seen_at, deleted_at = NULL,
-          media_type = COALESCE(excluded.media_type, images.media_type)`,
-      c.map((p) => [p.e.registry, p.e.repository, p.e.digest!, p.e.mediaType ?? null, p.d.now, p.d.now])));
+    statements.push(imagesPushedStatement(c.map((p) => ({ registry: p.e.registry, repository: p.e.repository, digest: p.e.digest!, mediaType: p.e.mediaType ?? null, at: p.d.now }))));
   }
   for (const c of chunks(seen.filter((p) => p.e.tag))) {
-    statements.push(multiRow('INSERT INTO tags (registry, repository, tag, digest, updated_at) VALUES', '(?, ?, ?, ?, ?)',
-      ' ON CONFLICT (registry, repository, tag) DO UPDATE SET digest = excluded.digest, updated_at = excluded.updated_at, deleted_at = NULL',
-      c.map((p) => [p.e.registry, p.e.repository, p.e.tag!, p.e.digest!, p.d.now])));
+    statements.push(tagsPushedStatement(c.map((p) => ({ registry: p.e.registry, repository: p.e.repository, tag: p.e.tag!, digest: p.e.digest!, at: p.d.now }))));
   }
-  for (const { d, e } of deletes) statements.push(...deleteStatements(e, d.now));
+  for (const { d, e } of deletes) statements.push(...imageDeletedStatements(e, d.now));
   const cols = 'source, received_at, action, registry, repository, digest, tag, media_type, delivery_id, outcome, job_id';
   // The job of a push: the one proposed here, or the image's existing one (same rule as below in JS).
   const jobOf = `COALESCE((SELECT id FROM jobs WHERE dedup_key = ?), ?)`;
@@ -88,17 +85,4 @@ function chunks<T>(list: T[]): T[][] {
   return out;
 }
 
-function multiRow(head: string, row: string, tail: string, rows: (string | number | null)[][]): InStatement {
-  return { sql: `${head} ${rows.map(() => row).join(', ')}${tail}`, args: rows.flat() };
-}
 
-/** A delete marks the image (by digest) or the tag deleted; nothing is removed. */
-function deleteStatements(e: RegistryEvent, now: number): InStatement[] {
-  const out: InStatement[] = [];
-  if (e.digest) {
-    out.push({ sql: 'UPDATE images SET deleted_at = ? WHERE registry = ? AND repository = ? AND digest = ?', args: [now, e.registry, e.repository, e.digest] });
-    out.push({ sql: 'UPDATE tags SET deleted_at = ? WHERE registry = ? AND repository = ? AND digest = ?', args: [now, e.registry, e.repository, e.digest] });
-  }
-  if (e.tag) out.push({ sql: 'UPDATE tags SET deleted_at = ? WHERE registry = ? AND repository = ? AND tag = ?', args: [now, e.registry, e.repository, e.tag] });
-  return out;
-}

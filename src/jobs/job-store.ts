@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { InStatement, Row } from '@libsql/client';
 import type { Database } from '../db/client.ts';
+import type { Guard } from '../db/statements.ts';
+import { imageScannedStatements } from '../scan/image-store.ts';
 import type { ScanRecord } from '../scan/scan-record.ts';
+import { ScanStore, scanRecordedStatement } from '../scan/scan-store.ts';
 
 export type { ScanRecord };
 
@@ -144,15 +147,9 @@ export class JobStore {
   /** Store the scan and finish the job in one transaction, only while `owner` holds the lease. */
   async succeed(job: Job, owner: string, scan: ScanRecord): Promise<boolean> {
     const now = Date.now();
-    const held = `EXISTS (SELECT 1 FROM jobs WHERE id = ? AND state = 'running' AND lease_owner = ?)`;
     const rs = await this.database.client.batch([
-      {
-        sql: `INSERT INTO scans (id, job_id, registry, repository, digest, ref, db_version, started_at, finished_at, platforms, packages, findings, critical, high, medium, low, unknown, report)
-              SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE ${held}`,
-        args: [job.id, job.id, job.registry, job.repository, scan.digest, scan.ref, scan.dbVersion, scan.startedAt, scan.finishedAt,
-          scan.platforms, scan.packages, scan.findings, scan.critical, scan.high, scan.medium, scan.low, scan.unknown, scan.report, job.id, owner],
-      },
-      ...this.imageSeenStatements(job, scan.digest, job.id, owner, now),
+      scanRecordedStatement(job.id, job.id, job, scan, leaseHeld(job, owner)),
+      ...imageScannedStatements(job, scan.digest, job.id, now, leaseHeld(job, owner)),
       this.finishStatement(job, owner, job.id, scan.digest, now),
     ], 'write');
     return rs[rs.length - 1]!.rowsAffected === 1;
@@ -162,7 +159,7 @@ export class JobStore {
   async linkExisting(job: Job, owner: string, scanId: string, digest: string): Promise<boolean> {
     const now = Date.now();
     const rs = await this.database.client.batch([
-      ...this.imageSeenStatements(job, digest, scanId, owner, now),
+      ...imageScannedStatements(job, digest, scanId, now, leaseHeld(job, owner)),
       this.finishStatement(job, owner, scanId, digest, now),
     ], 'write');
     return rs[rs.length - 1]!.rowsAffected === 1;
@@ -170,11 +167,7 @@ export class JobStore {
 
   /** The newest scan of an image, if any. */
   async latestScanId(registry: string, repository: string, digest: string): Promise<string | undefined> {
-    const rs = await this.database.client.execute({
-      sql: 'SELECT id FROM scans WHERE registry = ? AND repository = ? AND digest = ? ORDER BY finished_at DESC LIMIT 1',
-      args: [registry, repository, digest],
-    });
-    return rs.rows[0] ? String(rs.rows[0].id) : undefined;
+    return new ScanStore(this.database).latestIdOf(registry, repository, digest);
   }
 
   /** The newest job for an image (registry, repository, digest), whatever its state. */
@@ -235,22 +228,9 @@ export class JobStore {
       args: [scanId, digest, now, now, job.id, owner],
     };
   }
+}
 
-  /** The image (and the tag it was pushed with) as seen, pointing at its newest scan. */
-  private imageSeenStatements(job: Job, digest: string, scanId: string, owner: string, now: number): InStatement[] {
-    const held = `EXISTS (SELECT 1 FROM jobs WHERE id = ? AND state = 'running' AND lease_owner = ?)`;
-    const out: InStatement[] = [{
-      sql: `INSERT INTO images (registry, repository, digest, first_seen_at, last_seen_at, last_scan_id) SELECT ?, ?, ?, ?, ?, ? WHERE ${held}
-            ON CONFLICT (registry, repository, digest) DO UPDATE SET last_scan_id = excluded.last_scan_id, last_seen_at = excluded.last_seen_at`,
-      args: [job.registry, job.repository, digest, now, now, scanId, job.id, owner],
-    }];
-    if (job.tag) {
-      out.push({
-        sql: `INSERT INTO tags (registry, repository, tag, digest, updated_at) SELECT ?, ?, ?, ?, ? WHERE ${held}
-              ON CONFLICT (registry, repository, tag) DO UPDATE SET digest = excluded.digest, updated_at = excluded.updated_at, deleted_at = NULL`,
-        args: [job.registry, job.repository, job.tag, digest, now, job.id, owner],
-      });
-    }
-    return out;
-  }
+/** While `owner` still holds the job's lease. */
+function leaseHeld(job: Job, owner: string): Guard {
+  return { sql: `EXISTS (SELECT 1 FROM jobs WHERE id = ? AND state = 'running' AND lease_owner = ?)`, args: [job.id, owner] };
 }

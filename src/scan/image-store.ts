@@ -1,7 +1,10 @@
-// Images and tags seen in registries (tables `images` and `tags`): the reads. Written today by the
-// job store (a stored scan) and intake (pushes and deletions).
+// Images and tags seen in registries (tables `images` and `tags`). Written in other modules'
+// transactions — the job store's (a stored scan, under the job's lease) and intake's (pushes and
+// deletions, multi-row) — so the writes are statements those batches carry; the reads are ImageStore.
+import type { InStatement } from '@libsql/client';
 import { and, asc, count, eq, isNull, max, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
+import { multiRow, type Guard } from '../db/statements.ts';
 import { images, tags } from '../db/schema.ts';
 
 export type TagRow = typeof tags.$inferSelect;
@@ -9,6 +12,49 @@ export type TagRow = typeof tags.$inferSelect;
 export interface RepositorySummary { registry: string; repository: string; images: number; liveImages: number; lastSeenAt: Date | null }
 
 export interface DigestPlacement { registry: string; repository: string; deletedAt: Date | null; tags: string[] }
+
+/** Pushes seen (intake): each image inserted, or marked seen again and live. One multi-row statement. */
+export function imagesPushedStatement(rows: { registry: string; repository: string; digest: string; mediaType: string | null; at: number }[]): InStatement {
+  return multiRow('INSERT INTO images (registry, repository, digest, media_type, first_seen_at, last_seen_at) VALUES', '(?, ?, ?, ?, ?, ?)',
+    ` ON CONFLICT (registry, repository, digest) DO UPDATE SET last_seen_at = excluded.last_seen_at, deleted_at = NULL,
+          media_type = COALESCE(excluded.media_type, images.media_type)`,
+    rows.map((r) => [r.registry, r.repository, r.digest, r.mediaType, r.at, r.at]));
+}
+
+/** Tags pushed (intake): each tag now points at its digest and is live. One multi-row statement. */
+export function tagsPushedStatement(rows: { registry: string; repository: string; tag: string; digest: string; at: number }[]): InStatement {
+  return multiRow('INSERT INTO tags (registry, repository, tag, digest, updated_at) VALUES', '(?, ?, ?, ?, ?)',
+    ' ON CONFLICT (registry, repository, tag) DO UPDATE SET digest = excluded.digest, updated_at = excluded.updated_at, deleted_at = NULL',
+    rows.map((r) => [r.registry, r.repository, r.tag, r.digest, r.at]));
+}
+
+/** A delete marks the image (by digest, with its tags) or the tag deleted; nothing is removed. */
+export function imageDeletedStatements(e: { registry: string; repository: string; digest?: string; tag?: string }, now: number): InStatement[] {
+  const out: InStatement[] = [];
+  if (e.digest) {
+    out.push({ sql: 'UPDATE images SET deleted_at = ? WHERE registry = ? AND repository = ? AND digest = ?', args: [now, e.registry, e.repository, e.digest] });
+    out.push({ sql: 'UPDATE tags SET deleted_at = ? WHERE registry = ? AND repository = ? AND digest = ?', args: [now, e.registry, e.repository, e.digest] });
+  }
+  if (e.tag) out.push({ sql: 'UPDATE tags SET deleted_at = ? WHERE registry = ? AND repository = ? AND tag = ?', args: [now, e.registry, e.repository, e.tag] });
+  return out;
+}
+
+/** The image (and the tag it was pushed with) as seen, pointing at its newest scan; written only while `guard` holds. */
+export function imageScannedStatements(image: { registry: string; repository: string; tag?: string | null }, digest: string, scanId: string, now: number, guard: Guard): InStatement[] {
+  const out: InStatement[] = [{
+    sql: `INSERT INTO images (registry, repository, digest, first_seen_at, last_seen_at, last_scan_id) SELECT ?, ?, ?, ?, ?, ? WHERE ${guard.sql}
+            ON CONFLICT (registry, repository, digest) DO UPDATE SET last_scan_id = excluded.last_scan_id, last_seen_at = excluded.last_seen_at`,
+    args: [image.registry, image.repository, digest, now, now, scanId, ...guard.args],
+  }];
+  if (image.tag) {
+    out.push({
+      sql: `INSERT INTO tags (registry, repository, tag, digest, updated_at) SELECT ?, ?, ?, ?, ? WHERE ${guard.sql}
+              ON CONFLICT (registry, repository, tag) DO UPDATE SET digest = excluded.digest, updated_at = excluded.updated_at, deleted_at = NULL`,
+      args: [image.registry, image.repository, image.tag, digest, now, ...guard.args],
+    });
+  }
+  return out;
+}
 
 export class ImageStore {
   readonly database: Database;

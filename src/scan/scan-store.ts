@@ -2,16 +2,31 @@
 // only ever computed by toScanRecord, for a new scan and for a re-match alike, so they cannot drift
 // from the findings they count.
 import { and, desc, eq, inArray, isNull, lt, ne, or } from 'drizzle-orm';
+import type { InStatement } from '@libsql/client';
 import type { Database } from '../db/client.ts';
+import type { Guard } from '../db/statements.ts';
 import { images, imageVerdicts, scans } from '../db/schema.ts';
 import type { ScanReport } from './types.ts';
-import { toScanRecord } from './scan-record.ts';
+import { toScanRecord, type ScanRecord } from './scan-record.ts';
 
 export type ScanSummary = Omit<typeof scans.$inferSelect, 'report' | 'jobId'>;
 /** A stored scan row, report as stored (JSON text). */
 export type ScanRow = typeof scans.$inferSelect;
 /** An image (registry, repository, digest) with the id of its latest scan. */
 export interface ImageScanKey { registry: string; repository: string; digest: string; scanId: string | null }
+
+/**
+ * A new scan stored (its id is its job's), written only while `guard` holds: a statement for the
+ * job store's batch, which finishes the job in the same transaction.
+ */
+export function scanRecordedStatement(id: string, jobId: string, image: { registry: string; repository: string }, scan: ScanRecord, guard: Guard): InStatement {
+  return {
+    sql: `INSERT INTO scans (id, job_id, registry, repository, digest, ref, db_version, started_at, finished_at, platforms, packages, findings, critical, high, medium, low, unknown, report)
+              SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE ${guard.sql}`,
+    args: [id, jobId, image.registry, image.repository, scan.digest, scan.ref, scan.dbVersion, scan.startedAt, scan.finishedAt,
+      scan.platforms, scan.packages, scan.findings, scan.critical, scan.high, scan.medium, scan.low, scan.unknown, scan.report, ...guard.args],
+  };
+}
 
 export class ScanStore {
   readonly database: Database;
@@ -25,6 +40,13 @@ export class ScanStore {
       packages: scans.packages, findings: scans.findings, critical: scans.critical, high: scans.high, medium: scans.medium, low: scans.low, unknown: scans.unknown,
     }).from(scans).where(eq(scans.id, scanId)).limit(1);
     return rows[0];
+  }
+
+  /** The id of the newest scan of an image, if any. */
+  async latestIdOf(registry: string, repository: string, digest: string): Promise<string | undefined> {
+    const rows = await this.database.db.select({ id: scans.id }).from(scans)
+      .where(and(eq(scans.registry, registry), eq(scans.repository, repository), eq(scans.digest, digest))).orderBy(desc(scans.finishedAt)).limit(1);
+    return rows[0]?.id;
   }
 
   /** A whole stored scan row, or undefined. */
