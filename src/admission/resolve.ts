@@ -8,7 +8,7 @@ import type { Database } from '../db/client.ts';
 import { parseReference } from '../image/reference.ts';
 import { log } from '../log.ts';
 import type { RegistryClient } from '../registry/client.ts';
-import { storedTagDigests } from './tag-store.ts';
+import { ImageStore } from '../scan/image-store.ts';
 
 export type Resolved =
   | { ok: true; registry: string; repository: string; digest: string; tag?: string; via: 'digest' | 'stored-tag' | 'registry' }
@@ -34,7 +34,7 @@ export async function resolveImages(images: readonly string[], deps: ResolveDeps
     if (ref.digest) out[i] = { ok: true, registry, repository, digest: ref.digest, ...(ref.tag ? { tag: ref.tag } : {}), via: 'digest' };
     else byTag.push({ i, registry, repository, tag: ref.tag! });
   });
-  const stored = await storedTagDigests(deps.database, byTag);
+  const stored = await new ImageStore(deps.database).liveTagDigests(byTag);
   await Promise.all(byTag.map(async (t, k) => {
     const { i, registry, repository, tag } = t;
     const digest = stored[k];
