@@ -4,10 +4,8 @@
 //   → act in the registry (only when policy.actions is on) → wake the publisher.
 // The context is built once from the configuration (judgeContext), so no path can forget a switch.
 import type { TrustMaterial } from '@sigstore/verify';
-import { and, desc, eq, isNull } from 'drizzle-orm';
 import type { Config } from '../config/schema.ts';
 import type { Database } from '../db/client.ts';
-import { quarantineActions } from '../db/schema.ts';
 import { log } from '../log.ts';
 import type { ActiveException } from '../policy/exceptions.ts';
 import type { ScopedPolicy } from '../policy/scope.ts';
@@ -20,6 +18,7 @@ import { matchOptions } from '../scan/scan-image.ts';
 import type { MatchOptions } from '../vulndb/match.ts';
 import { policySignatures } from '../signing/policy-signatures.ts';
 import { runActions, undoActions, type ActionContext, type ActionRecord, type ImageTarget } from '../quarantine/actions.ts';
+import { markUndone, openFailActions, recordActions } from '../quarantine/action-store.ts';
 import { recordVerdict, releaseImage, summarize, type QueuePublication, type StoredVerdict, type VerdictChange } from '../quarantine/verdict-store.ts';
 import { queuePublication } from '../publish/outbox.ts';
 
@@ -90,10 +89,7 @@ export async function judge(ctx: JudgeContext, image: ImageTarget, report: ScanR
   }
   if (actions.length) {
     const trigger = verdict.verdict === 'fail' ? 'fail' : 'pass';
-    await deps.database.db.insert(quarantineActions).values(actions.map((a) => ({
-      registry: image.registry, repository: image.repository, digest: image.digest, trigger,
-      type: a.type, ok: a.ok, detail: a.detail, undo: a.undo ? JSON.stringify(a.undo) : null, createdAt: new Date(),
-    })));
+    await recordActions(deps.database, image, trigger, actions);
   }
   log.info({ image: `${image.registry}/${image.repository}@${image.digest}`, verdict: verdict.verdict, policy: message.policy, quarantine: change.after.quarantine, actions: actions.map((a) => `${a.type}:${a.ok ? 'ok' : 'failed'}`) }, 'verdict');
   return { verdict, change, actions, ...(signed ? { signatures: signed.results } : {}) };
@@ -110,13 +106,10 @@ export async function release(
   const undone: ActionRecord[] = [];
   const roots = new Map(released.filter((r) => r.digest === r.rootDigest).map((r) => [`${r.registry}\0${r.repository}`, r]));
   for (const r of roots.values()) {
-    const rows = await deps.database.db.select().from(quarantineActions)
-      .where(and(eq(quarantineActions.registry, r.registry), eq(quarantineActions.repository, r.repository), eq(quarantineActions.digest, r.rootDigest), eq(quarantineActions.trigger, 'fail'), isNull(quarantineActions.undoneAt)))
-      .orderBy(desc(quarantineActions.id));
-    const records: ActionRecord[] = rows.map((x) => ({ type: x.type as ActionRecord['type'], ok: x.ok, detail: x.detail, ...(x.undo ? { undo: JSON.parse(x.undo) } : {}) }));
-    undone.push(...await undoActions(deps.actions, records, { registry: r.registry, repository: r.repository, digest: r.rootDigest }));
-    const now = new Date();
-    for (const x of rows) await deps.database.db.update(quarantineActions).set({ undoneAt: now }).where(eq(quarantineActions.id, x.id));
+    const root = { registry: r.registry, repository: r.repository, digest: r.rootDigest };
+    const open = await openFailActions(deps.database, root);
+    undone.push(...await undoActions(deps.actions, open.map((x) => x.record), root));
+    await markUndone(deps.database, open.map((x) => x.id), new Date());
   }
   return { released, undone };
 }
