@@ -1,11 +1,10 @@
 // `customs quarantine list|release`: see and release quarantined images (the operator's decision,
 // with a reason, recorded in the audit log; `move` is undone in the registry).
-import { eq } from 'drizzle-orm';
 import type { Config } from '../config/schema.ts';
 import { openDatabase } from '../db/client.ts';
-import { imageVerdicts } from '../db/schema.ts';
 import { CustomsError } from '../errors.ts';
 import { judgeContext, release } from '../judge/judge.ts';
+import { quarantinedRoots } from '../quarantine/verdict-store.ts';
 import { keylessTrust } from '../signing/verify-keyless.ts';
 import { RegistryClient } from '../registry/client.ts';
 import { isDigest } from '../util/digest.ts';
@@ -21,10 +20,9 @@ export async function quarantineCommand(args: string[], cfg: Config, flags: Quar
   try {
     if (sub === 'list') {
       if (rest.length) throw new CustomsError('usage', 'customs quarantine list takes no arguments');
-      const rows = (await database.db.select().from(imageVerdicts).where(eq(imageVerdicts.quarantine, 'quarantined')))
-        .filter((r) => r.digest === r.rootDigest);
-      if (flags.format === 'json') { out(JSON.stringify(rows.map((r) => ({ registry: r.registry, repository: r.repository, digest: r.digest, policy: `${r.policyName}@${r.policyVersion}`, gated: r.gated, since: r.evaluatedAt.toISOString(), reason: r.summary })), null, 2) + '\n'); return 0; }
-      out(rows.length ? renderTable(['IMAGE', 'POLICY', 'GATED', 'SINCE', 'REASON'], rows.map((r) => [`${r.registry}/${r.repository}@${r.digest}`, `${r.policyName}@${r.policyVersion}`, r.gated ? 'yes' : 'no', r.evaluatedAt.toISOString(), r.summary.slice(0, 120)])) : 'no image is quarantined\n');
+      const rows = await quarantinedRoots(database);
+      if (flags.format === 'json') { out(JSON.stringify(rows.map((r) => ({ registry: r.registry, repository: r.repository, digest: r.digest, policy: `${r.policyName}@${r.policyVersion}`, gated: r.gated, since: r.evaluatedAt, reason: r.summary })), null, 2) + '\n'); return 0; }
+      out(rows.length ? renderTable(['IMAGE', 'POLICY', 'GATED', 'SINCE', 'REASON'], rows.map((r) => [`${r.registry}/${r.repository}@${r.digest}`, `${r.policyName}@${r.policyVersion}`, r.gated ? 'yes' : 'no', r.evaluatedAt, r.summary.slice(0, 120)])) : 'no image is quarantined\n');
       return 0;
     }
     if (rest.length !== 1 || !isDigest(rest[0]!)) throw new CustomsError('usage', 'customs quarantine release takes one image digest (sha256:<64 hex>)');

@@ -63,3 +63,14 @@ async function createClient(config: { url: string; authToken?: string }): Promis
 export function redactUrl(url: string): string {
   return url.replace(/\/\/[^@/]*@/, '//[redacted]@').replace(/([?&](authToken|token)=)[^&]*/gi, '$1[redacted]');
 }
+
+/** Answer a trivial query (health check); throws when the database is unavailable. */
+export async function pingDatabase(database: Database): Promise<void> {
+  await database.client.execute('SELECT 1');
+}
+
+/** How many schema migrations the database has applied (readiness). */
+export async function appliedMigrations(database: Database): Promise<number> {
+  const rs = await database.client.execute('SELECT COUNT(*) AS n FROM __drizzle_migrations');
+  return Number(rs.rows[0]!.n);
+}

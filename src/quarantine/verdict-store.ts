@@ -172,6 +172,12 @@ export async function verdictsWithReasons(database: Database, digest: string): P
   });
 }
 
+/** The root verdicts of every quarantined image (in the table's order). */
+export async function quarantinedRoots(database: Database): Promise<StoredVerdict[]> {
+  const rows = await database.db.select().from(imageVerdicts).where(eq(imageVerdicts.quarantine, 'quarantined'));
+  return rows.filter((r) => r.digest === r.rootDigest).map(toStored);
+}
+
 /** Every stored verdict row of an image, by its root or a platform digest. */
 export async function verdictsOf(database: Database, digest: string): Promise<StoredVerdict[]> {
   const rows = await database.db.select().from(imageVerdicts).where(or(eq(imageVerdicts.rootDigest, digest), eq(imageVerdicts.digest, digest)));

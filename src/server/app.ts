@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
 import { configSchema, type Config } from '../config/schema.ts';
-import type { Database } from '../db/client.ts';
+import { appliedMigrations, pingDatabase, type Database } from '../db/client.ts';
 import { isCustomsError } from '../errors.ts';
 import { IntakeWriter } from '../jobs/intake.ts';
 import { JobStore } from '../jobs/job-store.ts';
@@ -71,7 +71,7 @@ export function createApp(deps: AppDeps): Hono {
 
   app.get('/healthz', async (c) => {
     try {
-      await deps.database.client.execute('SELECT 1');
+      await pingDatabase(deps.database);
       return c.json({ status: 'ok', version: VERSION });
     } catch {
       return c.json({ status: 'unhealthy', reason: 'database unavailable' }, 503);
@@ -79,8 +79,7 @@ export function createApp(deps: AppDeps): Hono {
   });
   app.get('/readyz', async (c) => {
     try {
-      const rs = await deps.database.client.execute('SELECT COUNT(*) AS n FROM __drizzle_migrations');
-      const applied = Number(rs.rows[0]!.n);
+      const applied = await appliedMigrations(deps.database);
       if (applied < migrations) return c.json({ status: 'not ready', reason: `${applied} of ${migrations} migrations applied` }, 503);
       return c.json({ status: 'ready', migrations: applied });
     } catch {
