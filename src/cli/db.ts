@@ -3,6 +3,7 @@ import { openDatabase, type Database } from '../db/client.ts';
 import { CustomsError } from '../errors.ts';
 import { renderTable } from '../util/table.ts';
 import { safeUrl } from '../util/safe-url.ts';
+import { feedStatusRows } from '../vulndb/feed-store.ts';
 import { importEnrichment } from '../vulndb/enrichment.ts';
 import { VulnStore } from '../vulndb/store.ts';
 import type { DbStatus, ImportResult } from '../vulndb/types.ts';
@@ -116,18 +117,15 @@ interface FeedStatus { feeds: { source: string; kind: string; checkedAt?: string
 
 /** Feed downloads (last check, last change, last error) and enrichment row counts. */
 async function feedStatus(database: Database): Promise<FeedStatus> {
-  const [f, e, k] = await database.client.batch([
-    'SELECT source, kind, checked_at, changed_at, last_error FROM vuln_feed ORDER BY kind, source',
-    'SELECT count(*) AS n FROM vuln_epss', 'SELECT count(*) AS n FROM vuln_kev',
-  ], 'read');
+  const st = await feedStatusRows(database);
   return {
-    feeds: f!.rows.map((r) => ({
-      source: safeUrl(String(r.source)), kind: String(r.kind),
-      ...(r.checked_at != null ? { checkedAt: new Date(Number(r.checked_at)).toISOString() } : {}),
-      ...(r.changed_at != null ? { changedAt: new Date(Number(r.changed_at)).toISOString() } : {}),
-      ...(r.last_error != null ? { lastError: String(r.last_error) } : {}),
+    feeds: st.feeds.map((r) => ({
+      source: safeUrl(r.source), kind: r.kind,
+      ...(r.checkedAt !== null ? { checkedAt: new Date(r.checkedAt).toISOString() } : {}),
+      ...(r.changedAt !== null ? { changedAt: new Date(r.changedAt).toISOString() } : {}),
+      ...(r.lastError !== null ? { lastError: r.lastError } : {}),
     })),
-    epss: Number(e!.rows[0]!.n), kev: Number(k!.rows[0]!.n),
+    epss: st.epss, kev: st.kev,
   };
 }
 

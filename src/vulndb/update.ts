@@ -7,6 +7,7 @@ import { rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Config } from '../config/schema.ts';
 import type { Database } from '../db/client.ts';
+import { feedDownloaded, feedFailed, feedRow, feedUnchanged } from './feed-store.ts';
 import { CustomsError } from '../errors.ts';
 import { log } from '../log.ts';
 import { downloadToFile } from '../util/download.ts';
@@ -41,7 +42,6 @@ export interface UpdateOptions {
 
 const isUrl = (s: string) => /^https?:\/\//i.test(s);
 
-interface FeedRow { etag: string | null; last_modified: string | null; file: string | null }
 
 /** Update the vulnerability database from cfg.vulndb. Throws only when no OSV data is usable at all. */
 export async function updateVulnDb(cfg: Config, database: Database, opts: UpdateOptions = {}): Promise<UpdateResult> {
@@ -115,8 +115,7 @@ async function fetchFeed(cfg: Config, database: Database, dir: string, kind: Fee
       return { outcome: { source, kind, status: 'failed', error: e.message } };
     }
   }
-  const r = await database.client.execute({ sql: 'SELECT etag, last_modified, file FROM vuln_feed WHERE source = ?', args: [source] });
-  const prev = r.rows[0] as unknown as FeedRow | undefined;
+  const prev = await feedRow(database, source);
   const prevFile = prev?.file && existsSync(prev.file) ? prev.file : undefined;
   const path = new URL(source).pathname;
   const ext = kind === 'osv' ? (/\.json\.gz$/i.test(path) ? '.json.gz' : /\.json$/i.test(path) ? '.json' : '.zip') : kind === 'epss' ? '.csv.gz' : '.json';
@@ -130,7 +129,7 @@ async function fetchFeed(cfg: Config, database: Database, dir: string, kind: Fee
       ...(opts.onProgress ? { onBytes: (got: number, total: number | undefined) => opts.onProgress!(source, got, total) } : {}),
     });
     if (res.status === 'unchanged') {
-      await database.client.execute({ sql: 'UPDATE vuln_feed SET checked_at = ?, last_error = NULL WHERE source = ?', args: [now, source] });
+      await feedUnchanged(database, source, now);
       return { outcome: { source, kind, status: 'unchanged' }, file: prevFile! };
     }
     try { await accept(part); } catch (e: any) {
@@ -138,20 +137,11 @@ async function fetchFeed(cfg: Config, database: Database, dir: string, kind: Fee
       throw e instanceof CustomsError ? e : new CustomsError('corrupt', e.message);
     }
     await rename(part, file);
-    await database.client.execute({
-      sql: `INSERT INTO vuln_feed (source, kind, etag, last_modified, file, bytes, checked_at, changed_at, last_error) VALUES (?,?,?,?,?,?,?,?,NULL)
-            ON CONFLICT(source) DO UPDATE SET kind = excluded.kind, etag = excluded.etag, last_modified = excluded.last_modified, file = excluded.file,
-            bytes = excluded.bytes, checked_at = excluded.checked_at, changed_at = excluded.changed_at, last_error = NULL`,
-      args: [source, kind, res.etag ?? null, res.lastModified ?? null, file, res.bytes, now, now],
-    });
+    await feedDownloaded(database, source, kind, res, file, now);
     return { outcome: { source, kind, status: 'downloaded', bytes: res.bytes }, file };
   } catch (e: any) {
     const error = String(e.message ?? e).slice(0, 500);
-    await database.client.execute({
-      sql: `INSERT INTO vuln_feed (source, kind, checked_at, last_error) VALUES (?,?,?,?)
-            ON CONFLICT(source) DO UPDATE SET checked_at = excluded.checked_at, last_error = excluded.last_error`,
-      args: [source, kind, now, error],
-    });
+    await feedFailed(database, source, kind, error, now);
     log.warn({ source: safeUrl(source), error }, 'feed update failed');
     return { outcome: { source, kind, status: 'failed', error, ...(prevFile ? { usedPrevious: true } : {}) }, ...(prevFile && kind === 'osv' ? { file: prevFile } : {}) };
   }
