@@ -1,10 +1,10 @@
 // EPSS (FIRST) and CISA KEV: parsed from untrusted files, stored per CVE, attached to findings.
 import { readFile, stat } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
-import type { InStatement } from '@libsql/client';
 import type { Database } from '../db/client.ts';
 import { CustomsError } from '../errors.ts';
 import { parseUntrustedJson } from '../util/json.ts';
+import { enrichmentOf, replaceEnrichment } from './enrichment-store.ts';
 import type { Epss, Finding, Kev } from './types.ts';
 
 const CVE = /^CVE-\d{4}-\d{4,}$/;
@@ -76,22 +76,7 @@ export async function importEnrichment(database: Database, kind: 'epss' | 'kev',
   const text = await readFeedText(path);
   const parsed = kind === 'epss' ? parseEpss(text) : parseKev(text);
   if (!parsed.rows.length) throw new CustomsError('corrupt', `${kind.toUpperCase()} ${path}: no usable rows (${parsed.skipped} skipped); the previous data stays`);
-  const stmts: InStatement[] = database.url.startsWith('file:') ? ['PRAGMA busy_timeout=10000'] : [];
-  stmts.push(`DELETE FROM vuln_${kind}`);
-  const per = 200;
-  for (let i = 0; i < parsed.rows.length; i += per) {
-    const chunk = parsed.rows.slice(i, i + per);
-    if (kind === 'epss') {
-      const rows = chunk as Epss[];
-      stmts.push({ sql: `INSERT OR REPLACE INTO vuln_epss (cve, score, percentile, date) VALUES ${rows.map(() => '(?,?,?,?)').join(',')}`,
-        args: rows.flatMap((r) => [r.cve, r.score, r.percentile, r.date ?? null]) });
-    } else {
-      const rows = chunk as Kev[];
-      stmts.push({ sql: `INSERT OR REPLACE INTO vuln_kev (cve, date_added, due_date, ransomware, vendor_project, product, name, required_action) VALUES ${rows.map(() => '(?,?,?,?,?,?,?,?)').join(',')}`,
-        args: rows.flatMap((r) => [r.cve, r.dateAdded, r.dueDate ?? null, r.knownRansomwareCampaignUse ?? null, r.vendorProject ?? null, r.product ?? null, r.vulnerabilityName ?? null, r.requiredAction ?? null]) });
-    }
-  }
-  await database.client.batch(stmts, 'write');
+  await replaceEnrichment(database, kind, parsed.rows);
   return { kind, rows: parsed.rows.length, skipped: parsed.skipped, ...(parsed.date ? { date: parsed.date } : {}) };
 }
 
@@ -100,22 +85,7 @@ export async function enrichFindings(database: Database, findings: Finding[]): P
   const cvesOf = (f: Finding) => [f.id, ...f.aliases].filter((x) => CVE.test(x));
   const all = [...new Set(findings.flatMap(cvesOf))];
   if (!all.length) return;
-  const epss = new Map<string, Epss>();
-  const kev = new Map<string, Kev>();
-  for (let i = 0; i < all.length; i += 500) {
-    const chunk = all.slice(i, i + 500);
-    const ph = chunk.map(() => '?').join(',');
-    const [e, k] = await database.client.batch([
-      { sql: `SELECT cve, score, percentile, date FROM vuln_epss WHERE cve IN (${ph})`, args: chunk },
-      { sql: `SELECT * FROM vuln_kev WHERE cve IN (${ph})`, args: chunk },
-    ], 'read');
-    for (const r of e!.rows) epss.set(String(r.cve), { cve: String(r.cve), score: Number(r.score), percentile: Number(r.percentile), ...(r.date != null ? { date: String(r.date) } : {}) });
-    for (const r of k!.rows) {
-      const o = (key: keyof Kev, v: unknown) => (v != null ? { [key]: String(v) } : {});
-      kev.set(String(r.cve), { cve: String(r.cve), dateAdded: String(r.date_added), ...o('dueDate', r.due_date), ...o('knownRansomwareCampaignUse', r.ransomware),
-        ...o('vendorProject', r.vendor_project), ...o('product', r.product), ...o('vulnerabilityName', r.name), ...o('requiredAction', r.required_action) });
-    }
-  }
+  const { epss, kev } = await enrichmentOf(database, all);
   for (const f of findings) {
     const cves = cvesOf(f);
     // several CVEs merged into one finding: the highest EPSS, the first KEV entry
