@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Client, InStatement } from '@libsql/client';
 import type { RegistryEvent } from '../webhooks/event.ts';
-import { multiRow } from '../db/statements.ts';
 import { imageDeletedStatements, imagesPushedStatement, tagsPushedStatement } from '../scan/image-store.ts';
-import { dedupKey } from './job-store.ts';
+import { dedupKey, deleteEventsStatement, jobIdsByKeyStatement, jobsQueuedStatement, pushEventsStatement } from './job-store.ts';
 
 // The rows of a group of webhook deliveries, written in one transaction with multi-row statements:
 // one commit (fsync) and a handful of statements for many requests. Runs in the intake thread
@@ -34,11 +33,7 @@ export async function writeDeliveries(client: Client, group: DeliveryRows[], max
   // other connections (workers, other processes) never wait on this thread's event loop.
   const statements: InStatement[] = [];
   for (const c of chunks(pushes)) {
-    statements.push(multiRow(
-      `INSERT OR IGNORE INTO jobs (id, state, registry, repository, digest, tag, origin, dedup_key, attempts, max_attempts, next_run_at, created_at, updated_at) VALUES`,
-      `(?, 'queued', ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)`, '',
-      c.map((p) => [p.id, p.e.registry, p.e.repository, p.e.digest ?? null, p.e.tag ?? null, p.d.source, p.key, maxAttempts, p.d.now, p.d.now, p.d.now]),
-    ));
+    statements.push(jobsQueuedStatement(c.map((p) => ({ id: p.id, event: p.e, origin: p.d.source, key: p.key, at: p.d.now })), maxAttempts));
   }
   const seen = pushes.filter((p) => p.e.digest);
   for (const c of chunks(seen)) {
@@ -48,23 +43,13 @@ export async function writeDeliveries(client: Client, group: DeliveryRows[], max
     statements.push(tagsPushedStatement(c.map((p) => ({ registry: p.e.registry, repository: p.e.repository, tag: p.e.tag!, digest: p.e.digest!, at: p.d.now }))));
   }
   for (const { d, e } of deletes) statements.push(...imageDeletedStatements(e, d.now));
-  const cols = 'source, received_at, action, registry, repository, digest, tag, media_type, delivery_id, outcome, job_id';
-  // The job of a push: the one proposed here, or the image's existing one (same rule as below in JS).
-  const jobOf = `COALESCE((SELECT id FROM jobs WHERE dedup_key = ?), ?)`;
-  for (const c of chunks(pushes)) {
-    statements.push(multiRow(`INSERT INTO webhook_events (${cols}) VALUES`,
-      `(?, ?, ?, ?, ?, ?, ?, ?, ?, CASE WHEN ${jobOf} = ? THEN 'queued' ELSE 'duplicate' END, ${jobOf})`, '',
-      c.map(({ d, e, id, key }) => [d.source, d.now, e.action, e.registry, e.repository, e.digest ?? null, e.tag ?? null, e.mediaType ?? null, e.deliveryId ?? null, key, id, id, key, id])));
-  }
-  for (const c of chunks(deletes)) {
-    statements.push(multiRow(`INSERT INTO webhook_events (${cols}) VALUES`, `(?, ?, ?, ?, ?, ?, ?, ?, ?, 'deleted', NULL)`, '',
-      c.map(({ d, e }) => [d.source, d.now, e.action, e.registry, e.repository, e.digest ?? null, e.tag ?? null, e.mediaType ?? null, e.deliveryId ?? null])));
-  }
+  for (const c of chunks(pushes)) statements.push(pushEventsStatement(c.map(({ d, e, id, key }) => ({ source: d.source, at: d.now, event: e, id, key }))));
+  for (const c of chunks(deletes)) statements.push(deleteEventsStatement(c.map(({ d, e }) => ({ source: d.source, at: d.now, event: e }))));
   const keys = [...new Set(pushes.map((p) => p.key).filter((k): k is string => k !== null))];
   const firstSelect = statements.length;
   for (let i = 0; i < keys.length; i += 500) {
     const part = keys.slice(i, i + 500);
-    statements.push({ sql: `SELECT id, dedup_key FROM jobs WHERE dedup_key IN (${part.map(() => '?').join(', ')})`, args: part });
+    statements.push(jobIdsByKeyStatement(part));
   }
   const rs = await client.batch(statements, 'write');
   const owner = new Map<string, string>();

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { InStatement, Row } from '@libsql/client';
 import type { Database } from '../db/client.ts';
-import type { Guard } from '../db/statements.ts';
+import { multiRow, type Guard } from '../db/statements.ts';
+import type { RegistryEvent } from '../webhooks/event.ts';
 import { imageScannedStatements } from '../scan/image-store.ts';
 import type { ScanRecord } from '../scan/scan-record.ts';
 import { ScanStore, scanRecordedStatement } from '../scan/scan-store.ts';
@@ -233,4 +234,39 @@ export class JobStore {
 /** While `owner` still holds the job's lease. */
 function leaseHeld(job: Job, owner: string): Guard {
   return { sql: `EXISTS (SELECT 1 FROM jobs WHERE id = ? AND state = 'running' AND lease_owner = ?)`, args: [job.id, owner] };
+}
+
+// Statements intake's one-transaction batch carries (intake-write.ts): jobs proposed for pushes, the
+// deliveries' events, and the job that owns each dedup key afterwards. Raw, multi-row SQL;
+// INSERT OR IGNORE is SQLite's (ON CONFLICT DO NOTHING in PostgreSQL).
+
+/** New queued jobs, one per push; a push whose dedup key already has a job is ignored. */
+export function jobsQueuedStatement(rows: { id: string; event: RegistryEvent; origin: string; key: string | null; at: number }[], maxAttempts: number): InStatement {
+  return multiRow(
+    `INSERT OR IGNORE INTO jobs (id, state, registry, repository, digest, tag, origin, dedup_key, attempts, max_attempts, next_run_at, created_at, updated_at) VALUES`,
+    `(?, 'queued', ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)`, '',
+    rows.map((p) => [p.id, p.event.registry, p.event.repository, p.event.digest ?? null, p.event.tag ?? null, p.origin, p.key, maxAttempts, p.at, p.at, p.at]),
+  );
+}
+
+const EVENT_COLUMNS = 'source, received_at, action, registry, repository, digest, tag, media_type, delivery_id, outcome, job_id';
+
+/** Push events, each with its job: the one proposed (`id`, outcome queued) or the image's existing one (duplicate). */
+export function pushEventsStatement(rows: { source: string; at: number; event: RegistryEvent; id: string; key: string | null }[]): InStatement {
+  // The job of a push: the one proposed here, or the image's existing one (same rule as intake's in JS).
+  const jobOf = `COALESCE((SELECT id FROM jobs WHERE dedup_key = ?), ?)`;
+  return multiRow(`INSERT INTO webhook_events (${EVENT_COLUMNS}) VALUES`,
+    `(?, ?, ?, ?, ?, ?, ?, ?, ?, CASE WHEN ${jobOf} = ? THEN 'queued' ELSE 'duplicate' END, ${jobOf})`, '',
+    rows.map(({ source, at, event: e, id, key }) => [source, at, e.action, e.registry, e.repository, e.digest ?? null, e.tag ?? null, e.mediaType ?? null, e.deliveryId ?? null, key, id, id, key, id]));
+}
+
+/** Delete events (no job). */
+export function deleteEventsStatement(rows: { source: string; at: number; event: RegistryEvent }[]): InStatement {
+  return multiRow(`INSERT INTO webhook_events (${EVENT_COLUMNS}) VALUES`, `(?, ?, ?, ?, ?, ?, ?, ?, ?, 'deleted', NULL)`, '',
+    rows.map(({ source, at, event: e }) => [source, at, e.action, e.registry, e.repository, e.digest ?? null, e.tag ?? null, e.mediaType ?? null, e.deliveryId ?? null]));
+}
+
+/** The job owning each of these dedup keys (rows: id, dedup_key). */
+export function jobIdsByKeyStatement(keys: readonly string[]): InStatement {
+  return { sql: `SELECT id, dedup_key FROM jobs WHERE dedup_key IN (${keys.map(() => '?').join(', ')})`, args: [...keys] };
 }
