@@ -4,15 +4,13 @@
 import type { Hono } from 'hono';
 import type { Config } from '../config/schema.ts';
 import type { Database } from '../db/client.ts';
-import { isCustomsError } from '../errors.ts';
 import { VerdictLookup } from '../gate/lookup.ts';
 import type { JobStore } from '../jobs/job-store.ts';
 import { log } from '../log.ts';
 import { PolicyStore } from '../policy/store.ts';
 import type { RegistryClient } from '../registry/client.ts';
 import { problem } from '../http/problem.ts';
-import { readBodyCapped } from '../util/read-capped.ts';
-import { parseUntrustedJson } from '../util/json.ts';
+import { jsonBody } from '../http/json-body.ts';
 import { admit } from './admit.ts';
 import { parseReview, ReviewError } from './review.ts';
 
@@ -42,13 +40,13 @@ export function mountAdmission(app: Hono, deps: AdmissionRouteDeps): void {
 
   app.post('/k8s/admission', async (c) => {
     if (!cfg.enabled) return problem(c, 404, 'Not Found', 'the admission webhook is not enabled (admission.enabled)');
-    let raw: Buffer;
-    try { raw = await readBodyCapped(c.req.raw, cfg.maxBodyBytes); } catch { return problem(c, 413, 'Content Too Large', `body larger than ${cfg.maxBodyBytes} bytes (admission.maxBodyBytes)`); }
+    const body = await jsonBody(c, { maxBytes: cfg.maxBodyBytes, maxDepth: deps.cfg.limits.maxJsonDepth, what: 'AdmissionReview', setting: 'admission.maxBodyBytes' });
+    if (body instanceof Response) return body;
     let review;
     try {
-      review = parseReview(parseUntrustedJson(raw, 'AdmissionReview', deps.cfg.limits.maxJsonDepth));
+      review = parseReview(body.value);
     } catch (e) {
-      if (e instanceof ReviewError || isCustomsError(e)) return problem(c, 400, 'Bad Request', (e as Error).message);
+      if (e instanceof ReviewError) return problem(c, 400, 'Bad Request', e.message);
       throw e;
     }
     let answer;

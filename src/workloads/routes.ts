@@ -3,12 +3,10 @@
 import type { Hono } from 'hono';
 import type { Config } from '../config/schema.ts';
 import type { Database } from '../db/client.ts';
-import { isCustomsError } from '../errors.ts';
 import { requireRole } from '../http/api-auth.ts';
 import { problem } from '../http/problem.ts';
-import { readBodyCapped } from '../util/read-capped.ts';
+import { jsonBody } from '../http/json-body.ts';
 import { isDigest } from '../util/digest.ts';
-import { parseUntrustedJson } from '../util/json.ts';
 import { InventoryError, parseInventory } from './inventory.ts';
 import { importWorkloads, listWorkloads } from './store.ts';
 
@@ -20,13 +18,13 @@ export function mountWorkloads(app: Hono, deps: { cfg: Config; database: Databas
   app.post('/api/v1/workloads', requireRole(deps.cfg.api, 'operator'), async (c) => {
     const cluster = c.req.query('cluster') ?? '';
     if (!CLUSTER.test(cluster)) return problem(c, 400, 'Bad Request', '?cluster= names the cluster: lower-case letters, digits, ".", "_", "-", at most 63');
-    let raw: Buffer;
-    try { raw = await readBodyCapped(c.req.raw, MAX_IMPORT_BYTES); } catch { return problem(c, 413, 'Content Too Large', `body larger than ${MAX_IMPORT_BYTES} bytes`); }
+    const body = await jsonBody(c, { maxBytes: MAX_IMPORT_BYTES, maxDepth: deps.cfg.limits.maxJsonDepth, what: 'kubectl output' });
+    if (body instanceof Response) return body;
     let parsed;
     try {
-      parsed = parseInventory(parseUntrustedJson(raw, 'kubectl output', deps.cfg.limits.maxJsonDepth));
+      parsed = parseInventory(body.value);
     } catch (e) {
-      if (e instanceof InventoryError || isCustomsError(e)) return problem(c, 400, 'Bad Request', (e as Error).message);
+      if (e instanceof InventoryError) return problem(c, 400, 'Bad Request', e.message);
       throw e;
     }
     await importWorkloads(deps.database, cluster, parsed.containers);
