@@ -45,7 +45,8 @@ describe('configuration', () => {
 
   it('refuses a non-numeric port from the environment and a bad database URL', () => {
     expect(() => loadConfig({ env: { CUSTOMS_PORT: 'x' } })).toThrow(/server\.port/);
-    expect(() => loadConfig({ env: { CUSTOMS_DB_URL: 'postgres://x' } })).toThrow(/database\.url/);
+    expect(() => loadConfig({ env: { CUSTOMS_DB_URL: 'mysql://x' } })).toThrow(/database\.url.*postgres:\/\//);
+    expect(loadConfig({ env: { CUSTOMS_DB_URL: 'postgresql://u:p@db.example:5432/customs' } }).database).toMatchObject({ url: 'postgresql://u:p@db.example:5432/customs', postgres: { poolSize: 10 } });
   });
 
   it('reports a missing or unparsable file clearly', () => {

@@ -12,6 +12,7 @@ import { JobStore, type Job, type ScanRecord } from '../src/jobs/job-store.ts';
 import { classifyFailure } from '../src/jobs/retry-policy.ts';
 import { WorkerPool } from '../src/jobs/worker.ts';
 import { testConfig } from './helpers/registry.ts';
+import { freshPgDatabase } from './helpers/postgres.ts';
 
 const D1 = 'sha256:' + '1'.repeat(64);
 const D2 = 'sha256:' + '2'.repeat(64);
@@ -24,15 +25,17 @@ let dir: string;
 let a: Database;
 let b: Database;
 
+// Every store test runs on both databases: the embedded file and PostgreSQL.
+describe.each(['sqlite', 'postgres'] as const)('job store (%s)', (dialect) => {
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'customs-jobs-'));
-  const cfg = testConfig({ dataDir: dir, database: { url: `file:${join(dir, 'customs.db')}` } });
+  const url = dialect === 'postgres' ? await freshPgDatabase() : `file:${join(dir, 'customs.db')}`;
+  const cfg = testConfig({ dataDir: dir, database: { url } });
   a = await openDatabase(cfg);
-  b = await openDatabase(cfg); // a second connection to the same file, as a second process would have
+  b = await openDatabase(cfg); // a second connection pool to the same database, as a second process would have
 });
 afterEach(() => { a.close(); b.close(); rmSync(dir, { recursive: true, force: true }); });
 
-describe('job store', () => {
   it('de-duplicates the same image while queued and after it succeeded; force and other digests make new jobs', async () => {
     const s = new JobStore(a);
     const first = await s.enqueue({ registry: 'r.example', repository: 'app', digest: D1, origin: 'distribution' }, 3);

@@ -13,6 +13,7 @@ import { pushImage } from './helpers/push.ts';
 import { startRegistry, testConfig, type TestRegistry } from './helpers/registry.ts';
 import { gzip, makeTar } from './helpers/tar.ts';
 import { waitFor } from './helpers/util.ts';
+import { freshPgDatabase, writeSigningKey } from './helpers/postgres.ts';
 
 const SECRET = 'distribution-secret-0123456789';
 const OS_RELEASE = 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nVERSION_CODENAME=bookworm\nID=debian\n';
@@ -26,6 +27,8 @@ const ADVISORY = {
   severity: [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' }],
 };
 
+// The whole flow on both databases: the embedded file and PostgreSQL.
+describe.each(['sqlite', 'postgres'] as const)('on %s', (dialect) => {
 let dir: string;
 let reg: TestRegistry;
 let svc: RunningService;
@@ -40,8 +43,10 @@ async function getJson(path: string): Promise<{ status: number; body: any }> {
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'customs-e2e-'));
   const cfg = testConfig({
-    dataDir: dir, database: { url: `file:${join(dir, 'customs.db')}` }, server: { host: '127.0.0.1', port: 0 },
+    dataDir: dir, database: { url: dialect === 'postgres' ? await freshPgDatabase() : `file:${join(dir, 'customs.db')}` }, server: { host: '127.0.0.1', port: 0 },
     webhooks: { sources: { distribution: { secret: SECRET } } },
+    // replicas on PostgreSQL read one key file (Customs refuses to generate one per replica)
+    ...(dialect === 'postgres' ? { signing: { keyFile: writeSigningKey(dir) } } : {}),
     workers: { concurrency: 2, pollMs: 50, leaseMs: 5000, backoffMs: 50, maxBackoffMs: 200, statusTags: true },
   });
   const db = await openDatabase(cfg);
@@ -180,4 +185,5 @@ describe('service end to end', () => {
     expect(metrics).toMatch(new RegExp(`customs_bytes_pulled_total\\{registry="${reg.host}"\\} [1-9]`));
     expect(metrics).toMatch(new RegExp(`customs_registry_errors_total\\{registry="${reg.host}",kind="not-found"\\} 1`));
   }, 30_000);
+});
 });

@@ -24,6 +24,8 @@ fi
 command -v ruby >/dev/null 2>&1 || missing+=(ruby)
 # the console's browser tests drive Debian's Chromium (puppeteer-core; no browser download)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+# the store tests and the replica tests run against a private PostgreSQL cluster (test/global-postgres.ts)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 # the benchmark measures peak RSS with GNU time
 if [ "${1:-}" = bench ] && [ ! -x /usr/bin/time ]; then missing+=(time); fi
 if [ ${#missing[@]} -gt 0 ]; then
@@ -38,6 +40,7 @@ if [ ${#missing[@]} -gt 0 ]; then
       zstd) pkgs+=(zstd) ;;
       time) pkgs+=(time) ;;
       chromium) pkgs+=(chromium) ;;
+      postgresql) pkgs+=(postgresql) ;;
       python3-requests) pkgs+=(python3-requests) ;;
       ruby) pkgs+=(ruby) ;;
       htpasswd) pkgs+=(apache2-utils) ;; # bcrypt htpasswd files for the basic-auth registry tests

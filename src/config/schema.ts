@@ -34,10 +34,21 @@ export const configSchema = z.object({
   /** directory for the embedded database, the signing key and caches */
   dataDir: z.string().min(1).default('./data'),
   database: z.object({
-    /** file:PATH, libsql://HOST, http(s)://HOST — default file:<dataDir>/customs.db */
-    url: z.string().regex(/^(file:|libsql:\/\/|https?:\/\/|wss?:\/\/)/, 'must start with file:, libsql://, http://, https://, ws:// or wss://').optional(),
+    /** file:PATH, libsql://HOST, http(s)://HOST, postgres(ql)://USER:PASS@HOST:PORT/DB — default file:<dataDir>/customs.db */
+    url: z.string().regex(/^(file:|libsql:\/\/|https?:\/\/|wss?:\/\/|postgres(ql)?:\/\/)/i, 'must start with file:, libsql://, http://, https://, ws://, wss://, postgres:// or postgresql://').optional(),
     authToken: z.string().optional(),
-  }).strict().default({}),
+    /** PostgreSQL only (TLS modes also as `sslmode=` in the URL) */
+    postgres: z.object({
+      /** connections per Customs process */
+      poolSize: z.number().int().min(2).max(200).default(10),
+      /** PEM file with the CA that signed the server's certificate (turns TLS on) */
+      caFile: z.string().min(1).optional(),
+      /** false accepts any server certificate (testing only) */
+      rejectUnauthorized: z.boolean().optional(),
+      /** a statement running longer fails (and its transaction rolls back) */
+      statementTimeoutMs: z.number().int().min(100).default(30_000),
+    }).strict().default({ poolSize: 10, statementTimeoutMs: 30_000 }),
+  }).strict().default({ postgres: { poolSize: 10, statementTimeoutMs: 30_000 } }),
   server: z.object({
     host: z.string().default('127.0.0.1'),
     port: z.number().int().min(0).max(65535).default(8080),

@@ -2,9 +2,10 @@
 // in SQL (10,000+ images): only a page of rows, and only their summary columns, leaves the database.
 import type { InValue } from '@libsql/client';
 import type { Database } from '../db/client.ts';
+import { jsonArrayAgg, jsonObject, likeAnyCase } from '../db/dialect.ts';
 import type { ScanReport } from '../scan/types.ts';
 
-export const SORTS = { seen: 'i.last_seen_at DESC', repository: 'i.registry, i.repository, i.digest', critical: 's.critical DESC, s.high DESC', findings: 's.findings DESC', verdict: "CASE v.verdict WHEN 'fail' THEN 0 WHEN 'warn' THEN 1 WHEN 'pass' THEN 2 ELSE 3 END, i.last_seen_at DESC" } as const;
+export const SORTS = { seen: 'i.last_seen_at DESC', repository: 'i.registry, i.repository, i.digest', critical: 's.critical DESC NULLS LAST, s.high DESC NULLS LAST', findings: 's.findings DESC NULLS LAST', verdict: "CASE v.verdict WHEN 'fail' THEN 0 WHEN 'warn' THEN 1 WHEN 'pass' THEN 2 ELSE 3 END, i.last_seen_at DESC" } as const;
 export type Sort = keyof typeof SORTS;
 export const SEVERITY_FILTERS = ['critical', 'high', 'medium', 'low'] as const;
 
@@ -62,7 +63,7 @@ export class ConsoleStore {
     const where: string[] = ['i.deleted_at IS NULL'];
     const args: InValue[] = [];
     if (f.registry) { where.push('i.registry = ?'); args.push(f.registry); }
-    if (f.repository) { where.push("i.repository LIKE ? ESCAPE '\\'"); args.push(`%${f.repository.replace(/[\\%_]/g, (m) => `\\${m}`)}%`); }
+    if (f.repository) { where.push(`i.repository ${likeAnyCase(this.database.dialect)} ? ESCAPE '\\'`); args.push(`%${f.repository.replace(/[\\%_]/g, (m) => `\\${m}`)}%`); }
     if (f.tag) { where.push('EXISTS (SELECT 1 FROM tags t WHERE t.registry = i.registry AND t.repository = i.repository AND t.digest = i.digest AND t.tag = ? AND t.deleted_at IS NULL)'); args.push(f.tag); }
     if (f.verdict === 'none') where.push('v.verdict IS NULL');
     else if (f.verdict) { where.push('v.verdict = ?'); args.push(f.verdict); }
@@ -79,7 +80,7 @@ export class ConsoleStore {
     const [rows, total] = await Promise.all([
       this.q(`SELECT i.registry, i.repository, i.digest, i.last_seen_at, i.last_scan_id, s.findings, s.critical, s.high, s.medium, s.low, s.unknown,
                 v.verdict, v.quarantine, v.policy_name || ' v' || v.policy_version AS policy,
-                (SELECT json_group_array(t.tag) FROM tags t WHERE t.registry = i.registry AND t.repository = i.repository AND t.digest = i.digest AND t.deleted_at IS NULL) AS tags
+                (SELECT ${jsonArrayAgg(this.database.dialect, 't.tag')} FROM tags t WHERE t.registry = i.registry AND t.repository = i.repository AND t.digest = i.digest AND t.deleted_at IS NULL) AS tags
               FROM (SELECT i.registry, i.repository, i.digest, ROW_NUMBER() OVER (ORDER BY ${SORTS[f.sort]}) AS pos ${from} ORDER BY ${SORTS[f.sort]} LIMIT ? OFFSET ?) k
               JOIN images i ON i.registry = k.registry AND i.repository = k.repository AND i.digest = k.digest
               LEFT JOIN scans s ON s.id = i.last_scan_id
@@ -125,8 +126,9 @@ export class ConsoleStore {
   }
 
   async quarantined(page: number, perPage: number) {
+    const d = this.database.dialect;
     const rows = await this.q(`SELECT v.registry, v.repository, v.digest, v.summary, v.policy_name, v.policy_version, v.evaluated_at, v.gated,
-        (SELECT json_group_array(json_object('type', a.type, 'detail', a.detail, 'ok', a.ok)) FROM quarantine_actions a
+        (SELECT ${jsonArrayAgg(d, jsonObject(d, "'type'", 'a.type', "'detail'", 'a.detail', "'ok'", 'a.ok'))} FROM quarantine_actions a
           WHERE a.registry = v.registry AND a.repository = v.repository AND a.digest = v.digest AND a.trigger = 'fail' AND a.undone_at IS NULL) AS actions
       FROM image_verdicts v WHERE v.digest = v.root_digest AND v.quarantine = 'quarantined' ORDER BY v.evaluated_at DESC LIMIT ? OFFSET ?`, [perPage, (page - 1) * perPage]);
     const total = await this.q(`SELECT COUNT(*) AS n FROM image_verdicts WHERE digest = root_digest AND quarantine = 'quarantined'`);

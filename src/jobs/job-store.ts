@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { InStatement, Row } from '@libsql/client';
 import type { Database } from '../db/client.ts';
+import { skipLocked } from '../db/dialect.ts';
 import { multiRow, type Guard } from '../db/statements.ts';
 import type { RegistryEvent } from '../webhooks/event.ts';
 import { imageScannedStatements } from '../scan/image-store.ts';
@@ -60,8 +61,8 @@ export function enqueueStatements(j: NewJob, now: number, maxAttempts: number): 
     id,
     statements: [
       {
-        sql: `INSERT OR IGNORE INTO jobs (id, state, registry, repository, digest, tag, origin, dedup_key, attempts, max_attempts, next_run_at, created_at, updated_at)
-              VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)`,
+        sql: `INSERT INTO jobs (id, state, registry, repository, digest, tag, origin, dedup_key, attempts, max_attempts, next_run_at, created_at, updated_at)
+              VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
         args: [id, j.registry, j.repository, j.digest ?? null, j.tag ?? null, j.origin, key, maxAttempts, now, now, now],
       },
       {
@@ -128,7 +129,7 @@ export class JobStore {
     const notBusy = busy.length ? `AND registry NOT IN (${busy.map((_, i) => `?${i + 4}`).join(', ')})` : '';
     const rs = await this.database.client.execute({
       sql: `UPDATE jobs SET state = 'running', lease_owner = ?1, lease_expires_at = ?2, attempts = attempts + 1, updated_at = ?3
-            WHERE id = (SELECT id FROM jobs WHERE ${due} ${notBusy} ORDER BY next_run_at, created_at LIMIT 1) AND ${due}
+            WHERE id = (SELECT id FROM jobs WHERE ${due} ${notBusy} ORDER BY next_run_at, created_at LIMIT 1 ${skipLocked(this.database.dialect)}) AND ${due}
             RETURNING *`,
       args: [owner, now + leaseMs, now, ...busy],
     });
@@ -200,7 +201,7 @@ export class JobStore {
   /** Give a claimed job back untouched (shutdown): queued again at once, the attempt not counted. */
   async release(job: Job, owner: string): Promise<boolean> {
     const rs = await this.database.client.execute({
-      sql: `UPDATE jobs SET state = 'queued', next_run_at = ?, lease_owner = NULL, lease_expires_at = NULL, attempts = MAX(attempts - 1, 0), updated_at = ?
+      sql: `UPDATE jobs SET state = 'queued', next_run_at = ?, lease_owner = NULL, lease_expires_at = NULL, attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, updated_at = ?
             WHERE id = ? AND state = 'running' AND lease_owner = ?`,
       args: [Date.now(), Date.now(), job.id, owner],
     });
@@ -237,14 +238,13 @@ function leaseHeld(job: Job, owner: string): Guard {
 }
 
 // Statements intake's one-transaction batch carries (intake-write.ts): jobs proposed for pushes, the
-// deliveries' events, and the job that owns each dedup key afterwards. Raw, multi-row SQL;
-// INSERT OR IGNORE is SQLite's (ON CONFLICT DO NOTHING in PostgreSQL).
+// deliveries' events, and the job that owns each dedup key afterwards. Raw, multi-row SQL.
 
 /** New queued jobs, one per push; a push whose dedup key already has a job is ignored. */
 export function jobsQueuedStatement(rows: { id: string; event: RegistryEvent; origin: string; key: string | null; at: number }[], maxAttempts: number): InStatement {
   return multiRow(
-    `INSERT OR IGNORE INTO jobs (id, state, registry, repository, digest, tag, origin, dedup_key, attempts, max_attempts, next_run_at, created_at, updated_at) VALUES`,
-    `(?, 'queued', ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)`, '',
+    `INSERT INTO jobs (id, state, registry, repository, digest, tag, origin, dedup_key, attempts, max_attempts, next_run_at, created_at, updated_at) VALUES`,
+    `(?, 'queued', ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)`, ' ON CONFLICT DO NOTHING',
     rows.map((p) => [p.id, p.event.registry, p.event.repository, p.event.digest ?? null, p.event.tag ?? null, p.origin, p.key, maxAttempts, p.at, p.at, p.at]),
   );
 }

@@ -1,6 +1,7 @@
 // Re-evaluation: when a policy changes, the vulnerability database is updated, an OpenVEX document
 // is imported or an exception expires, every stored image is judged again from its stored inventory (re-matched against the new database), without
 // pulling a layer; images whose verdict changes are acted on like a fresh push.
+import type { Lease } from '../db/leases.ts';
 import { openDerivedWriter } from '../db/client.ts';
 import { ScanStore } from '../scan/scan-store.ts';
 import { judge, type JudgeContext } from './judge.ts';
@@ -106,13 +107,15 @@ export async function judgeUnjudged(ctx: JudgeContext, olderThanMs: number, limi
  * Watch for policy changes (from any process: CLI, API, another replica) and database updates, and
  * re-evaluate when either moves; judge scans a crash left without a verdict. Returns stop().
  */
-export function startReevaluationWatcher(ctx: JudgeContext, store: VulnStore, intervalMs = 15_000, unjudgedAfterMs = 120_000): () => void {
+export function startReevaluationWatcher(ctx: JudgeContext, store: VulnStore, intervalMs = 15_000, unjudgedAfterMs = 120_000, lease?: Lease): () => void {
   let last: { policy: number; db: string | null; vex: number; nextExpiry: number } | undefined;
   let running = false;
   const tick = async () => {
     if (running) return;
     running = true;
     try {
+      // several replicas: one watches at a time; the others take over when its lease lapses
+      if (lease && !(await lease.hold())) return;
       const policy = await new PolicyStore(ctx.database).generation();
       const vex = await vexGeneration(ctx.database);
       const d = await currentDbVersion(store);
@@ -140,7 +143,7 @@ export function startReevaluationWatcher(ctx: JudgeContext, store: VulnStore, in
   void tick();
   const timer = setInterval(() => void tick(), intervalMs);
   timer.unref();
-  return () => clearInterval(timer);
+  return () => { clearInterval(timer); void lease?.release().catch(() => {}); };
 }
 
 /** When the next policy or OpenVEX exception expires (Infinity: none will). */

@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
 import { configSchema, type Config } from '../config/schema.ts';
-import { appliedMigrations, pingDatabase, type Database } from '../db/client.ts';
+import { appliedMigrations, pingDatabase, shippedMigrations, type Database } from '../db/client.ts';
 import { isCustomsError } from '../errors.ts';
 import { IntakeWriter } from '../jobs/intake.ts';
 import { JobStore } from '../jobs/job-store.ts';
@@ -47,15 +47,13 @@ export interface AppDeps {
   onSignature?: (image: { registry: string; repository: string; digest: string }) => void;
 }
 
-const JOURNAL = resolve(dirname(fileURLToPath(import.meta.url)), '../../migrations/meta/_journal.json');
-
 /** The HTTP API. Routes parse, authenticate and hand over; no business logic here. */
 export function createApp(deps: AppDeps): Hono {
   const cfg = deps.cfg ?? configSchema.parse({});
   const jobs = deps.jobs ?? new JobStore(deps.database);
   const metrics = deps.metrics ?? createMetrics(() => jobs.countByState());
   const intake = deps.intake ?? new IntakeWriter(deps.database, cfg.workers.maxAttempts);
-  const migrations = (JSON.parse(readFileSync(JOURNAL, 'utf8')) as { entries: unknown[] }).entries.length;
+  const migrations = shippedMigrations(deps.database.dialect);
   const app = new Hono();
 
   // A request id in every log line of the request (taken from X-Request-Id when sent).

@@ -3,7 +3,8 @@ import { keylessTrust } from '../signing/verify-keyless.ts';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/schema.ts';
-import { openDatabase, type Database } from '../db/client.ts';
+import { dialectOf, openDatabase, type Database } from '../db/client.ts';
+import { Lease } from '../db/leases.ts';
 import { CustomsError } from '../errors.ts';
 import { log } from '../log.ts';
 import { JobStore } from '../jobs/job-store.ts';
@@ -44,6 +45,11 @@ export interface RunningService {
 /** The whole service in this process: HTTP intake + API and the scan workers on one database. */
 export async function startService(cfg: Config, opts: { snsFetch?: SnsOptions['fetch']; vulndbRefresh?: boolean } = {}): Promise<RunningService> {
   const trust = keylessTrust(cfg); // before anything is opened: a bad file fails the start cleanly
+  if (dialectOf(cfg.database.url!) === 'postgres' && !cfg.signing.keyFile) {
+    // replicas share one database: a key generated into each one's data directory would sign the
+    // same verdicts with different keys, and deploy tools trust one
+    throw new CustomsError('config', 'with database.url postgres:// (several replicas) set signing.keyFile to an ECDSA P-256 key every replica reads (e.g. a Kubernetes Secret); Customs does not generate one per replica');
+  }
   const database = await openDatabase(cfg);
   const jobs = new JobStore(database);
   const metrics = createMetrics(() => jobs.countByState(), () => new OutboxStore(database).depth());
@@ -95,10 +101,14 @@ export async function startService(cfg: Config, opts: { snsFetch?: SnsOptions['f
     database.close();
     throw new CustomsError('config', `cannot start the admission webhook's HTTPS listener: ${(e as { code?: string }).code ?? (e as Error).message}`);
   }
-  const stopWatcher = startReevaluationWatcher(ctx, new VulnStore(database), cfg.policy.reevaluateIntervalMs, cfg.policy.unjudgedAfterMs);
+  // Tasks one replica runs at a time, under database leases (a dead holder's lapse; another takes over).
+  const owner = workers.owner;
+  const watchLease = new Lease(database, 'reevaluation', owner, Math.max(3 * cfg.policy.reevaluateIntervalMs, 5_000));
+  const stopWatcher = startReevaluationWatcher(ctx, new VulnStore(database), cfg.policy.reevaluateIntervalMs, cfg.policy.unjudgedAfterMs, watchLease);
   workers.start();
   // The vulnerability data refresh schedule (customs serve only: tests and embedders opt in).
-  const refresh = opts.vulndbRefresh && cfg.workers.vulndbRefresh ? startVulnDbRefresh(cfg, new VulnStore(database)) : undefined;
+  const refreshLease = new Lease(database, 'vulndb-refresh', owner, Math.max(cfg.vulndb.refreshIntervalMs, 600_000) + 600_000);
+  const refresh = opts.vulndbRefresh && cfg.workers.vulndbRefresh ? startVulnDbRefresh(cfg, new VulnStore(database), { lease: refreshLease }) : undefined;
   let stopped: Promise<void> | undefined;
   return {
     port: (server.address() as AddressInfo).port, database, jobs, workers, publisher,
@@ -110,6 +120,7 @@ export async function startService(cfg: Config, opts: { snsFetch?: SnsOptions['f
       stopWatcher();
       signatures.stop();
       await refresh?.stop();
+      await refreshLease.release().catch(() => {});
       await gate?.close();
       await admission?.close();
       await workers.stop();

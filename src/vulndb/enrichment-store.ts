@@ -1,26 +1,19 @@
 // EPSS scores and CISA KEV entries (tables `vuln_epss` and `vuln_kev`): replaced whole by an import,
-// read per CVE when findings are enriched. Raw SQL as before (INSERT OR REPLACE is SQLite's; a
-// PostgreSQL dialect needs ON CONFLICT … DO UPDATE here).
+// read per CVE when findings are enriched.
 import type { InStatement } from '@libsql/client';
 import type { Database } from '../db/client.ts';
+import { insertRows } from '../db/statements.ts';
 import type { Epss, Kev } from './types.ts';
 
 /** Replace the EPSS or KEV table with these rows in one transaction (readers see old or new). */
 export async function replaceEnrichment(database: Database, kind: 'epss' | 'kev', all: readonly (Epss | Kev)[]): Promise<void> {
-  const stmts: InStatement[] = database.url.startsWith('file:') ? ['PRAGMA busy_timeout=10000'] : [];
-  stmts.push(`DELETE FROM vuln_${kind}`);
-  const per = 200;
-  for (let i = 0; i < all.length; i += per) {
-    const chunk = all.slice(i, i + per);
-    if (kind === 'epss') {
-      const rows = chunk as readonly Epss[];
-      stmts.push({ sql: `INSERT OR REPLACE INTO vuln_epss (cve, score, percentile, date) VALUES ${rows.map(() => '(?,?,?,?)').join(',')}`,
-        args: rows.flatMap((r) => [r.cve, r.score, r.percentile, r.date ?? null]) });
-    } else {
-      const rows = chunk as readonly Kev[];
-      stmts.push({ sql: `INSERT OR REPLACE INTO vuln_kev (cve, date_added, due_date, ransomware, vendor_project, product, name, required_action) VALUES ${rows.map(() => '(?,?,?,?,?,?,?,?)').join(',')}`,
-        args: rows.flatMap((r) => [r.cve, r.dateAdded, r.dueDate ?? null, r.knownRansomwareCampaignUse ?? null, r.vendorProject ?? null, r.product ?? null, r.vulnerabilityName ?? null, r.requiredAction ?? null]) });
-    }
+  const stmts: InStatement[] = [`DELETE FROM vuln_${kind}`];
+  if (kind === 'epss') {
+    stmts.push(...insertRows('vuln_epss', ['cve', 'score', 'percentile', 'date'], ['cve'], 'replace',
+      (all as readonly Epss[]).map((r) => [r.cve, r.score, r.percentile, r.date ?? null]), 200));
+  } else {
+    stmts.push(...insertRows('vuln_kev', ['cve', 'date_added', 'due_date', 'ransomware', 'vendor_project', 'product', 'name', 'required_action'], ['cve'], 'replace',
+      (all as readonly Kev[]).map((r) => [r.cve, r.dateAdded, r.dueDate ?? null, r.knownRansomwareCampaignUse ?? null, r.vendorProject ?? null, r.product ?? null, r.vulnerabilityName ?? null, r.requiredAction ?? null]), 200));
   }
   await database.client.batch(stmts, 'write');
 }

@@ -1,3 +1,4 @@
+import type { Lease } from '../db/leases.ts';
 import type { Config } from '../config/schema.ts';
 import { log } from '../log.ts';
 import type { VulnStore } from './store.ts';
@@ -10,6 +11,8 @@ export interface RefreshOptions {
   onUpdated?: (r: UpdateResult) => void | Promise<void>;
   /** after a run that failed (nothing usable); the previous data stays current */
   onError?: (e: unknown) => void;
+  /** several replicas: refresh only while holding this lease */
+  lease?: Lease;
 }
 
 /**
@@ -30,6 +33,8 @@ export function startVulnDbRefresh(cfg: Config, store: VulnStore, opts: RefreshO
   };
   const run = async () => {
     try {
+      // several replicas: one refreshes; the rest read what it imports
+      if (opts.lease && !(await opts.lease.hold())) { schedule(intervalMs); return; }
       const r = await updateVulnDb(cfg, store.database);
       if (!r.unchanged) await opts.onUpdated?.(r);
     } catch (e) {

@@ -1,5 +1,6 @@
 import type { InStatement, Transaction } from '@libsql/client';
 import type { Database } from '../db/client.ts';
+import { insertRows } from '../db/statements.ts';
 import { CustomsError } from '../errors.ts';
 import { log } from '../log.ts';
 import { parseUntrustedJson } from '../util/json.ts';
@@ -69,7 +70,6 @@ export class VulnStore {
       const now = Date.now();
       const drop = (opts.dropSources ?? []).filter((d) => !names.includes(d));
       await this.database.client.batch([
-        ...this.pragmas(),
         ...runs.flatMap((r): InStatement[] => [
           {
             sql: `UPDATE vuln_import SET status = 'complete', finished_at = ?, advisories = ?, severities = ?, withdrawn = ?, skipped = ?,
@@ -132,7 +132,7 @@ export class VulnStore {
     };
     const flush = async () => {
       if (!pending.size && !replaced.length && !pendingSev.size) return;
-      await client.batch([...this.pragmas(), ...insertStatements(importId, [...pending.values()], replaced, [...pendingSev.values()])], 'write');
+      await client.batch([...insertStatements(importId, [...pending.values()], replaced, [...pendingSev.values()])], 'write');
       pending = new Map();
       pendingSev = new Map();
       replaced = [];
@@ -213,11 +213,6 @@ export class VulnStore {
     return r;
   }
 
-  /** Pool connections other than the first lack openDatabase's busy_timeout; writes set it (embedded files only). */
-  private pragmas(): InStatement[] {
-    return this.database.url.startsWith('file:') ? ['PRAGMA busy_timeout=10000'] : [];
-  }
-
   /** Move the database generation to `id` (a fresh import or removal id: never a value seen before). */
   private switchTo(id: number, now: number): InStatement {
     return {
@@ -239,7 +234,6 @@ export class VulnStore {
       args: [JSON.stringify([found.name]), found.name, now, now],
     });
     await this.database.client.batch([
-      ...this.pragmas(),
       { sql: `UPDATE vuln_import SET status = 'superseded' WHERE source = ? AND status = 'complete'`, args: [found.name] },
       { sql: 'DELETE FROM vuln_source WHERE name = ?', args: [found.name] },
       this.switchTo(Number(ins.rows[0]!.id), now),
@@ -260,7 +254,6 @@ export class VulnStore {
     for (const row of stale.rows) {
       const id = Number(row.id);
       await client.batch([
-        ...this.pragmas(),
         { sql: 'DELETE FROM vuln_affected WHERE import_id = ?', args: [id] },
         { sql: 'DELETE FROM vuln_advisory WHERE import_id = ?', args: [id] },
         { sql: 'DELETE FROM vuln_severity WHERE import_id = ?', args: [id] },
@@ -461,10 +454,11 @@ function insertStatements(importId: number, advs: { adv: OsvAdvisory; rating: Re
       affRows.push([importId, eco, name, a.id]);
     }
   }
-  pushMultiRow(stmts, 'INSERT OR REPLACE INTO vuln_advisory (import_id, id, aliases, upstream, summary, severity, modified, published, affected) VALUES', advRows, 100);
-  pushMultiRow(stmts, 'INSERT OR IGNORE INTO vuln_affected (import_id, ecosystem, name, advisory_id) VALUES', affRows, 200);
-  pushMultiRow(stmts, 'INSERT OR REPLACE INTO vuln_severity (import_id, id, kind, severity, modified) VALUES',
-    sevs.map((s) => [importId, s.id, s.kind, JSON.stringify(s.severity), s.modified ?? null]), 200);
+  stmts.push(...insertRows('vuln_advisory', ['import_id', 'id', 'aliases', 'upstream', 'summary', 'severity', 'modified', 'published', 'affected'],
+    ['import_id', 'id'], 'replace', advRows, 100));
+  stmts.push(...insertRows('vuln_affected', ['import_id', 'ecosystem', 'name', 'advisory_id'], ['import_id', 'ecosystem', 'name', 'advisory_id'], 'ignore', affRows, 200));
+  stmts.push(...insertRows('vuln_severity', ['import_id', 'id', 'kind', 'severity', 'modified'], ['import_id', 'id', 'kind'], 'replace',
+    sevs.map((s) => [importId, s.id, s.kind, JSON.stringify(s.severity), s.modified ?? null]), 200));
   return stmts;
 }
 
@@ -518,10 +512,3 @@ function slimAffected(af: NonNullable<OsvAdvisory['affected']>[number]) {
   return { ...rest, ...(e ? { ecosystem_specific: e } : {}), ...(d ? { database_specific: d } : {}) };
 }
 
-function pushMultiRow(stmts: InStatement[], prefix: string, rows: (string | number | null)[][], per: number) {
-  for (let i = 0; i < rows.length; i += per) {
-    const chunk = rows.slice(i, i + per);
-    const ph = '(' + chunk[0]!.map(() => '?').join(',') + ')';
-    stmts.push({ sql: `${prefix} ${chunk.map(() => ph).join(',')}`, args: chunk.flat() });
-  }
-}
