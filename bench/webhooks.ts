@@ -3,26 +3,39 @@
 // off, so scans do not compete for the 2 cores); autocannon is the load, from this second process.
 // Every request is a distribution 2.8 envelope with one manifest push of a new digest (a new job,
 // image, tag and event row). Afterwards the rows in the database are counted against the 202s.
+// Both databases (BENCH_DB=file|postgres|both, default both): the embedded file and a private
+// PostgreSQL cluster on this machine with its durable defaults (fsync on).
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient } from '@libsql/client';
 import autocannon from 'autocannon';
+import pg from 'pg';
 import { freePort } from '../test/helpers/registry.ts';
+import { startPgCluster } from '../test/helpers/pg-cluster.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const SECRET = 'bench-secret-0123456789abcdef';
 
+const KINDS = (process.env.BENCH_DB ?? 'both') === 'both' ? ['file', 'postgres'] : [process.env.BENCH_DB!];
+const all: Record<string, unknown> = {};
+for (const kind of KINDS) all[kind] = await benchIntake(kind);
+console.log(JSON.stringify(all, null, 2));
+mkdirSync(join(ROOT, 'bench/out'), { recursive: true });
+writeFileSync(join(ROOT, 'bench/out/webhooks.json'), JSON.stringify(all, null, 2) + '\n');
+
+async function benchIntake(kind: string): Promise<Record<string, unknown>> {
+const cluster = kind === 'postgres' ? await startPgCluster({ durable: true }) : undefined;
 const dir = mkdtempSync(join(tmpdir(), 'customs-bench-hooks-'));
 const port = await freePort();
 const dbFile = join(dir, 'customs.db');
 writeFileSync(join(dir, 'customs.json'), JSON.stringify({
-  dataDir: dir, database: { url: `file:${dbFile}` }, server: { host: '127.0.0.1', port },
+  dataDir: dir, database: { url: cluster ? cluster.url : `file:${dbFile}` }, server: { host: '127.0.0.1', port }, signing: { keyFile: writeKey(dir) },
   webhooks: { sources: { distribution: { secret: SECRET } } }, workers: { concurrency: 0, vulndbRefresh: false },
 }));
 const server = spawn(join(ROOT, 'bin/customs'), ['serve', '--config', join(dir, 'customs.json')], { env: { ...process.env, CUSTOMS_LOG_LEVEL: 'warn' }, stdio: 'inherit' });
@@ -55,24 +68,33 @@ try {
   // answered without a database write. The gap is the cost of storing durably.
   const pull = (i: number) => body(i).replace('"action":"push"', '"action":"pull"');
   const base = await run(Math.max(3, Math.round(SECONDS / 2)), pull);
-  const db = createClient({ url: `file:${dbFile}` });
-  const stored = Number((await db.execute(`SELECT COUNT(*) AS n FROM webhook_events WHERE outcome = 'queued'`)).rows[0]!.n);
-  const jobs = Number((await db.execute(`SELECT COUNT(*) AS n FROM jobs`)).rows[0]!.n);
-  db.close();
+  const count = async (q: string) => {
+    if (!cluster) { const db = createClient({ url: `file:${dbFile}` }); try { return Number((await db.execute(q)).rows[0]!.n); } finally { db.close(); } }
+    const c = new pg.Client({ connectionString: cluster.url }); await c.connect();
+    try { return Number((await c.query(q)).rows[0].n); } finally { await c.end(); }
+  };
+  const stored = await count(`SELECT COUNT(*) AS n FROM webhook_events WHERE outcome = 'queued'`);
+  const jobs = await count(`SELECT COUNT(*) AS n FROM jobs`);
   const accepted = r['2xx'];
   const results = {
-    connections: CONNECTIONS, seconds: SECONDS, requests: r.requests.total, accepted, non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts,
+    database: kind, connections: CONNECTIONS, seconds: SECONDS, requests: r.requests.total, accepted, non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts,
     acceptedPerSecond: Math.round(accepted / SECONDS),
     latencyMs: { p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, max: r.latency.max },
     acceptedPushesIncludingWarmup: warm['2xx'] + accepted, storedEvents: stored, jobs,
     baselineNoWrite: { perSecond: Math.round(base['2xx'] / Math.max(3, Math.round(SECONDS / 2))), latencyMs: { p50: base.latency.p50, p99: base.latency.p99 } },
     targets: { eventsPerSecond: 2000, p99Ms: 25 },
   };
-  console.log(JSON.stringify(results, null, 2));
-  mkdirSync(join(ROOT, 'bench/out'), { recursive: true });
-  writeFileSync(join(ROOT, 'bench/out/webhooks.json'), JSON.stringify(results, null, 2) + '\n');
+  return results;
 } finally {
   server.kill('SIGTERM');
   await new Promise((r) => server.once('exit', r));
+  cluster?.stop();
   rmSync(dir, { recursive: true, force: true });
+}
+}
+
+function writeKey(dir: string): string {
+  const path = join(dir, 'key.pem');
+  writeFileSync(path, generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  return path;
 }

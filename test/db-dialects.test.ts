@@ -141,6 +141,19 @@ describe('the PostgreSQL adapter speaks as libsql does', () => {
     }
   });
 
+  it('NOTIFY from one replica wakes a LISTEN on another (PostgreSQL); the file has no signals', async () => {
+    const other = await openDatabase(testConfig({ dataDir: dir, database: { url: pg.url } }));
+    try {
+      let woken = 0;
+      const stop = other.signals!.listen('customs_test', () => { woken++; });
+      // the listener connects asynchronously: notify until it hears (bounded)
+      for (let i = 0; i < 50 && woken === 0; i++) { await pg.signals!.notify('customs_test'); await new Promise((r) => setTimeout(r, 50)); }
+      stop();
+      expect(woken).toBeGreaterThan(0);
+      expect(lite.signals).toBeUndefined();
+    } finally { other.close(); }
+  });
+
   it('a read transaction sees one snapshot and is released on close', async () => {
     const tx = await pg.client.transaction('read');
     expect((await tx.execute('SELECT 1 AS one')).rows[0]!.one).toBe(1);

@@ -102,10 +102,10 @@ describe('two replicas on PostgreSQL', () => {
       policy: { reevaluateIntervalMs: 1000, unjudgedAfterMs: 1000 },
       http: { retries: 1, backoffMs: 20, maxBackoffMs: 200 },
     };
+    // both start at once: one applies the migrations under the advisory lock, the other waits and finds them applied
     const a = startReplica('a', portA, gateA, shared);
-    await waitReady(portA); // the first applies the migrations; the second finds them applied
     const b = startReplica('b', portB, gateB, shared);
-    await waitReady(portB);
+    await Promise.all([waitReady(portA), waitReady(portB)]);
     expect(await count('SELECT COUNT(*) AS n FROM __drizzle_migrations')).toBe(2);
 
     const policy = `apiVersion: customs.dev/v1\nkind: Policy\nmetadata: { name: ha }\nspec:\n  scope: { repositories: ["ha/**"] }\n  rules:\n    - { type: deny-packages, packages: ["badpkg"] }\n  actions:\n    fail: [{ type: gate }]\n`;

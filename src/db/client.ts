@@ -12,7 +12,11 @@ import * as schema from './schema.ts';
 
 export type Db = LibSQLDatabase<typeof schema>;
 export type Dialect = 'sqlite' | 'postgres';
-export interface Database { db: Db; client: Client; url: string; dialect: Dialect; close(): void }
+export interface Database {
+  db: Db; client: Client; url: string; dialect: Dialect; close(): void;
+  /** PostgreSQL: wake the other replicas (NOTIFY) / be woken by them (LISTEN); absent on a file */
+  signals?: { notify(channel: string): Promise<void>; listen(channel: string, fn: () => void): () => void };
+}
 
 const MIGRATIONS = resolve(dirname(fileURLToPath(import.meta.url)), '../../migrations');
 const PG_MIGRATIONS = resolve(dirname(fileURLToPath(import.meta.url)), '../../migrations-pg');
@@ -83,7 +87,13 @@ async function openPostgres(cfg: Config, url: string): Promise<Database> {
     throw e;
   }
   log.debug({ db: redactUrl(url) }, 'database ready');
-  return { db: drizzle(client, { schema }), client, url, dialect: 'postgres', close: () => client.close() };
+  const { listen } = await import('./postgres.ts');
+  const signals = {
+    notify: async (channel: string) => { await client.execute({ sql: 'SELECT pg_notify(?, ?)', args: [channel, ''] }); },
+    listen: (channel: string, fn: () => void) => listen(url, { caFile: pgc.caFile, rejectUnauthorized: pgc.rejectUnauthorized }, channel, fn,
+      (e) => log.warn({ channel, err: e.message }, 'database notifications lost; reconnecting (workers poll meanwhile)')),
+  };
+  return { db: drizzle(client, { schema }), client, url, dialect: 'postgres', signals, close: () => client.close() };
 }
 
 /**

@@ -22,3 +22,8 @@ export function jsonObject(d: Dialect, ...pairs: string[]): string {
 export function likeAnyCase(d: Dialect): string {
   return d === 'postgres' ? 'ILIKE' : 'LIKE';
 }
+
+/** Lock the selected rows until the transaction ends (PostgreSQL); SQLite's writer holds the whole file. */
+export function forUpdate(d: Dialect): string {
+  return d === 'postgres' ? 'FOR UPDATE' : '';
+}

@@ -33,9 +33,7 @@ export async function createPgClient(opts: PgOptions): Promise<Client & { pool: 
       return base.getTypeParser(oid, format);
     },
   };
-  const ssl = opts.caFile || opts.rejectUnauthorized === false
-    ? { ...(opts.caFile ? { ca: readFileSync(opts.caFile, 'utf8') } : {}), rejectUnauthorized: opts.rejectUnauthorized ?? true }
-    : undefined;
+  const ssl = sslOptions(opts);
   const pool = new pgLib.Pool({
     connectionString: opts.url, max: opts.poolSize, types: types as any, ...(ssl ? { ssl } : {}),
     application_name: 'customs', statement_timeout: opts.statementTimeoutMs, connectionTimeoutMillis: 10_000,
@@ -45,6 +43,44 @@ export async function createPgClient(opts: PgOptions): Promise<Client & { pool: 
   const conn = await pool.connect();
   conn.release();
   return new PgClient(pool) as unknown as Client & { pool: pg.Pool };
+}
+
+/**
+ * LISTEN on `channel` over a connection of its own (a pooled one would be handed to others), and
+ * call `fn` on each NOTIFY; the connection is re-made after a failure. Returns the stop function.
+ */
+export function listen(url: string, opts: Omit<PgOptions, 'url' | 'poolSize' | 'statementTimeoutMs'>, channel: string, fn: () => void, onError: (e: Error) => void): () => void {
+  let stopped = false;
+  let conn: pg.Client | undefined;
+  let retry: NodeJS.Timeout | undefined;
+  const connect = async () => {
+    if (stopped) return;
+    const { default: pgLib } = await import('pg');
+    const ssl = sslOptions(opts);
+    const c = new pgLib.Client({ connectionString: url, application_name: 'customs-listen', ...(ssl ? { ssl } : {}) });
+    const again = (e: Error) => {
+      onError(e);
+      c.removeAllListeners();
+      void c.end().catch(() => {});
+      if (!stopped) { retry = setTimeout(() => void connect(), 1_000); retry.unref(); }
+    };
+    c.on('error', again);
+    c.on('notification', () => fn());
+    try {
+      await c.connect();
+      await c.query(`LISTEN ${channel}`);
+      conn = c;
+      if (stopped) void c.end().catch(() => {});
+    } catch (e) { again(e as Error); }
+  };
+  void connect();
+  return () => { stopped = true; if (retry) clearTimeout(retry); void conn?.end().catch(() => {}); };
+}
+
+function sslOptions(opts: { caFile?: string | undefined; rejectUnauthorized?: boolean | undefined }) {
+  return opts.caFile || opts.rejectUnauthorized === false
+    ? { ...(opts.caFile ? { ca: readFileSync(opts.caFile, 'utf8') } : {}), rejectUnauthorized: opts.rejectUnauthorized ?? true }
+    : undefined;
 }
 
 class PgClient {

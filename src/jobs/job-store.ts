@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { InStatement, Row } from '@libsql/client';
 import type { Database } from '../db/client.ts';
-import { skipLocked } from '../db/dialect.ts';
+import { forUpdate, skipLocked } from '../db/dialect.ts';
 import { multiRow, type Guard } from '../db/statements.ts';
 import type { RegistryEvent } from '../webhooks/event.ts';
 import { imageScannedStatements } from '../scan/image-store.ts';
@@ -150,6 +150,7 @@ export class JobStore {
   async succeed(job: Job, owner: string, scan: ScanRecord): Promise<boolean> {
     const now = Date.now();
     const rs = await this.database.client.batch([
+      this.lockStatement(job),
       scanRecordedStatement(job.id, job.id, job, scan, leaseHeld(job, owner)),
       ...imageScannedStatements(job, scan.digest, job.id, now, leaseHeld(job, owner)),
       this.finishStatement(job, owner, job.id, scan.digest, now),
@@ -161,6 +162,7 @@ export class JobStore {
   async linkExisting(job: Job, owner: string, scanId: string, digest: string): Promise<boolean> {
     const now = Date.now();
     const rs = await this.database.client.batch([
+      this.lockStatement(job),
       ...imageScannedStatements(job, digest, scanId, now, leaseHeld(job, owner)),
       this.finishStatement(job, owner, scanId, digest, now),
     ], 'write');
@@ -221,6 +223,15 @@ export class JobStore {
       args: [...(opts.state ? [opts.state] : []), opts.limit, opts.offset],
     });
     return rs.rows.map(toJob);
+  }
+
+  /**
+   * First in a guarded batch: on PostgreSQL it locks the job's row, so the lease cannot move to
+   * another replica between the guards and the final update (READ COMMITTED re-reads per
+   * statement); SQLite runs one writer at a time, where it is a plain read.
+   */
+  private lockStatement(job: Job): InStatement {
+    return { sql: `SELECT id FROM jobs WHERE id = ? ${forUpdate(this.database.dialect)}`, args: [job.id] };
   }
 
   private finishStatement(job: Job, owner: string, scanId: string, digest: string, now: number): InStatement {

@@ -65,7 +65,14 @@ export async function startService(cfg: Config, opts: { snsFetch?: SnsOptions['f
   const pullCredentials = new PullCredentials();
   const workers = new WorkerPool({ store: jobs, cfg: cfg.workers, run: createJobRunner({ cfg, database, store: jobs, onScanned, pullCredentials: (image) => pullCredentials.get(image) }), metrics });
   const signatures = signatureReevaluator(ctx);
-  const app = createApp({ database, cfg, jobs, metrics, judge: ctx, pullCredentials, registryClient, onQueued: () => workers.notify(), onSignature: signatures.onSignature, ...(opts.snsFetch ? { snsFetch: opts.snsFetch } : {}) });
+  // PostgreSQL: a queued job wakes every replica's workers at once (NOTIFY), not at their next poll
+  const JOBS_CHANNEL = 'customs_jobs';
+  const stopListening = database.signals?.listen(JOBS_CHANNEL, () => workers.notify());
+  const onQueued = () => {
+    workers.notify();
+    database.signals?.notify(JOBS_CHANNEL).catch((e: Error) => log.warn({ err: e.message }, 'could not notify the other replicas of a queued job'));
+  };
+  const app = createApp({ database, cfg, jobs, metrics, judge: ctx, pullCredentials, registryClient, onQueued, onSignature: signatures.onSignature, ...(opts.snsFetch ? { snsFetch: opts.snsFetch } : {}) });
   let server: Server;
   try {
     server = await new Promise<Server>((resolve, reject) => {
@@ -82,7 +89,7 @@ export async function startService(cfg: Config, opts: { snsFetch?: SnsOptions['f
     // a digest pulled where Customs has no verdict for it is queued for a scan (gate.scanOnPull)
     const scanUnseen = async (image: { registry: string; repository: string; digest: string }) => {
       const { job, fresh } = await jobs.enqueue({ ...image, origin: 'gate' }, cfg.workers.maxAttempts);
-      if (fresh) { log.info({ ...image, jobId: job.id }, 'gate queued a scan of a digest pulled where it has no verdict'); workers.notify(); }
+      if (fresh) { log.info({ ...image, jobId: job.id }, 'gate queued a scan of a digest pulled where it has no verdict'); onQueued(); }
     };
     if (cfg.gate.enabled) gate = await startGate(cfg.gate, database, { scanUnseen });
   } catch (e) {
@@ -118,6 +125,7 @@ export async function startService(cfg: Config, opts: { snsFetch?: SnsOptions['f
       const closed = new Promise<void>((r) => server.close(() => r()));
       server.closeIdleConnections();
       stopWatcher();
+      stopListening?.();
       signatures.stop();
       await refresh?.stop();
       await refreshLease.release().catch(() => {});
