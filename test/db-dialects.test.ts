@@ -105,6 +105,36 @@ describe('two dialects, one schema', () => {
   });
 });
 
+describe('connection settings reach every pooled connection', () => {
+  it('the embedded file: a writer on any pooled connection waits for another process\'s write lock instead of failing', async () => {
+    // another process holds the write lock for 400 ms (in this process, libsql's synchronous busy
+    // wait would block the very event loop that has to release it)
+    const script = `const { createClient } = await import(${JSON.stringify(new URL('../node_modules/@libsql/client/lib-esm/sqlite3.js', import.meta.url).href)});
+      const c = createClient({ url: ${JSON.stringify(lite.url)} });
+      const tx = await c.transaction('write');
+      await tx.execute("INSERT INTO leases (key, owner, expires_at) VALUES ('held', 'other', 1)");
+      console.log('locked');
+      await new Promise((r) => setTimeout(r, 400));
+      await tx.commit();`;
+    const { spawn } = await import('node:child_process');
+    const holder = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((r) => holder.stdout!.once('data', () => r()));
+    // a read transaction keeps the pool's first connection busy, so the writes below run on others
+    const reader = await lite.client.transaction('read');
+    await reader.execute('SELECT 1');
+    const t0 = Date.now();
+    const writes = await Promise.allSettled([
+      lite.client.execute(`INSERT INTO leases (key, owner, expires_at) VALUES ('w1', 'me', 1)`),
+      lite.client.batch([`INSERT INTO leases (key, owner, expires_at) VALUES ('w2', 'me', 1)`], 'write'),
+    ]);
+    reader.close();
+    await new Promise((r) => holder.once('exit', r));
+    expect(writes.map((w) => w.status === 'rejected' ? String((w.reason as Error).message) : 'ok')).toEqual(['ok', 'ok']);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(300);
+    expect(Number((await lite.client.execute(`SELECT COUNT(*) AS n FROM leases WHERE owner = 'me'`)).rows[0]!.n)).toBe(2);
+  });
+});
+
 describe('the PostgreSQL adapter speaks as libsql does', () => {
   it('translates placeholders as SQLite numbers them, leaving literals, identifiers and comments alone', () => {
     expect(toPgPlaceholders('SELECT ? , ?')).toBe('SELECT $1 , $2');
