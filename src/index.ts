@@ -1,3 +1,3 @@
 // Library entry point.
-export { compareVersions, hasComparator } from './versions/index.ts';
-export type { Ecosystem } from './versions/index.ts';
+export { compareVersions, hasComparator } from './ecosystems/index.ts';
+export type { OsvEcosystemName as Ecosystem } from './ecosystems/index.ts';

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 
-// Plain data passed between stages. No classes, no behaviour: everything here is JSON-serialisable.
+// Plain data passed between stages. No classes, no behaviour: everything here is JSON-serialisable
+// (but for the package-type vocabulary, a list and its one membership test).
 
 /** An OCI content descriptor. */
 export interface Descriptor {
@@ -88,9 +89,22 @@ export interface OsInfo {
   layer?: string;           // digest of the layer that provided it
 }
 
-/** Kind of package. OS: deb, apk, rpm. Language: the rest (OSV ecosystems npm, PyPI, Maven, Go,
- *  crates.io, RubyGems, Packagist, NuGet). */
-export type PackageType = 'deb' | 'apk' | 'rpm' | 'npm' | 'pypi' | 'maven' | 'golang' | 'cargo' | 'gem' | 'composer' | 'nuget';
+/** Package types of OS package managers (each one an ecosystem module of src/ecosystems/). */
+export const OS_PACKAGE_TYPES = ['deb', 'apk', 'rpm'] as const;
+/** Package types of language registries (each one an ecosystem module of src/ecosystems/). */
+export const LANGUAGE_PACKAGE_TYPES = ['npm', 'pypi', 'maven', 'golang', 'cargo', 'gem', 'composer', 'nuget'] as const;
+export type OsPackageType = typeof OS_PACKAGE_TYPES[number];
+export type LanguagePackageType = typeof LANGUAGE_PACKAGE_TYPES[number];
+/** Kind of package: the names of the ecosystems in src/ecosystems/index.ts, whose registry the
+ *  compiler holds to these lists both ways (a name without a module, or a module without a name,
+ *  does not compile). Everything else about a type (OSV ecosystem, comparator, purl, analyzers)
+ *  is in its module. */
+export type PackageType = OsPackageType | LanguagePackageType;
+
+/** Whether packages of this type come from an OS package manager (deb, apk, rpm). */
+export function isOsPackageType(type: string): boolean {
+  return (OS_PACKAGE_TYPES as readonly string[]).includes(type);
+}
 
 export interface PackageRecord {
   type: PackageType;
@@ -154,11 +168,14 @@ export interface FileFact {
   detail?: string;
 }
 
+/** A package as an analyzer reports it: the merge adds the layer. */
+export type FoundPackage = Omit<PackageRecord, 'layer' | 'layerIndex'>;
+
 /** What one analyzer said about one file. */
 export interface FileFinding {
   analyzer: string;
   os?: Omit<OsInfo, 'layer'>;
-  packages?: Omit<PackageRecord, 'layer' | 'layerIndex'>[];
+  packages?: FoundPackage[];
   /** secrets stay in the image even when a later layer deletes or replaces the file */
   secrets?: SecretHit[];
   /** facts hold only while the file is visible in the final image */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { apkAnalyzer, parseApkInstalled } from '../src/analyzers/apk.ts';
-import { analyzersKey, defaultAnalyzers } from '../src/analyzers/index.ts';
+import { analyzersKey } from '../src/analyzers/index.ts';
+import { inventoryAnalyzers } from '../src/ecosystems/index.ts';
 import { osReleaseAnalyzer, parseOsRelease } from '../src/analyzers/os-release.ts';
 
 // shaped like Alpine 3.19's /lib/apk/db/installed (F:/R:/Z: lines repeat per file)
@@ -115,10 +116,10 @@ describe('os-release analyzer', () => {
 
   it('analyzersKey is stable and sorted', () => {
     // more analyzers join the default set over time: the key lists each once, sorted, whatever the order
-    const key = analyzersKey(defaultAnalyzers);
+    const key = analyzersKey(inventoryAnalyzers());
     expect(key.split(',')).toEqual(expect.arrayContaining(['apk@1', 'dpkg@1', 'os-release@1', 'rpm@1']));
     expect(key.split(',')).toEqual([...key.split(',')].sort());
-    expect(analyzersKey([...defaultAnalyzers].reverse())).toBe(key);
-    for (const a of defaultAnalyzers) expect(Number.isInteger(a.version) && a.version >= 1).toBe(true);
+    expect(analyzersKey([...inventoryAnalyzers()].reverse())).toBe(key);
+    for (const a of inventoryAnalyzers()) expect(Number.isInteger(a.version) && a.version >= 1).toBe(true);
   });
 });

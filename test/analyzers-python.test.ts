@@ -3,10 +3,13 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { dpkgFilesAnalyzer, ownedLanguageFiles } from '../src/analyzers/dpkg-files.ts';
+import { ownedLanguageFiles } from '../src/analyzers/dpkg-files.ts';
+import { inventoryAnalyzers, languagePaths } from '../src/ecosystems/index.ts';
 import { parsePythonMetadata, pythonAnalyzer } from '../src/analyzers/python.ts';
 import { inventoryLayers, treeEntries } from './helpers/layers.ts';
 import type { TarEntry } from './helpers/tar.ts';
+
+const dpkgFilesAnalyzer = inventoryAnalyzers().find((a) => a.name === 'dpkg-files')!;
 
 // Debian's python3-* packages (python3-requests is installed by test/setup.sh) and pip-installed
 // wheels of this machine's own Python (pyenv site-packages)
@@ -98,7 +101,7 @@ describe('python metadata parsing', () => {
   });
 
   it('dpkg lists are reduced to language metadata paths', () => {
-    expect(ownedLanguageFiles('/.\n/usr\n/usr/lib/python3/dist-packages/requests/api.py\n/usr/lib/python3/dist-packages/requests-2.28.1.egg-info/PKG-INFO\n/usr/share/doc/x\n'))
+    expect(ownedLanguageFiles('/.\n/usr\n/usr/lib/python3/dist-packages/requests/api.py\n/usr/lib/python3/dist-packages/requests-2.28.1.egg-info/PKG-INFO\n/usr/share/doc/x\n', languagePaths()))
       .toEqual(['/usr/lib/python3/dist-packages/requests-2.28.1.egg-info/PKG-INFO']);
     expect(dpkgFilesAnalyzer.wants('/var/lib/dpkg/info/python3-requests.list', 10)).toBe(true);
     expect(dpkgFilesAnalyzer.wants('/var/lib/dpkg/info/python3-requests.md5sums', 10)).toBe(false);

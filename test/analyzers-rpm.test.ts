@@ -11,9 +11,8 @@ import { parseRpmHeader, RpmHeaderError, splitSourceRpm } from '../src/analyzers
 import { NdbError, readNdbValues } from '../src/analyzers/rpm-ndb.ts';
 import { SqliteDbError } from '../src/analyzers/rpm-sqlite.ts';
 import { parseRpmManifest } from '../src/analyzers/rpm-manifest.ts';
-import { mayBeLanguageFile, parseRpmDb, readRpmDbValues, rpmAnalyzer } from '../src/analyzers/rpm.ts';
-import { isLanguageMetadataPath } from '../src/analyzers/language-paths.ts';
-import { defaultAnalyzers } from '../src/analyzers/index.ts';
+import { parseRpmDb as parseRpmDbWith, readRpmDbValues } from '../src/analyzers/rpm.ts';
+import { inventoryAnalyzers, languagePaths } from '../src/ecosystems/index.ts';
 import { pythonAnalyzer } from '../src/analyzers/python.ts';
 import { configSchema } from '../src/config/schema.ts';
 import { analyzeLayer } from '../src/image/layer-walker.ts';
@@ -21,6 +20,10 @@ import { mergeLayers } from '../src/image/merge.ts';
 import { chunked, gzip, makeTar } from './helpers/tar.ts';
 
 const FIX = resolve(import.meta.dirname, 'fixtures/rpm');
+// the rpm analyzer and database reader as the registry builds them (file lists reduced to the language ecosystems' metadata paths)
+const rpmAnalyzer = inventoryAnalyzers().find((a) => a.name === 'rpm')!;
+const parseRpmDb = (path: string, content: Buffer) => parseRpmDbWith(path, content, languagePaths());
+const { isMetadataPath: isLanguageMetadataPath, mayBeMetadataFile: mayBeLanguageFile } = languagePaths();
 const fixture = (f: string) => readFileSync(join(FIX, f));
 const work = mkdtempSync(join(tmpdir(), 'customs-rpm-test-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -112,7 +115,7 @@ describe('rpm databases read like rpm reads them', () => {
     expect(rpmAnalyzer.wants('/var/lib/rpm/Name', 1000)).toBe(false);
     expect(rpmAnalyzer.wants('/opt/var/lib/rpm/Packages', 1000)).toBe(false);
     expect(rpmAnalyzer.wants('/var/lib/rpm/rpmdb.sqlite-shm', 1000)).toBe(false);
-    expect(defaultAnalyzers).toContain(rpmAnalyzer);
+    expect(inventoryAnalyzers()).toContain(rpmAnalyzer);
   });
 
   it('tells the format by content, not by name, and ignores empty placeholder files', async () => {

@@ -16,7 +16,7 @@ import { findingsTable } from '../src/report/table.ts';
 import { RegistryClient } from '../src/registry/client.ts';
 import { scanImage } from '../src/scan/scan-image.ts';
 import type { ScanReport } from '../src/scan/types.ts';
-import { compareVersions } from '../src/versions/index.ts';
+import { compareVersions } from '../src/ecosystems/index.ts';
 import { VulnStore } from '../src/vulndb/store.ts';
 import { buildFixtures } from './helpers/fixtures-build.ts';
 import { pushImage } from './helpers/push.ts';

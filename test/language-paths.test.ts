@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { isGemspecPath, isLanguageMetadataPath, isNpmLockfile, isNpmPackageJson, isPythonMetadataPath } from '../src/analyzers/language-paths.ts';
+import { isGemspecPath, isNpmLockfile, isNpmPackageJson, isPythonMetadataPath } from '../src/analyzers/language-paths.ts';
+import { languagePaths } from '../src/ecosystems/index.ts';
+
+const isLanguageMetadataPath = (path: string) => languagePaths().isMetadataPath(path);
 
 describe('language metadata paths', () => {
   it('npm: package roots directly under node_modules or node_modules/@scope only', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultAnalyzers } from '../src/analyzers/index.ts';
+import { inventoryAnalyzers } from '../src/ecosystems/index.ts';
 import { configSchema } from '../src/config/schema.ts';
 import { mergeLayers } from '../src/image/merge.ts';
 import { inventoryLayers } from './helpers/layers.ts';
@@ -7,7 +7,7 @@ import type { TarEntry } from './helpers/tar.ts';
 
 const LIMITS = configSchema.parse({}).limits;
 
-const build = (layers: TarEntry[][]) => inventoryLayers(layers, defaultAnalyzers, LIMITS);
+const build = (layers: TarEntry[][]) => inventoryLayers(layers, inventoryAnalyzers(), LIMITS);
 
 function stanza(name: string, version: string, extra = ''): string {
   return `Package: ${name}\nStatus: install ok installed\nArchitecture: amd64\nVersion: ${version}\n${extra}\n`;

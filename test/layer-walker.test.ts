@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { Analyzer } from '../src/analyzers/analyzer.ts';
-import { defaultAnalyzers } from '../src/analyzers/index.ts';
+import { inventoryAnalyzers } from '../src/ecosystems/index.ts';
 import { configSchema, type Limits } from '../src/config/schema.ts';
 import { CustomsError } from '../src/errors.ts';
 import { analyzeLayer } from '../src/image/layer-walker.ts';
@@ -47,7 +47,7 @@ describe('analyzeLayer', () => {
   it('reads gzip, zstd and plain tar layers alike', async () => {
     const t = await sampleTar();
     for (const [mt, bytes] of [[GZ, gzip(t)], [ZST, zstd(t)], [TAR, t]] as const) {
-      const r = await analyzeLayer(chunked(bytes, 4096), desc(bytes, mt), defaultAnalyzers, LIMITS);
+      const r = await analyzeLayer(chunked(bytes, 4096), desc(bytes, mt), inventoryAnalyzers(), LIMITS);
       expect(Object.keys(r.files).sort()).toEqual(['/usr/lib/os-release', '/var/lib/dpkg/status']);
       expect(r.files['/usr/lib/os-release']![0]!.os).toMatchObject({ id: 'debian', versionId: '12', versionCodename: 'bookworm' });
       const pk = r.files['/var/lib/dpkg/status']![0]!;
@@ -72,7 +72,7 @@ describe('analyzeLayer', () => {
     ];
     for (const bytes of layers) {
       for (const size of [1, 3, 5, 4096]) {
-        const r = await analyzeLayer(chunked(bytes, size), desc(bytes, ZST), defaultAnalyzers, LIMITS);
+        const r = await analyzeLayer(chunked(bytes, size), desc(bytes, ZST), inventoryAnalyzers(), LIMITS);
         expect(Object.keys(r.files).sort()).toEqual(['/usr/lib/os-release', '/var/lib/dpkg/status']);
         expect(r.stats.uncompressedBytes).toBe(t.length);
         expect(r.stats.bytesRead).toBe(bytes.length);
@@ -81,12 +81,12 @@ describe('analyzeLayer', () => {
     // a frame asking for a 1 GiB window (zstd --long=30 on a stream of unknown size) is a limit, not corrupt
     const tar = await sampleTar();
     const long = execFileSync('zstd', ['-q', '--long=30', '-c'], { input: tar });
-    const w = await caught(analyzeLayer(chunked(long), desc(long, ZST), defaultAnalyzers, LIMITS));
+    const w = await caught(analyzeLayer(chunked(long), desc(long, ZST), inventoryAnalyzers(), LIMITS));
     expect(w.kind).toBe('limit');
     expect(w.message).toMatch(/: zstd frame needs a window above 128 MiB of memory to decode/);
     // garbage after the last frame is not silently dropped
     const trailing = Buffer.concat([zstd(t), Buffer.from('not a frame')]);
-    const e = await caught(analyzeLayer(chunked(trailing), desc(trailing, ZST), defaultAnalyzers, LIMITS));
+    const e = await caught(analyzeLayer(chunked(trailing), desc(trailing, ZST), inventoryAnalyzers(), LIMITS));
     expect(e.kind).toBe('corrupt');
     expect(e.message).toMatch(/: not a zstd frame at byte \d+ \(magic 0x/);
   });
@@ -94,12 +94,12 @@ describe('analyzeLayer', () => {
   it('trusts magic bytes over a lying media type', async () => {
     const t = await sampleTar();
     const gz = gzip(t);
-    const r1 = await analyzeLayer(chunked(gz), desc(gz, TAR), defaultAnalyzers, LIMITS);
+    const r1 = await analyzeLayer(chunked(gz), desc(gz, TAR), inventoryAnalyzers(), LIMITS);
     expect(Object.keys(r1.files)).toContain('/var/lib/dpkg/status');
-    const r2 = await analyzeLayer(chunked(t), desc(t, GZ), defaultAnalyzers, LIMITS);
+    const r2 = await analyzeLayer(chunked(t), desc(t, GZ), inventoryAnalyzers(), LIMITS);
     expect(Object.keys(r2.files)).toContain('/var/lib/dpkg/status');
     const zs = zstd(t);
-    const r3 = await analyzeLayer(chunked(zs), desc(zs, GZ), defaultAnalyzers, LIMITS);
+    const r3 = await analyzeLayer(chunked(zs), desc(zs, GZ), inventoryAnalyzers(), LIMITS);
     expect(Object.keys(r3.files)).toContain('/var/lib/dpkg/status');
   });
 
@@ -108,11 +108,11 @@ describe('analyzeLayer', () => {
     const gz = gzip(t);
     const good = desc(gz);
     const ok = Readable.from(chunked(gz)).pipe(new DigestVerifier(good.digest, good.size, 'layer'));
-    const r = await analyzeLayer(ok, good, defaultAnalyzers, LIMITS);
+    const r = await analyzeLayer(ok, good, inventoryAnalyzers(), LIMITS);
     expect(Object.keys(r.files)).toContain('/var/lib/dpkg/status');
     const bad = { ...good, digest: `sha256:${'ab'.repeat(32)}` };
     const lying = Readable.from(chunked(gz)).pipe(new DigestVerifier(bad.digest, bad.size, 'layer'));
-    const e = await caught(analyzeLayer(lying, bad, defaultAnalyzers, LIMITS));
+    const e = await caught(analyzeLayer(lying, bad, inventoryAnalyzers(), LIMITS));
     expect(e.kind).toBe('digest-mismatch');
   });
 
@@ -130,7 +130,7 @@ describe('analyzeLayer', () => {
       { path: `var/lib/dpkg/status.d/x`, type: 'link', linkname: '../../etc/passwd' },
     ]);
     const gz = gzip(t);
-    const r = await analyzeLayer(chunked(gz), desc(gz), defaultAnalyzers, LIMITS);
+    const r = await analyzeLayer(chunked(gz), desc(gz), inventoryAnalyzers(), LIMITS);
     expect(Object.keys(r.files).sort()).toEqual(['/etc/os-release', '/var/lib/dpkg/status']);
     // symlink targets are clamped at the image root
     expect(r.symlinks).toEqual({ '/usr/lib/os-release': '/etc/passwd', '/lib/apk/db/installed': '/etc/shadow' });
@@ -149,7 +149,7 @@ describe('analyzeLayer', () => {
       { path: 'var/lib/dpkg/status.d/big', content: big },
       { path: 'var/lib/dpkg/status', type: 'link', linkname: 'var/lib/dpkg/status.d/big' },
     ]);
-    const r = await analyzeLayer(chunked(t), desc(t, TAR), defaultAnalyzers, LIMITS);
+    const r = await analyzeLayer(chunked(t), desc(t, TAR), inventoryAnalyzers(), LIMITS);
     expect(r.files['/var/lib/dpkg/status.d/big']![0]!.packages!.map((p) => p.name)).toEqual(['big']);
     expect(r.files['/var/lib/dpkg/status']).toEqual([{ analyzer: 'dpkg', facts: [{ id: 'unread-input', detail: expect.stringMatching(/^dpkg: hard link to \/var\/lib\/dpkg\/status\.d\/big, whose content was not kept/) }] }]);
   });
@@ -160,7 +160,7 @@ describe('analyzeLayer', () => {
       { path: 'etc/os-release', type: 'link', linkname: 'usr/lib/os-release' },
       { path: 'var/lib/dpkg/status', type: 'link', linkname: 'usr/share/not-captured' },
     ]);
-    const r = await analyzeLayer(chunked(t), desc(t, TAR), defaultAnalyzers, LIMITS);
+    const r = await analyzeLayer(chunked(t), desc(t, TAR), inventoryAnalyzers(), LIMITS);
     expect(r.files['/etc/os-release']![0]!.os!.id).toBe('debian');
     expect(r.files['/etc/os-release']![0]!.os!.foundIn).toBe('/etc/os-release');
     expect(r.files['/var/lib/dpkg/status']).toBeUndefined();
@@ -182,7 +182,7 @@ describe('analyzeLayer', () => {
     ]);
     const gz = gzip(t);
     const limits = { ...LIMITS, maxFileBytes: 4096 };
-    const r = await analyzeLayer(chunked(gz, 100), desc(gz), [...defaultAnalyzers, boom, slow], limits);
+    const r = await analyzeLayer(chunked(gz, 100), desc(gz), [...inventoryAnalyzers(), boom, slow], limits);
     expect(r.files['/etc/boom']).toEqual([]); // a failing analyzer of default completeness: a warning only
     expect(r.files['/var/lib/dpkg/status']).toEqual([]); // not a status file: no packages, nothing failed
     // an OS package database over the cap leaves an unread-input fact (the inventory is incomplete while it is visible)
@@ -196,15 +196,15 @@ describe('analyzeLayer', () => {
   it('fails with corrupt on a truncated gzip or zstd layer', async () => {
     const t = await sampleTar();
     const gz = gzip(t);
-    const e1 = await caught(analyzeLayer(chunked(gz.subarray(0, gz.length >> 1)), desc(gz), defaultAnalyzers, LIMITS));
+    const e1 = await caught(analyzeLayer(chunked(gz.subarray(0, gz.length >> 1)), desc(gz), inventoryAnalyzers(), LIMITS));
     expect(e1.kind).toBe('corrupt');
     expect(e1.message).toContain(desc(gz).digest);
     const zs = zstd(t);
-    const e2 = await caught(analyzeLayer(chunked(zs.subarray(0, zs.length >> 1)), desc(zs, ZST), defaultAnalyzers, LIMITS));
+    const e2 = await caught(analyzeLayer(chunked(zs.subarray(0, zs.length >> 1)), desc(zs, ZST), inventoryAnalyzers(), LIMITS));
     expect(e2.kind).toBe('corrupt');
     const broken = Buffer.from(gz);
     broken[broken.length >> 1] ^= 0xff; broken[(broken.length >> 1) + 1] ^= 0xff;
-    const e3 = await caught(analyzeLayer(chunked(broken), desc(broken), defaultAnalyzers, LIMITS));
+    const e3 = await caught(analyzeLayer(chunked(broken), desc(broken), inventoryAnalyzers(), LIMITS));
     expect(e3.kind).toBe('corrupt');
   });
 
@@ -213,24 +213,24 @@ describe('analyzeLayer', () => {
     const bad = Buffer.from(t);
     bad[512 + 3] ^= 0x55; // second header's name, checksum left as it was
     const gz = gzip(bad);
-    const e1 = await caught(analyzeLayer(chunked(gz), desc(gz), defaultAnalyzers, LIMITS));
+    const e1 = await caught(analyzeLayer(chunked(gz), desc(gz), inventoryAnalyzers(), LIMITS));
     expect(e1.kind).toBe('corrupt');
     expect(e1.message).toContain(desc(gz).digest);
     const cut = t.subarray(0, 512 * 3 + 100); // inside an entry
-    const e2 = await caught(analyzeLayer(chunked(cut), desc(cut, TAR), defaultAnalyzers, LIMITS));
+    const e2 = await caught(analyzeLayer(chunked(cut), desc(cut, TAR), inventoryAnalyzers(), LIMITS));
     expect(e2.kind).toBe('corrupt');
     const garbage = Buffer.alloc(4096, 0x61);
-    const e3 = await caught(analyzeLayer(chunked(garbage), desc(garbage, TAR), defaultAnalyzers, LIMITS));
+    const e3 = await caught(analyzeLayer(chunked(garbage), desc(garbage, TAR), inventoryAnalyzers(), LIMITS));
     expect(e3.kind).toBe('corrupt');
   });
 
   it('refuses unknown media types and caps entries per layer', async () => {
     const t = await sampleTar();
-    const e1 = await caught(analyzeLayer(chunked(t), desc(t, 'application/vnd.example.thing'), defaultAnalyzers, LIMITS));
+    const e1 = await caught(analyzeLayer(chunked(t), desc(t, 'application/vnd.example.thing'), inventoryAnalyzers(), LIMITS));
     expect(e1.kind).toBe('unsupported');
-    const e2 = await caught(analyzeLayer(chunked(t), desc(t, TAR), defaultAnalyzers, { ...LIMITS, maxEntriesPerLayer: 3 }));
+    const e2 = await caught(analyzeLayer(chunked(t), desc(t, TAR), inventoryAnalyzers(), { ...LIMITS, maxEntriesPerLayer: 3 }));
     expect(e2.kind).toBe('limit');
-    const e3 = await caught(analyzeLayer(chunked(t), desc(t, TAR), defaultAnalyzers, { ...LIMITS, maxLayerBytes: 100_000 }));
+    const e3 = await caught(analyzeLayer(chunked(t), desc(t, TAR), inventoryAnalyzers(), { ...LIMITS, maxLayerBytes: 100_000 }));
     expect(e3.kind).toBe('limit');
   });
 
@@ -240,7 +240,7 @@ describe('analyzeLayer', () => {
     const before = process.memoryUsage().rss;
     const limits = { ...LIMITS, ratioGraceBytes: 64 * 1024 * 1024, maxCompressionRatio: 200 };
     const d: Descriptor = { mediaType: GZ, digest: `sha256:${'0'.repeat(64)}`, size: 0 };
-    const e = await caught(analyzeLayer(blob, d, defaultAnalyzers, limits));
+    const e = await caught(analyzeLayer(blob, d, inventoryAnalyzers(), limits));
     expect(e.kind).toBe('limit');
     expect(e.message).toMatch(/decompression ratio above 200:1 — possible decompression bomb/);
     expect(process.memoryUsage().rss - before).toBeLessThan(150 * 1024 * 1024);
@@ -250,7 +250,7 @@ describe('analyzeLayer', () => {
     const size = 768 * 1024 * 1024; // passes the ratio cap only because it is raised here
     const before = process.memoryUsage().rss;
     const d: Descriptor = { mediaType: GZ, digest: `sha256:${'0'.repeat(64)}`, size: 0 };
-    const r = await analyzeLayer(zeroTarGzipStream(size, 'usr/share/big.img'), d, defaultAnalyzers, { ...LIMITS, maxCompressionRatio: 100_000 });
+    const r = await analyzeLayer(zeroTarGzipStream(size, 'usr/share/big.img'), d, inventoryAnalyzers(), { ...LIMITS, maxCompressionRatio: 100_000 });
     expect(r.stats.entries).toBe(1);
     expect(r.stats.uncompressedBytes).toBeGreaterThan(size);
     expect(process.memoryUsage().rss - before).toBeLessThan(150 * 1024 * 1024);
@@ -259,7 +259,7 @@ describe('analyzeLayer', () => {
   it('uses this machine\'s real dpkg status when layered', async () => {
     const t = await makeTar([{ path: 'var/lib/dpkg/status', content: readFileSync('/var/lib/dpkg/status') }]);
     const zs = zstd(t);
-    const r = await analyzeLayer(chunked(zs), desc(zs, ZST), defaultAnalyzers, LIMITS);
+    const r = await analyzeLayer(chunked(zs), desc(zs, ZST), inventoryAnalyzers(), LIMITS);
     expect(r.files['/var/lib/dpkg/status']![0]!.packages!.length).toBeGreaterThan(50);
   });
 });

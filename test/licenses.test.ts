@@ -11,6 +11,7 @@ import { toSpdx } from '../src/sbom/spdx.ts';
 import { pushImage } from './helpers/push.ts';
 import { startRegistry, testConfig } from './helpers/registry.ts';
 import { configuredAnalyzers } from '../src/analyzers/configured.ts';
+import { inventoryAnalyzers } from '../src/ecosystems/index.ts';
 import { configSchema } from '../src/config/schema.ts';
 import { analyzeLayer } from '../src/image/layer-walker.ts';
 import { mergeLayers } from '../src/image/merge.ts';
@@ -64,7 +65,7 @@ describe('dpkg copyright licenses', () => {
     const layer = gzip(await makeTar([{ path: 'var/lib/dpkg/status', content: status }, ...files]));
     const desc = { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: digestOf(layer), size: layer.length };
     const limits = configSchema.parse({}).limits;
-    const { analyzers } = configuredAnalyzers(configSchema.parse({}));
+    const { analyzers } = configuredAnalyzers(configSchema.parse({}), inventoryAnalyzers());
     const result = await analyzeLayer(chunked(layer), desc, analyzers, limits);
     const merged = mergeLayers([result], [desc]);
     const joined = joinDebLicenses(merged.packages, merged.facts);

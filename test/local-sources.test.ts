@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultAnalyzers } from '../src/analyzers/index.ts';
+import { inventoryAnalyzers } from '../src/ecosystems/index.ts';
 import { configSchema } from '../src/config/schema.ts';
 import { CustomsError } from '../src/errors.ts';
 import { analyzeLayer } from '../src/image/layer-walker.ts';
@@ -68,7 +68,7 @@ async function scan(src: ImageSource) {
   const [img, ...rest] = await src.resolve();
   expect(rest).toEqual([]);
   const results = [];
-  for (const l of img!.layers) results.push(await analyzeLayer(await src.openBlob(l), l, defaultAnalyzers, LIMITS));
+  for (const l of img!.layers) results.push(await analyzeLayer(await src.openBlob(l), l, inventoryAnalyzers(), LIMITS));
   return { img: img!, merged: mergeLayers(results, img!.layers) };
 }
 
@@ -137,7 +137,7 @@ describe('local image sources', () => {
     const e1 = await caught(readAll(await src.openBlob(img!.layers[1]!)));
     expect(e1.kind).toBe('digest-mismatch');
     // the layer walker surfaces the same error
-    const e2 = await caught(analyzeLayer(await src.openBlob(img!.layers[1]!), img!.layers[1]!, defaultAnalyzers, LIMITS));
+    const e2 = await caught(analyzeLayer(await src.openBlob(img!.layers[1]!), img!.layers[1]!, inventoryAnalyzers(), LIMITS));
     expect(['digest-mismatch', 'corrupt']).toContain(e2.kind);
     // a tampered manifest fails at resolve time
     const m = join(copy, 'blobs', 'sha256', manifestDigest.slice(7));

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRpmDb } from '../src/analyzers/rpm.ts';
+import { languagePaths } from '../src/ecosystems/index.ts';
 import { RegistryClient } from '../src/registry/client.ts';
 import type { ImageInventory, PackageRecord } from '../src/types.ts';
 import { matchInventory } from '../src/vulndb/match.ts';
@@ -22,7 +23,7 @@ const ADVISORIES = join(ROOT, 'test/fixtures/os-advisories/almalinux8');
 const RPMDB = join(ROOT, 'test/fixtures/rpm-el8/Packages');
 const OS_RELEASE = 'NAME="AlmaLinux"\nVERSION="8.10 (Cerulean Leopard)"\nID="almalinux"\nID_LIKE="rhel centos fedora"\nVERSION_ID="8.10"\nPLATFORM_ID="platform:el8"\n';
 
-const packages = (): PackageRecord[] => parseRpmDb('/var/lib/rpm/Packages', readFileSync(RPMDB)).packages;
+const packages = (): PackageRecord[] => parseRpmDb('/var/lib/rpm/Packages', readFileSync(RPMDB), languagePaths()).packages;
 const inventory = (pkgs: PackageRecord[]): ImageInventory => ({
   source: 'test', rootDigest: 'sha256:' + 'a'.repeat(64), manifestDigest: 'sha256:' + 'a'.repeat(64), platform: { os: 'linux', architecture: 'amd64' },
   configDigest: 'sha256:' + 'b'.repeat(64), config: {}, layers: [], packages: pkgs, warnings: [], os: { id: 'almalinux', versionId: '8.10', foundIn: '/etc/os-release' },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { packagePurl } from '../src/sbom/purl.ts';
-import { pep503Name } from '../src/util/pep503.ts';
+import { pep503Name } from '../src/ecosystems/pypi.ts';
 import type { PackageRecord } from '../src/types.ts';
 
 const pkg = (type: PackageRecord['type'], name: string, version: string): PackageRecord => ({ type, name, version, foundIn: '/x' });

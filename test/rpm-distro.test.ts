@@ -7,9 +7,8 @@ import { matchInventory } from '../src/vulndb/match.ts';
 import type { ImageInventory } from '../src/types.ts';
 import { freshStore } from './vulndb-helpers.ts';
 import { packagePurl } from '../src/sbom/purl.ts';
-import { rpmNamespace } from '../src/vulndb/os-ecosystems.ts';
-import { osEcosystems } from '../src/vulndb/match.ts';
-import { compareVersions } from '../src/versions/index.ts';
+import { rpmNamespace } from '../src/ecosystems/rpm.ts';
+import { compareVersions, languagePaths, osEcosystems } from '../src/ecosystems/index.ts';
 import type { OsInfo, PackageRecord } from '../src/types.ts';
 
 const os = (id: string, versionId?: string): OsInfo => ({ id, ...(versionId ? { versionId } : {}), foundIn: '/etc/os-release' });
@@ -58,7 +57,7 @@ describe('rpm distributions in OSV', () => {
     const file = join(dataDir, 'azl.json');
     writeFileSync(file, JSON.stringify([azl]));
     await store.importFrom([file]);
-    const { packages } = parseRpmDb('/var/lib/rpm/rpmdb.sqlite', readFileSync(resolve(import.meta.dirname, 'fixtures/rpm/rpmdb.sqlite')));
+    const { packages } = parseRpmDb('/var/lib/rpm/rpmdb.sqlite', readFileSync(resolve(import.meta.dirname, 'fixtures/rpm/rpmdb.sqlite')), languagePaths());
     const inv = (os: OsInfo): ImageInventory => ({
       source: 'test', rootDigest: 'sha256:' + 'a'.repeat(64), manifestDigest: 'sha256:' + 'a'.repeat(64), platform: { os: 'linux', architecture: 'amd64' },
       configDigest: 'sha256:' + 'b'.repeat(64), config: {}, layers: [], packages, warnings: [], os,
@@ -79,7 +78,7 @@ describe('rpm distributions in OSV', () => {
     const file = join(dataDir, 'alsa.json');
     writeFileSync(file, JSON.stringify([alsa('ALSA-2026:0001', 'CVE-2099-0002', ['python3-customs']), alsa('ALSA-2026:0002', 'CVE-2099-0003', ['customs-py', 'python3-customs'])]));
     await store.importFrom([file]);
-    const { packages } = parseRpmDb('/var/lib/rpm/rpmdb.sqlite', readFileSync(resolve(import.meta.dirname, 'fixtures/rpm/rpmdb.sqlite')));
+    const { packages } = parseRpmDb('/var/lib/rpm/rpmdb.sqlite', readFileSync(resolve(import.meta.dirname, 'fixtures/rpm/rpmdb.sqlite')), languagePaths());
     const inv: ImageInventory = {
       source: 'test', rootDigest: 'sha256:' + 'a'.repeat(64), manifestDigest: 'sha256:' + 'a'.repeat(64), platform: { os: 'linux', architecture: 'amd64' },
       configDigest: 'sha256:' + 'b'.repeat(64), config: {}, layers: [], packages, warnings: [], os: os('almalinux', '9.4'),

@@ -8,6 +8,7 @@ import { compileScanner, fingerprintSecret, getDefaultScanner, isAllowedPath, ma
 import { scanImageConfig } from '../src/secrets/config-scan.ts';
 import { configSchema } from '../src/config/schema.ts';
 import { configuredAnalyzers } from '../src/analyzers/configured.ts';
+import { inventoryAnalyzers } from '../src/ecosystems/index.ts';
 import { analyzeLayer } from '../src/image/layer-walker.ts';
 import { digestOf } from '../src/util/digest.ts';
 import { chunked, gzip, makeTar } from './helpers/tar.ts';
@@ -247,7 +248,7 @@ describe('hostile input stays bounded', () => {
     ]));
     const desc = { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: digestOf(layer), size: layer.length };
     const t0 = performance.now();
-    const r = await analyzeLayer(chunked(layer), desc, configuredAnalyzers(configSchema.parse({})).analyzers, configSchema.parse({}).limits);
+    const r = await analyzeLayer(chunked(layer), desc, configuredAnalyzers(configSchema.parse({}), inventoryAnalyzers()).analyzers, configSchema.parse({}).limits);
     expect(performance.now() - t0).toBeLessThan(10_000);
     const found = Object.entries(r.files).filter(([, fs]) => fs.some((f) => f.secrets?.length)).map(([p]) => p.length > 40 ? p.slice(0, 10) + '…' + p.slice(-10) : p);
     // the 50 MB file is over secrets.maxFileBytes and the binary stops at its first KB: not scanned

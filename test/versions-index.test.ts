@@ -2,7 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { CustomsError } from '../src/errors.ts';
 import * as lib from '../src/index.ts';
-import { COMPARATORS, compareVersions, hasComparator } from '../src/versions/index.ts';
+import { compareVersions, ecosystems, hasComparator } from '../src/ecosystems/index.ts';
+
+const COMPARATORS = Object.fromEntries(ecosystems().flatMap((e) => (e.kind === 'os' ? e.osvBases : [e.osv]).map((b) => [b, e.compare])));
 
 function thrown(f: () => unknown): CustomsError {
   try { f(); } catch (e) { if (e instanceof CustomsError) return e; throw e; }

@@ -2,7 +2,7 @@
 // the file's header line and test/data/versions/generate-part2.sh): every row, both directions
 // (antisymmetry), and every version against itself (reflexivity).
 import { describe, expect, it } from 'vitest';
-import { compareVersions } from '../src/versions/index.ts';
+import { compareVersions } from '../src/ecosystems/index.ts';
 import { compareComposer } from '../src/versions/composer.ts';
 import { describeVectors } from './helpers/version-vectors.ts';
 

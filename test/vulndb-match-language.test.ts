@@ -3,7 +3,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ImageInventory, OsInfo, PackageRecord } from '../src/types.ts';
-import { matchInventory, osEcosystems } from '../src/vulndb/match.ts';
+import { matchInventory } from '../src/vulndb/match.ts';
+import { osEcosystems } from '../src/ecosystems/index.ts';
 import { GO_DIR, PYPI_DIR, freshStore } from './vulndb-helpers.ts';
 
 const pkg = (type: PackageRecord['type'], name: string, version: string, extra: Partial<PackageRecord> = {}): PackageRecord =>

@@ -2,7 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ImageInventory, PackageRecord } from '../src/types.ts';
-import { compareIds, inRange, matchInventory, matchPackage, osEcosystems } from '../src/vulndb/match.ts';
+import { compareIds, inRange, matchInventory, matchPackage } from '../src/vulndb/match.ts';
+import { osEcosystems } from '../src/ecosystems/index.ts';
 import { GO_DIR, PYPI_DIR, freshStore, goAdvisory } from './vulndb-helpers.ts';
 
 const allIds = (ms: { id: string; aliases: string[] }[]) => ms.flatMap((m) => [m.id, ...m.aliases]);

@@ -1,8 +1,6 @@
 import type { Analyzer } from './analyzer.ts';
-import type { PackageRecord } from '../types.ts';
+import type { FoundPackage } from '../types.ts';
 import { lineRanges } from '../util/lines.ts';
-
-type Pkg = Omit<PackageRecord, 'layer' | 'layerIndex'>;
 
 const PATHS = new Set(['/lib/apk/db/installed', '/usr/lib/apk/db/installed']);
 const KEYS = new Set(['P', 'V', 'A', 'o', 'L', 'm']);
@@ -10,14 +8,14 @@ const KEYS = new Set(['P', 'V', 'A', 'o', 'L', 'm']);
 const MAX_VALUE = 64 * 1024;
 
 /** Parse an apk installed database: blocks of "X:value" lines separated by blank lines. */
-export function parseApkInstalled(path: string, content: Buffer | string): Pkg[] {
+export function parseApkInstalled(path: string, content: Buffer | string): FoundPackage[] {
   const buf = typeof content === 'string' ? Buffer.from(content) : content;
-  const out: Pkg[] = [];
+  const out: FoundPackage[] = [];
   let cur: Record<string, string> = {};
   const flush = () => {
     const name = cur.P, version = cur.V;
     if (name && version) {
-      const pkg: Pkg = { type: 'apk', name, version, foundIn: path };
+      const pkg: FoundPackage = { type: 'apk', name, version, foundIn: path };
       if (cur.A) pkg.arch = cur.A;
       pkg.sourceName = cur.o || name;
       pkg.sourceVersion = version;

@@ -1,4 +1,4 @@
-// The analyzers a configured scan runs: the default inventory analyzers plus the configurable
+// The analyzers a configured scan runs: the inventory analyzers (the ecosystems') plus the configurable
 // ones (secrets with custom rules and caps, entry facts, dpkg copyright licenses), and the
 // image-config secret scan.
 import type { Config } from '../config/schema.ts';
@@ -7,7 +7,6 @@ import type { ResolvedImage } from '../types.ts';
 import type { Analyzer } from './analyzer.ts';
 import { dpkgCopyrightAnalyzer } from './dpkg-copyright.ts';
 import { fileFactsAnalyzer } from './file-facts.ts';
-import { defaultAnalyzers } from './index.ts';
 import { makeSecretsAnalyzer } from './secrets.ts';
 
 export interface ConfiguredAnalyzers {
@@ -16,13 +15,14 @@ export interface ConfiguredAnalyzers {
   scanConfig?: (img: ResolvedImage) => ConfigScan;
 }
 
-export function configuredAnalyzers(cfg: Pick<Config, 'secrets'>): ConfiguredAnalyzers {
-  if (!cfg.secrets.enabled) return { analyzers: [...defaultAnalyzers, dpkgCopyrightAnalyzer, fileFactsAnalyzer] };
+/** `inventory`: the package analyzers (src/ecosystems' `inventoryAnalyzers()`), run first. */
+export function configuredAnalyzers(cfg: Pick<Config, 'secrets'>, inventory: readonly Analyzer[]): ConfiguredAnalyzers {
+  if (!cfg.secrets.enabled) return { analyzers: [...inventory, dpkgCopyrightAnalyzer, fileFactsAnalyzer] };
   const secrets = makeSecretsAnalyzer({
     maxFileBytes: cfg.secrets.maxFileBytes, rules: cfg.secrets.rules, allow: cfg.secrets.allow, allowPaths: cfg.secrets.allowPaths,
   });
   return {
-    analyzers: [...defaultAnalyzers, dpkgCopyrightAnalyzer, fileFactsAnalyzer, secrets],
+    analyzers: [...inventory, dpkgCopyrightAnalyzer, fileFactsAnalyzer, secrets],
     scanConfig: (img) => scanImageConfig(secrets.scanner, img.config, img.layers),
   };
 }

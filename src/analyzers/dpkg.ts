@@ -1,8 +1,6 @@
 import type { Analyzer } from './analyzer.ts';
-import type { PackageRecord } from '../types.ts';
+import type { FoundPackage } from '../types.ts';
 import { isBlank, lineRanges } from '../util/lines.ts';
-
-type Pkg = Omit<PackageRecord, 'layer' | 'layerIndex'>;
 
 const STATUS = '/var/lib/dpkg/status';
 const STATUS_D = '/var/lib/dpkg/status.d/';
@@ -67,14 +65,14 @@ export function isInstalledStatus(status: string | undefined): boolean {
 }
 
 /** Parse a dpkg status file (or one status.d entry). */
-export function parseDpkgStatus(path: string, content: Buffer | string): Pkg[] {
-  const out: Pkg[] = [];
+export function parseDpkgStatus(path: string, content: Buffer | string): FoundPackage[] {
+  const out: FoundPackage[] = [];
   for (const st of parseControlStanzas(content, STATUS_FIELDS)) {
     const name = st.get('package');
     const version = st.get('version');
     if (!name || !version) continue;
     if (!isInstalledStatus(st.get('status'))) continue;
-    const pkg: Pkg = { type: 'deb', name, version, foundIn: path };
+    const pkg: FoundPackage = { type: 'deb', name, version, foundIn: path };
     const arch = st.get('architecture');
     if (arch) pkg.arch = arch;
     const src = st.get('source');

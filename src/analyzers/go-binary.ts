@@ -3,7 +3,7 @@
 // build info itself. Output: the Go version as package "stdlib", the main module, every
 // dependency module (a module `=>` replacement gives the replacement's path and version).
 import type { Analyzer, AnalyzerFinding, FileSink } from './analyzer.ts';
-import type { PackageRecord } from '../types.ts';
+import type { FoundPackage } from '../types.ts';
 import { CustomsError } from '../errors.ts';
 import { canonicalGo } from '../versions/go.ts';
 import { executableOnly, mayBeExecutable } from './binary/executable.ts';
@@ -13,7 +13,6 @@ import {
   stripGoExperiments, type GoModule, type ModInfo,
 } from './go-buildinfo.ts';
 
-type Pkg = Omit<PackageRecord, 'layer' | 'layerIndex'>;
 /** build info is 16-byte aligned in its section, and sections are aligned in the file */
 const ALIGN = 16;
 
@@ -37,8 +36,8 @@ function mainVersion(main: GoModule, settings: Record<string, string>): string {
 }
 
 /** Packages from a binary's Go version and module info. */
-export function goPackages(goVersion: string, info: ModInfo, foundIn: string): Pkg[] {
-  const out: Pkg[] = [];
+export function goPackages(goVersion: string, info: ModInfo, foundIn: string): FoundPackage[] {
+  const out: FoundPackage[] = [];
   const v = stripGoExperiments(goVersion);
   // "devel +abc…" toolchains have no release version to match
   if (/^go\d/.test(v)) out.push({ type: 'golang', name: 'stdlib', version: canonicalGo(v), foundIn });

@@ -1,24 +1,8 @@
+// What every analyzer set shares. Which analyzers inventory an image is the ecosystem registry's
+// word (src/ecosystems/index.ts, `inventoryAnalyzers`): each ecosystem module names its own.
 import type { Analyzer } from './analyzer.ts';
-import { apkAnalyzer } from './apk.ts';
-import { composerAnalyzer } from './composer.ts';
-import { dotnetAnalyzer } from './dotnet.ts';
-import { dpkgFilesAnalyzer } from './dpkg-files.ts';
-import { npmAnalyzer } from './npm.ts';
-import { pythonAnalyzer } from './python.ts';
-import { rubyAnalyzer } from './ruby.ts';
-import { dpkgAnalyzer } from './dpkg.ts';
-import { goBinaryAnalyzer } from './go-binary.ts';
-import { javaArchiveAnalyzer } from './java-archive.ts';
-import { osReleaseAnalyzer } from './os-release.ts';
-import { rpmAnalyzer } from './rpm.ts';
-import { rustAuditAnalyzer } from './rust-audit.ts';
 
 export type { Analyzer } from './analyzer.ts';
-
-export const defaultAnalyzers: Analyzer[] = [osReleaseAnalyzer, dpkgAnalyzer, apkAnalyzer, rpmAnalyzer,
-  // language metadata files (npm, Python, Ruby, PHP, .NET) and the dpkg file lists that own them
-  npmAnalyzer, pythonAnalyzer, rubyAnalyzer, composerAnalyzer, dotnetAnalyzer, dpkgFilesAnalyzer,
-  goBinaryAnalyzer, rustAuditAnalyzer, javaArchiveAnalyzer];
 
 /**
  * What the layer walker itself records besides the analyzers' findings; bumped when that changes

@@ -6,13 +6,11 @@
 import { UNREAD_INPUT, type Analyzer, type AnalyzerFinding, type FileSink } from './analyzer.ts';
 import { ArchiveBudget, BudgetExceeded } from './archive-budget.ts';
 import { configSchema } from '../config/schema.ts';
-import type { FileFact, PackageRecord } from '../types.ts';
+import type { FileFact, FoundPackage } from '../types.ts';
 import { CustomsError } from '../errors.ts';
 import { ARCHIVE_EXT, DEFAULT_WALK_LIMITS, MANIFEST, POM_PROPERTIES, walkArchive, type ArchiveMeta, type WalkResult } from './java/archive-walk.ts';
 import { createZipStream, inflateEntry } from './java/zip-stream.ts';
 import { manifestCoordinates, parseManifest, parseProperties, pomCoordinates, type MavenCoordinates } from './java/metadata.ts';
-
-type Pkg = Omit<PackageRecord, 'layer' | 'layerIndex'>;
 
 /** archives (and nested archives of streamed ones) up to this are held in memory and read by their
  *  central directory; bigger ones are streamed */
@@ -21,8 +19,8 @@ export const MAX_IN_MEMORY = 64 * 1024 * 1024;
 const mavenName = (c: MavenCoordinates) => (c.groupId ? `${c.groupId}:${c.artifactId}` : c.artifactId);
 
 /** Packages named by one archive's metadata (not its nested archives). */
-export function archivePackages(a: ArchiveMeta): Pkg[] {
-  const out: Pkg[] = [];
+export function archivePackages(a: ArchiveMeta): FoundPackage[] {
+  const out: FoundPackage[] = [];
   const seen = new Set<string>();
   for (const text of a.pomProperties) {
     const c = pomCoordinates(parseProperties(text));

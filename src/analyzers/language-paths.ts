@@ -1,6 +1,7 @@
-// Which paths the language analyzers read. Shared by the analyzers themselves (their `wants`) and by
-// OS package databases (dpkg .list files, RPM headers), which report only these paths as
-// `ownedFiles`, so the layer cache stays small while OS-installed language packages are recognised.
+// Which paths the language analyzers read. Shared by the analyzers themselves (their `wants`) and,
+// through each ecosystem module's `metadata` (src/ecosystems/), by OS package databases (dpkg .list
+// files, RPM headers), which report only these paths as `ownedFiles`, so the layer cache stays small
+// while OS-installed language packages are recognised.
 import { basename } from '../util/paths.ts';
 
 /**
@@ -77,10 +78,15 @@ export function isJavaArchivePath(path: string): boolean {
 }
 
 /**
- * Every path a language analyzer may report a package from (its `foundIn`). OS package databases
- * filter their file lists with this, so only these paths reach the cache as `ownedFiles`.
+ * Every path a language analyzer may report a package from (its `foundIn`): OS package databases
+ * filter their file lists with this, so only these paths reach the cache as `ownedFiles`. Built by
+ * the ecosystem registry (src/ecosystems/index.ts) from each language ecosystem's metadata paths
+ * and handed to the OS analyzers that need it.
  */
-export function isLanguageMetadataPath(path: string): boolean {
-  return isNpmPackageJson(path) || isPythonMetadataPath(path) || isGemspecPath(path)
-    || isComposerInstalledPath(path) || isDotnetDepsPath(path) || isJavaArchivePath(path);
+export interface LanguagePaths {
+  /** the full path is one a language analyzer reads packages from */
+  isMetadataPath(path: string): boolean;
+  /** quick test on a base name, true for every base name `isMetadataPath` may accept (a superset):
+   *  a RHEL file list has ~100,000 entries and testing each full path costs more than reading the database */
+  mayBeMetadataFile(basename: string): boolean;
 }

@@ -1,20 +1,21 @@
 // npm packages installed in node_modules (project-local and global, nested and scoped): one package
 // per package root's package.json. Lockfiles are noted as facts (no content read).
-import { packageFileAnalyzer, type FoundPackage as Pkg } from './package-file-analyzer.ts';
+import type { FoundPackage } from '../types.ts';
+import { packageFileAnalyzer } from './package-file-analyzer.ts';
 import { parseUntrustedJson } from '../util/json.ts';
 import { isNpmLockfile, isNpmPackageJson } from './language-paths.ts';
 import { basename } from '../util/paths.ts';
 import { licenseText, metadataText, stringField } from './metadata-fields.ts';
 
 /** package.json of an installed package → its record, or null when it has no usable name + version. */
-export function parseNpmPackageJson(path: string, content: Buffer | string): Pkg | null {
+export function parseNpmPackageJson(path: string, content: Buffer | string): FoundPackage | null {
   const doc = parseUntrustedJson<unknown>(typeof content === 'string' ? content : metadataText(content), path);
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return null;
   const d = doc as Record<string, unknown>;
   const name = stringField(d.name, 214);
   const version = stringField(d.version, 256);
   if (!name || !version) return null;
-  const pkg: Pkg = { type: 'npm', name, version, foundIn: path };
+  const pkg: FoundPackage = { type: 'npm', name, version, foundIn: path };
   // SPDX string (current), {type} object or licenses[] (old package.json forms)
   const license = licenseText(d.license) ?? licenseText(d.licenses);
   if (license) pkg.license = license;

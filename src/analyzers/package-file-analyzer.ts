@@ -1,9 +1,7 @@
 // The shape shared by analyzers that read one metadata file into packages: a path predicate and a
 // parser. Kept in one place so each ecosystem module holds only what is particular to it.
 import type { Analyzer, AnalyzerFinding } from './analyzer.ts';
-import type { PackageRecord } from '../types.ts';
-
-export type FoundPackage = Omit<PackageRecord, 'layer' | 'layerIndex'>;
+import type { FoundPackage } from '../types.ts';
 
 type Parsed = FoundPackage[] | FoundPackage | null;
 

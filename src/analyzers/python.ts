@@ -2,7 +2,8 @@
 // distutils `*.egg-info` file), unzipped `*.egg/EGG-INFO/PKG-INFO` and zipped `*.egg` files. The
 // name is kept as written; purls normalise it (PEP 503, src/sbom/purl.ts).
 import yauzl from 'yauzl';
-import { packageFileAnalyzer, type FoundPackage as Pkg } from './package-file-analyzer.ts';
+import type { FoundPackage } from '../types.ts';
+import { packageFileAnalyzer } from './package-file-analyzer.ts';
 import { CustomsError } from '../errors.ts';
 import { isPythonMetadataPath } from './language-paths.ts';
 import { metadataText, stringField } from './metadata-fields.ts';
@@ -46,12 +47,12 @@ function licenseOf(h: [string, string][]): string | undefined {
 }
 
 /** Core metadata text → a package, or null without Name and Version. */
-export function parsePythonMetadata(path: string, content: Buffer | string): Pkg | null {
+export function parsePythonMetadata(path: string, content: Buffer | string): FoundPackage | null {
   const h = parseMetadataHeaders(typeof content === 'string' ? content : metadataText(content));
   const name = stringField(h.find(([n]) => n === 'name')?.[1], 256);
   const version = stringField(h.find(([n]) => n === 'version')?.[1], 128);
   if (!name || !version) return null;
-  const pkg: Pkg = { type: 'pypi', name, version, foundIn: path };
+  const pkg: FoundPackage = { type: 'pypi', name, version, foundIn: path };
   const license = licenseOf(h);
   if (license) pkg.license = license;
   return pkg;
@@ -98,7 +99,7 @@ export async function eggPkgInfo(path: string, zipBytes: Buffer): Promise<Buffer
 }
 
 /** A metadata file, or a zipped egg whose EGG-INFO/PKG-INFO is read. */
-async function parsePythonFile(path: string, content: Buffer): Promise<Pkg | null> {
+async function parsePythonFile(path: string, content: Buffer): Promise<FoundPackage | null> {
   if (!path.endsWith('.egg')) return parsePythonMetadata(path, content);
   // a zipped egg starts with a local file header "PK\x03\x04" (an unzipped one is a directory)
   if (content.length < 4 || content.readUInt32LE(0) !== 0x04034b50) return null;

@@ -2,17 +2,15 @@
 // database: /var/lib/rpmmanifest/container-manifest-2, one line per package as written by
 //   rpm -qa --qf '%{NAME}\t%{VERSION}-%{RELEASE}\t%{INSTALLTIME}\t%{BUILDTIME}\t%{VENDOR}\t(none)\t%{SIZE}\t%{ARCH}\t%{EPOCHNUM}\t%{SOURCERPM}\n'
 // (the layout Trivy reads). EPOCHNUM cannot tell "no epoch" from epoch 0: 0 is recorded as none.
-import type { PackageRecord } from '../types.ts';
+import type { FoundPackage } from '../types.ts';
 import { splitSourceRpm } from './rpm-header.ts';
-
-type Pkg = Omit<PackageRecord, 'layer' | 'layerIndex'>;
 
 export const RPM_MANIFEST_PATH = '/var/lib/rpmmanifest/container-manifest-2';
 const MAX_WARNINGS = 20;
 const MAX_FIELD = 64 * 1024;
 
-export function parseRpmManifest(path: string, content: Buffer): { packages: Pkg[]; warnings: string[] } {
-  const packages: Pkg[] = [];
+export function parseRpmManifest(path: string, content: Buffer): { packages: FoundPackage[]; warnings: string[] } {
+  const packages: FoundPackage[] = [];
   const warnings: string[] = [];
   let bad = 0;
   const lines = content.toString('utf8').split('\n');
@@ -30,7 +28,7 @@ export function parseRpmManifest(path: string, content: Buffer): { packages: Pkg
     const name = f[0];
     if (name === 'gpg-pubkey') return;
     const none = (s: string) => (s === '(none)' || s === '' ? undefined : s);
-    const p: Pkg = { type: 'rpm', name, version: vr.slice(0, dash), release: vr.slice(dash + 1), foundIn: path };
+    const p: FoundPackage = { type: 'rpm', name, version: vr.slice(0, dash), release: vr.slice(dash + 1), foundIn: path };
     if (epoch > 0) p.epoch = epoch;
     const arch = none(f[7]!); if (arch) p.arch = arch;
     const src = none(f[9]!) ? splitSourceRpm(f[9]!) : undefined;

@@ -1,28 +1,19 @@
 // Installed RPM packages from rpm's database in any of its three formats (BerkeleyDB `Packages`,
 // NDB `Packages.db`, SQLite `rpmdb.sqlite`) in the directories distributions keep it in.
 import type { Analyzer, AnalyzerFinding } from './analyzer.ts';
-import type { PackageRecord } from '../types.ts';
+import type { FoundPackage } from '../types.ts';
 import { normalizeEntryPath } from '../util/paths.ts';
-import { isLanguageMetadataPath } from './language-paths.ts';
+import type { LanguagePaths } from './language-paths.ts';
 import { isBdbHash, readBdbHashValues, type DbValues } from './rpm-bdb.ts';
 import { parseRpmHeader, splitSourceRpm, type RpmHeader } from './rpm-header.ts';
 import { parseRpmManifest, RPM_MANIFEST_PATH } from './rpm-manifest.ts';
 import { isNdb, readNdbValues } from './rpm-ndb.ts';
 import { isSqlite, readSqliteValues } from './rpm-sqlite.ts';
 
-type Pkg = Omit<PackageRecord, 'layer' | 'layerIndex'>;
-
 const DIRS = ['/var/lib/rpm/', '/usr/lib/sysimage/rpm/', '/usr/share/rpm/'];
 const FILES = new Set(['Packages', 'Packages.db', 'rpmdb.sqlite']);
 /** warnings kept per database file; the rest are counted */
 const MAX_WARNINGS = 20;
-
-/** Base names that isLanguageMetadataPath may accept (a superset, checked by a test): a RHEL file
- *  list has ~100,000 entries and testing each full path costs more than reading the database. */
-const LANGUAGE_NAMES = /^(METADATA|PKG-INFO|package\.json|installed\.json)$|\.(egg-info|egg|gemspec|deps\.json|jar|war|ear|par)$/i;
-export function mayBeLanguageFile(basename: string): boolean {
-  return LANGUAGE_NAMES.test(basename);
-}
 
 export function isRpmDbPath(path: string): boolean {
   const dir = DIRS.find((d) => path.startsWith(d));
@@ -39,8 +30,8 @@ export function readRpmDbValues(content: Buffer): DbValues {
   throw new Error('not an rpm database: neither SQLite, NDB nor BerkeleyDB hash');
 }
 
-export function rpmPackage(h: RpmHeader, foundIn: string): Pkg {
-  const p: Pkg = { type: 'rpm', name: h.name, version: h.version, release: h.release, foundIn };
+export function rpmPackage(h: RpmHeader, foundIn: string): FoundPackage {
+  const p: FoundPackage = { type: 'rpm', name: h.name, version: h.version, release: h.release, foundIn };
   if (h.epoch !== undefined) p.epoch = h.epoch;
   if (h.arch) p.arch = h.arch;
   const src = h.sourceRpm ? splitSourceRpm(h.sourceRpm) : undefined;
@@ -53,15 +44,15 @@ export function rpmPackage(h: RpmHeader, foundIn: string): Pkg {
 }
 
 /** Packages (without gpg-pubkey pseudo packages), language files they own, and what was skipped. */
-export function parseRpmDb(path: string, content: Buffer): { packages: Pkg[]; ownedFiles: string[]; warnings: string[] } {
+export function parseRpmDb(path: string, content: Buffer, paths: LanguagePaths): { packages: FoundPackage[]; ownedFiles: string[]; warnings: string[] } {
   const { values, warnings } = readRpmDbValues(content);
-  const packages: Pkg[] = [];
+  const packages: FoundPackage[] = [];
   const owned = new Set<string>();
   let bad = 0;
   for (const v of values) {
     let h: RpmHeader;
     try {
-      h = parseRpmHeader(v, { files: mayBeLanguageFile });
+      h = parseRpmHeader(v, { files: paths.mayBeMetadataFile });
     } catch (e) {
       if (bad++ < MAX_WARNINGS) warnings.push(`skipped a malformed header: ${(e as Error).message}`);
       continue;
@@ -70,27 +61,30 @@ export function parseRpmDb(path: string, content: Buffer): { packages: Pkg[]; ow
     packages.push(rpmPackage(h, path));
     for (const f of h.files ?? []) {
       const n = normalizeEntryPath(f);
-      if (n && isLanguageMetadataPath(n)) owned.add(n);
+      if (n && paths.isMetadataPath(n)) owned.add(n);
     }
   }
   if (bad > MAX_WARNINGS) warnings.push(`${bad - MAX_WARNINGS} more malformed headers`);
   return { packages, ownedFiles: [...owned].sort(), warnings: warnings.slice(0, MAX_WARNINGS + 1) };
 }
 
-export const rpmAnalyzer: Analyzer = {
-  name: 'rpm',
-  version: 1,
-  completeness: 'strict',
-  wants(path: string, _size: number): boolean {
-    return isRpmDbPath(path) || path === RPM_MANIFEST_PATH;
-  },
-  analyze(path: string, content: Buffer): AnalyzerFinding | null {
-    if (content.length === 0) return null; // rpm's lock and empty placeholder files
-    // distroless CBL-Mariner: a text manifest (no file lists) instead of a database
-    const { packages, ownedFiles, warnings } = path === RPM_MANIFEST_PATH ? { ...parseRpmManifest(path, content), ownedFiles: [] } : parseRpmDb(path, content);
-    // a database that yields nothing but problems is reported as a failure (a layer warning)
-    if (!packages.length && warnings.length) throw new Error(warnings.slice(0, 3).join('; '));
-    if (!packages.length) return null;
-    return { packages, ...(ownedFiles.length ? { ownedFiles } : {}), ...(warnings.length ? { warnings } : {}) };
-  },
-};
+/** The rpm database analyzer; file lists are reduced to the paths `paths` accepts (the rpm ecosystem builds it). */
+export function makeRpmAnalyzer(paths: LanguagePaths): Analyzer {
+  return {
+    name: 'rpm',
+    version: 1,
+    completeness: 'strict',
+    wants(path: string, _size: number): boolean {
+      return isRpmDbPath(path) || path === RPM_MANIFEST_PATH;
+    },
+    analyze(path: string, content: Buffer): AnalyzerFinding | null {
+      if (content.length === 0) return null; // rpm's lock and empty placeholder files
+      // distroless CBL-Mariner: a text manifest (no file lists) instead of a database
+      const { packages, ownedFiles, warnings } = path === RPM_MANIFEST_PATH ? { ...parseRpmManifest(path, content), ownedFiles: [] } : parseRpmDb(path, content, paths);
+      // a database that yields nothing but problems is reported as a failure (a layer warning)
+      if (!packages.length && warnings.length) throw new Error(warnings.slice(0, 3).join('; '));
+      if (!packages.length) return null;
+      return { packages, ...(ownedFiles.length ? { ownedFiles } : {}), ...(warnings.length ? { warnings } : {}) };
+    },
+  };
+}

@@ -1,7 +1,8 @@
 // Installed gems: the spec files RubyGems writes under `specifications/` (and `specifications/default/`
 // for gems bundled with Ruby). They are Ruby code; they are read with patterns for the few forms
 // RubyGems (Gem::Specification#to_ruby) and older generators write — never evaluated.
-import { packageFileAnalyzer, type FoundPackage as Pkg } from './package-file-analyzer.ts';
+import type { FoundPackage } from '../types.ts';
+import { packageFileAnalyzer } from './package-file-analyzer.ts';
 import { isGemspecPath } from './language-paths.ts';
 import { joinLicenses, metadataText, stringField } from './metadata-fields.ts';
 
@@ -19,13 +20,13 @@ function firstGroup(m: RegExpExecArray | RegExpMatchArray | null): string | unde
 }
 
 /** A gemspec's text → its package, or null without a readable name and version. */
-export function parseGemspec(path: string, content: Buffer | string): Pkg | null {
+export function parseGemspec(path: string, content: Buffer | string): FoundPackage | null {
   const text = typeof content === 'string' ? content : metadataText(content);
   const stub = STUB_RE.exec(text);
   const name = stringField(firstGroup(NAME_RE.exec(text)) ?? stub?.[1], 200);
   const version = stringField(firstGroup(VERSION_RE.exec(text)) ?? stub?.[2], 100);
   if (!name || !version || !/^[A-Za-z0-9._-]+$/.test(name)) return null;
-  const pkg: Pkg = { type: 'gem', name, version, foundIn: path };
+  const pkg: FoundPackage = { type: 'gem', name, version, foundIn: path };
   const lic = LICENSES_RE.exec(text)?.[1];
   if (lic) {
     const parts = [...lic.matchAll(STRINGS_RE)].slice(0, 16).map((m) => stringField(firstGroup(m), 200)).filter((x): x is string => !!x);

@@ -5,14 +5,12 @@
 // found with a small carry, a probe inflate per zlib-header candidate, and a bounded capture.
 import { inflateSync, constants as zc } from 'node:zlib';
 import type { Analyzer, AnalyzerFinding } from './analyzer.ts';
-import type { PackageRecord } from '../types.ts';
+import type { FoundPackage } from '../types.ts';
 import { CustomsError } from '../errors.ts';
 import { parseUntrustedJson } from '../util/json.ts';
 import { executableOnly, mayBeExecutable } from './binary/executable.ts';
 import { createMarkerScanner } from './binary/marker-scan.ts';
 import { plausibleZlibStart } from './binary/deflate-sniff.ts';
-
-type Pkg = Omit<PackageRecord, 'layer' | 'layerIndex'>;
 
 /** cargo-auditable caps its own section far below these */
 const MAX_COMPRESSED = 8 * 1024 * 1024;
@@ -35,12 +33,12 @@ function inflatePartial(bytes: Buffer): string | null {
 interface AuditPackage { name?: unknown; version?: unknown; source?: unknown; kind?: unknown; root?: unknown }
 
 /** Packages of a cargo-auditable JSON document: every crate linked in (build-only ones are not). */
-export function parseAuditJson(json: Buffer, foundIn: string): Pkg[] {
+export function parseAuditJson(json: Buffer, foundIn: string): FoundPackage[] {
   const doc = parseUntrustedJson<{ packages?: unknown }>(json, `${foundIn}: cargo-auditable data`);
   if (!doc || typeof doc !== 'object' || !Array.isArray(doc.packages)) {
     throw new CustomsError('corrupt', `${foundIn}: cargo-auditable data has no packages list`);
   }
-  const out: Pkg[] = [];
+  const out: FoundPackage[] = [];
   for (const p of doc.packages as AuditPackage[]) {
     if (!p || typeof p.name !== 'string' || typeof p.version !== 'string' || !p.name || !p.version) continue;
     if (p.kind === 'build') continue;

@@ -3,7 +3,7 @@ import type { Config } from '../config/schema.ts';
 import { CustomsError } from '../errors.ts';
 import { formatPlatform } from '../image/manifest.ts';
 import { toCycloneDx } from '../sbom/cyclonedx.ts';
-import { packageVersion } from '../sbom/rpm-purl.ts';
+import { packageVersion } from '../sbom/package-version.ts';
 import { toSpdx } from '../sbom/spdx.ts';
 import { VERSION } from '../version.ts';
 import { warnIncomplete } from './incomplete.ts';

@@ -3,7 +3,7 @@ import { html } from 'hono/html';
 import type { ScanReport } from '../scan/types.ts';
 import { platformFixPlan } from '../report/fix-plan.ts';
 import { formatPlatform } from '../image/manifest.ts';
-import { packageVersion } from '../sbom/rpm-purl.ts';
+import { packageVersion } from '../sbom/package-version.ts';
 import { ratingSourceName } from '../report/rating-source.ts';
 import { severityRank } from '../report/filter.ts';
 import type { DbStatus } from '../vulndb/types.ts';

@@ -1,6 +1,6 @@
 // Language runtimes recognised from OS packages (deb/apk/rpm names) and Go binaries' stdlib, best
 // effort: the product id is endoflife.date's, the version is as precise as the package tells.
-import type { PackageRecord } from '../types.ts';
+import { isOsPackageType, type PackageRecord } from '../types.ts';
 
 export interface RuntimeSeen { product: string; version: string; foundIn: string }
 
@@ -10,8 +10,6 @@ function upstream(v: string): string {
 }
 
 interface NameRule { re: RegExp; product: string; version: (m: RegExpExecArray, p: PackageRecord) => string }
-
-const OS_TYPES = new Set(['deb', 'apk', 'rpm']);
 
 // first match wins per package; versions in names (python3.11, openjdk-17) beat package versions
 const RULES: NameRule[] = [
@@ -46,7 +44,7 @@ export function detectRuntimes(packages: PackageRecord[], env: string[] = []): R
       add({ product: 'go', version: p.version.replace(/^v|^go/, ''), foundIn: p.foundIn });
       continue;
     }
-    if (!OS_TYPES.has(p.type)) continue;
+    if (!isOsPackageType(p.type)) continue;
     for (const r of RULES) {
       const m = r.re.exec(p.name);
       if (!m) continue;

@@ -1,18 +1,15 @@
 // Merge per-layer results into one view of the image: later layers replace files, whiteouts
 // delete, opaque directories clear; then resolve wanted symlinks, pick the OS and collect packages.
-import type { Descriptor, FileFinding, LayerResult, LocatedFact, LocatedSecret, OsInfo, PackageRecord } from '../types.ts';
+import { isOsPackageType, type Descriptor, type FileFinding, type FoundPackage, type LayerResult, type LocatedFact, type LocatedSecret, type OsInfo, type PackageRecord } from '../types.ts';
 
 const MAX_LINK_HOPS = 40;
 const OS_RELEASE_PATHS = ['/etc/os-release', '/usr/lib/os-release'];
-const OS_PACKAGE_TYPES = new Set(['deb', 'apk', 'rpm']);
-
-type Pkg = Omit<PackageRecord, 'layer' | 'layerIndex'>;
 
 type Node =
   | { kind: 'file'; layerIndex: number; findings: FileFinding[]; origins: number[][] }
   | { kind: 'link'; layerIndex: number; target: string };
 
-function pkgKey(p: Pkg): string {
+function pkgKey(p: FoundPackage): string {
   return `${p.type}\0${p.name}\0${p.arch ?? ''}`;
 }
 
@@ -129,7 +126,7 @@ export function mergeLayers(results: LayerResult[], layers: Descriptor[]): Merge
         const rec: PackageRecord = { ...pkg, foundIn: pkg.foundIn ?? p, layerIndex: li };
         const d = layerDigest(li);
         if (d) rec.layer = d;
-        const id = `${pkg.type}\0${pkg.name}\0${pkg.version}\0${pkg.arch ?? ''}\0${OS_PACKAGE_TYPES.has(pkg.type) ? '' : rec.foundIn}`;
+        const id = `${pkg.type}\0${pkg.name}\0${pkg.version}\0${pkg.arch ?? ''}\0${isOsPackageType(pkg.type) ? '' : rec.foundIn}`;
         const have = byIdentity.get(id);
         if (!have || (have.layerIndex ?? 0) > li) byIdentity.set(id, rec);
       });
@@ -142,7 +139,7 @@ export function mergeLayers(results: LayerResult[], layers: Descriptor[]): Merge
   }
   const packages = [...byIdentity.values()].sort(comparePackages);
   if (owned.size > 0) {
-    for (const p of packages) if (!OS_PACKAGE_TYPES.has(p.type) && owned.has(p.foundIn)) p.osOwned = true;
+    for (const p of packages) if (!isOsPackageType(p.type) && owned.has(p.foundIn)) p.osOwned = true;
   }
 
   // secrets: every layer's, visible or not — deleting a file in a later layer leaves its bytes in the image

@@ -2,6 +2,7 @@
 // human can read out. No I/O: the same function serves a fresh scan, a re-evaluation after a
 // database or policy change, and `customs policy test`.
 import picomatch from 'picomatch';
+import { ecosystemOf, isOsType } from '../ecosystems/index.ts';
 import type { ImageInventory, Platform } from '../types.ts';
 import type { Finding } from '../vulndb/types.ts';
 import { toSpdxExpression } from '../licenses/spdx.ts';
@@ -181,8 +182,7 @@ function checkRule(rule: PolicyRule, s: PolicySubject, findings: PolicySubject['
     }
     case 'advisory-coverage': {
       if (!s.coverage) return undefined;
-      const os = new Set(['deb', 'apk', 'rpm']);
-      const gaps = s.coverage.filter((c) => c.judged < c.packages && (rule.require === 'all' || os.has(c.packageType)));
+      const gaps = s.coverage.filter((c) => c.judged < c.packages && (rule.require === 'all' || isOsType(c.packageType)));
       if (!gaps.length) return undefined;
       const n = gaps.reduce((k, c) => k + c.packages - c.judged, 0);
       return { message: `${n} ${plural(n, 'package', 'packages')} not judged: ${coverageLines(gaps).slice(0, 3).join('; ')}`, subjects: gaps.map((c) => c.ecosystem) };
@@ -218,7 +218,7 @@ function packageTest(spec: string): (p: { type: string; name: string; version: s
   const colon = head.indexOf(':');
   if (colon > 0 && /^[a-z]+$/.test(head.slice(0, colon)) && head.slice(0, colon) !== head) {
     const t = head.slice(0, colon);
-    if (['deb', 'apk', 'rpm', 'npm', 'pypi', 'maven', 'golang', 'cargo', 'gem', 'composer', 'nuget'].includes(t)) { type = t; head = head.slice(colon + 1); }
+    if (ecosystemOf(t)) { type = t; head = head.slice(colon + 1); }
   }
   const nameMatch = picomatch(head, { dot: true });
   const versionMatch = versionGlob ? picomatch(versionGlob, { dot: true }) : undefined;

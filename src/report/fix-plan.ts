@@ -5,7 +5,7 @@
 // versus the application's: a base-image finding is fixed by a newer base, not in the app.
 import type { PlatformReport } from '../scan/types.ts';
 import type { ImageConfigSummary } from '../types.ts';
-import { compareVersions, hasComparator } from '../versions/index.ts';
+import { compareVersions, hasComparator } from '../ecosystems/index.ts';
 import type { Finding, Rating } from '../vulndb/types.ts';
 
 export type LayerOrigin = 'base' | 'application' | 'unknown';

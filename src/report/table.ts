@@ -1,5 +1,5 @@
 import { renderTable } from '../util/table.ts';
-import { packageVersion } from '../sbom/rpm-purl.ts';
+import { packageVersion } from '../sbom/package-version.ts';
 import { formatPlatform } from '../image/manifest.ts';
 import { hygieneTable } from '../hygiene/table.ts';
 import type { ScanReport } from '../scan/types.ts';

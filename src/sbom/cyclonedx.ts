@@ -3,7 +3,7 @@ import type { ImageInventory, PackageRecord } from '../types.ts';
 import { formatPlatform } from '../image/manifest.ts';
 import { cycloneDxLicenses } from '../licenses/spdx.ts';
 import { imagePurl, packagePurl } from './purl.ts';
-import { packageVersion } from './rpm-purl.ts';
+import { packageVersion } from './package-version.ts';
 import { repositoryUrl, subjectName, type SbomSubject } from './subject.ts';
 
 /**

@@ -8,13 +8,10 @@ import { PackageURL } from 'packageurl-js';
 import type { Limits } from '../config/schema.ts';
 import { CustomsError } from '../errors.ts';
 import { parsePlatform } from '../image/manifest.ts';
-import type { ImageInventory, OsInfo, PackageRecord, PackageType, Platform } from '../types.ts';
+import { ecosystemOf, isOsType, packageTypeOfPurl } from '../ecosystems/index.ts';
+import type { ImageInventory, OsInfo, PackageRecord, Platform } from '../types.ts';
 import { parseUntrustedJson } from '../util/json.ts';
 
-const PURL_TYPES: Record<string, PackageType> = {
-  deb: 'deb', apk: 'apk', alpm: 'apk', rpm: 'rpm', npm: 'npm', pypi: 'pypi', maven: 'maven', golang: 'golang',
-  cargo: 'cargo', gem: 'gem', composer: 'composer', nuget: 'nuget',
-};
 // the purl namespace of an rpm is the vendor; os-release ids differ for some
 const RPM_VENDOR_OS: Record<string, string> = { redhat: 'rhel', centos: 'centos', almalinux: 'almalinux', rocky: 'rocky', fedora: 'fedora', amazon: 'amzn', oracle: 'ol', opensuse: 'opensuse-leap', suse: 'sles' };
 const MAX_COMPONENTS = 1_000_000;
@@ -128,7 +125,7 @@ function osInfo(name: string, version: unknown, description: unknown, foundIn: s
 /** The distribution named by the OS packages' purls (distro=debian-12, distro=alpine-3.18.4, distro=redhat-9.4). */
 function osFromPurls(packages: PackageRecord[], source: string): OsInfo | undefined {
   for (const p of packages) {
-    if (!(p.type === 'deb' || p.type === 'apk' || p.type === 'rpm') || !p.purl) continue;
+    if (!isOsType(p.type) || !p.purl) continue;
     let purl: PackageURL;
     try { purl = PackageURL.fromString(p.purl); } catch { continue; }
     const distro = (purl.qualifiers as Record<string, string> | undefined)?.distro;
@@ -145,12 +142,11 @@ function osFromPurls(packages: PackageRecord[], source: string): OsInfo | undefi
 function fromPurl(text: string, props: Props, source: string, cdxLicenses?: unknown, spdxLicense?: string): PackageRecord | undefined {
   let purl: PackageURL;
   try { purl = PackageURL.fromString(text); } catch { return undefined; }
-  const type = PURL_TYPES[purl.type];
+  const type = packageTypeOfPurl(purl.type);
   if (!type || !purl.version) return undefined;
   const q = (purl.qualifiers ?? {}) as Record<string, string>;
   const ns = purl.namespace ?? undefined;
-  const name = type === 'npm' || type === 'composer' || type === 'golang' ? (ns ? `${ns}/${purl.name}` : purl.name)
-    : type === 'maven' ? (ns ? `${ns}:${purl.name}` : purl.name) : purl.name;
+  const name = ecosystemOf(type)!.nameFromPurl(ns, purl.name);
   const rec: PackageRecord = {
     type, name, version: purl.version, purl: text,
     foundIn: absolute(props.get('customs:foundIn') ?? props.get('aquasecurity:trivy:FilePath')) ?? source,

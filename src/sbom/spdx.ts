@@ -3,7 +3,7 @@ import type { ImageInventory } from '../types.ts';
 import { formatPlatform } from '../image/manifest.ts';
 import { licenseRefs, toSpdxExpression } from '../licenses/spdx.ts';
 import { imagePurl, packagePurl } from './purl.ts';
-import { packageVersion } from './rpm-purl.ts';
+import { packageVersion } from './package-version.ts';
 import { repositoryUrl, subjectName, type SbomSubject } from './subject.ts';
 
 /** SPDX 2.3 JSON: the document DESCRIBES each platform image, which CONTAINS its packages. */

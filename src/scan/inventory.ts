@@ -1,6 +1,7 @@
 import { analyzersKey } from '../analyzers/index.ts';
 import { configuredAnalyzers } from '../analyzers/configured.ts';
 import { LayerCache } from '../cache/layer-cache.ts';
+import { inventoryAnalyzers } from '../ecosystems/index.ts';
 import type { Config } from '../config/schema.ts';
 import { openDatabase, type Database } from '../db/client.ts';
 import { parsePlatform } from '../image/manifest.ts';
@@ -40,7 +41,7 @@ export async function takeInventory(refText: string, cfg: Config, opts: { platfo
   const source = openImageSource(ref, cfg, client, opts.signal ? { signal: opts.signal } : {});
   const progress = opts.progress?.(ref.original);
   const startedAt = new Date().toISOString();
-  const { analyzers, scanConfig } = configuredAnalyzers(cfg);
+  const { analyzers, scanConfig } = configuredAnalyzers(cfg, inventoryAnalyzers());
   try {
     const inventories = await inventoryImage(source, {
       analyzers,

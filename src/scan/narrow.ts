@@ -2,6 +2,7 @@
 // Applied to the inventory after the layers were read, so the per-layer cache serves every
 // setting (a layer analysed with one --skip-dirs is not analysed again for another).
 import picomatch from 'picomatch';
+import { isOsType } from '../ecosystems/index.ts';
 import { CustomsError } from '../errors.ts';
 import type { ImageInventory, PackageType } from '../types.ts';
 
@@ -17,9 +18,7 @@ export interface Narrowing {
   skipped: (path: string) => boolean;
 }
 
-const OS_TYPES: ReadonlySet<PackageType | string> = new Set(['deb', 'apk', 'rpm']);
-
-export function pkgKind(type: PackageType | string): PkgKind { return OS_TYPES.has(type) ? 'os' : 'library'; }
+export function pkgKind(type: PackageType | string): PkgKind { return isOsType(type) ? 'os' : 'library'; }
 
 /** A comma list of known words ("vuln,secret"); Trivy's long names are accepted too. */
 function parseList<T extends string>(text: string, flag: string, known: readonly T[], synonyms: Record<string, T> = {}): Set<T> {

@@ -2,7 +2,7 @@
 // and how many could be judged against loaded advisory data — so "no findings" is never mistaken for
 // "clean" when no data was there to find anything ("124 deb packages: no Debian advisories loaded").
 import type { ImageInventory, PackageRecord } from '../types.ts';
-import { LANGUAGE_ECOSYSTEMS, osEcosystems } from './match.ts';
+import { isOsType, languageEcosystem, osEcosystems } from '../ecosystems/index.ts';
 
 export interface EcosystemCoverage {
   /** the OSV ecosystem the packages are judged in ("Debian:12", "npm"), or what stands for none */
@@ -15,8 +15,6 @@ export interface EcosystemCoverage {
   /** why the others were not (one line each) */
   reasons: string[];
 }
-
-const OS_TYPES = new Set(['deb', 'apk', 'rpm']);
 
 /** The ecosystem base a name is counted under in the store ("Debian:12" → "Debian", "Red Hat:…*" → "Red Hat"). */
 export function ecosystemBase(ecosystem: string): string {
@@ -50,8 +48,8 @@ export function coverageOf(inv: Pick<ImageInventory, 'os' | 'packages'>, loaded:
     add(osEco!, os.type, osJudged, osReason);
   };
   for (const p of inv.packages) {
-    if (OS_TYPES.has(p.type) || p.osOwned) { judgeOs(p, p.type); continue; }
-    const lang = LANGUAGE_ECOSYSTEMS[p.type as keyof typeof LANGUAGE_ECOSYSTEMS];
+    if (isOsType(p.type) || p.osOwned) { judgeOs(p, p.type); continue; }
+    const lang = languageEcosystem(p.type);
     if (!lang) { add(`${p.type} (no ecosystem)`, p.type, false, `no advisory ecosystem for ${p.type} packages`); continue; }
     if (!p.version || p.version === '(devel)') { add(lang, p.type, false, 'no version (a development build)'); continue; }
     add(lang, p.type, (loaded[lang] ?? 0) > 0, `no ${lang} advisories loaded`);

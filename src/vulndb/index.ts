@@ -1,6 +1,6 @@
 // Vulnerability data (OSV) and matching: one import for the CLI/server to wire.
 export { VulnStore, dbStatus, type ImportOptions } from './store.ts';
-export { matchInventory, matchPackage, matchAdvisories, osEcosystems, osvIdentity, inRange, compareIds, saysWontFix, LANGUAGE_ECOSYSTEMS, type PackageMatch } from './match.ts';
+export { matchInventory, matchPackage, matchAdvisories, inRange, compareIds, saysWontFix, type PackageMatch } from './match.ts';
 export { cvssBaseScore, severityOf, ratingOf, ratingOfWord, maxSeverity } from './severity.ts';
 export { parseOsv, validateOsv, ecosystemBase, normalizePackageName, type OsvAdvisory, type OsvAffected } from './osv.ts';
 export type { Finding, FindingStatus, Epss, Kev, Severity, Rating, StoredAdvisory, ImportResult, DbStatus } from './types.ts';

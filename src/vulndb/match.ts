@@ -1,7 +1,6 @@
-import type { ImageInventory, OsInfo, PackageRecord, PackageType } from '../types.ts';
-import { compareVersions, hasComparator } from '../versions/index.ts';
+import { compareVersions, hasComparator, isLanguageOsvBase, languageEcosystem, osEcosystems, osvIdentity } from '../ecosystems/index.ts';
+import type { ImageInventory, PackageRecord } from '../types.ts';
 import { ecosystemBase, normalizePackageName, type OsvAffected, type OsvRange } from './osv.ts';
-import { rpmOsEcosystems } from './os-ecosystems.ts';
 import { entryFitsStream, packageStream, type PackageStream } from './rpm-modules.ts';
 import { isNonSecurityAdvisory } from './advisory-kind.ts';
 import { rpmsByName, sourceVersionOf } from './rpm-source.ts';
@@ -138,7 +137,7 @@ const CVE_ID = /^CVE-\d{4}-\d+$/;
  * affect the image leaves the advisory's other CVEs standing. The advisory id stays an alias of each.
  */
 function unitsOf(adv: StoredAdvisory, eco: string, hit: number): Unit[] {
-  const cves = LANGUAGE_BASES.has(ecosystemBase(eco)) ? [] : adv.upstream.filter((u) => CVE_ID.test(u));
+  const cves = isLanguageBase(ecosystemBase(eco)) ? [] : adv.upstream.filter((u) => CVE_ID.test(u));
   if (cves.length >= 2) return cves.map((cve) => ({ hit, keys: [cve], ids: [cve, adv.id, ...adv.aliases] }));
   const keys = [adv.id, ...adv.aliases, ...(adv.upstream.length === 1 ? adv.upstream : [])];
   return [{ hit, keys, ids: keys }];
@@ -195,7 +194,7 @@ export function matchAdvisories(advisories: StoredAdvisory[], ecosystems: string
     const also: Severity[] = [];
     for (const h of g) {
       const base = ecosystemBase(h.eco);
-      const [first, ...rest] = ownRatings(h.adv.rating, entryRating(h.aff, h.adv.id), !LANGUAGE_BASES.has(base), providerOf(h.adv.id, base));
+      const [first, ...rest] = ownRatings(h.adv.rating, entryRating(h.aff, h.adv.id), !isLanguageBase(base), providerOf(h.adv.id, base));
       if (first) severity = maxSeverity(severity, first);
       also.push(...rest);
     }
@@ -229,69 +228,19 @@ export async function matchPackage(store: VulnStore, ecosystem: string | string[
   return matchAdvisories(found.get(normalizePackageName(ecos[0]!, name)) ?? [], ecos, name, version);
 }
 
-/**
- * OSV ecosystems of an image's OS packages: Debian → "Debian:<major>", Ubuntu → "Ubuntu:<ver>:LTS"
- * and "Ubuntu:<ver>", Alpine → "Alpine:v<major.minor>", Wolfi, Chainguard; rpm distributions:
- * Rocky Linux:<major>, AlmaLinux:<major>, Red Hat (enterprise_linux:<major> streams), SUSE and
- * openSUSE Leap. The first name is the one looked up. Undefined when unknown.
- */
-export function osEcosystems(os: OsInfo | undefined): { type: 'deb' | 'apk' | 'rpm'; ecosystems: string[] } | undefined {
-  if (!os) return undefined;
-  const v = os.versionId?.trim();
-  const major = v && /^(\d+)/.exec(v)?.[1];
-  switch (os.id) {
-    case 'debian':
-      return major ? { type: 'deb', ecosystems: [`Debian:${major}`] } : undefined;
-    case 'ubuntu':
-      return v && /^\d+\.\d+$/.test(v) ? { type: 'deb', ecosystems: [`Ubuntu:${v}:LTS`, `Ubuntu:${v}`] } : undefined;
-    case 'alpine': {
-      const mm = v && /^(\d+\.\d+)/.exec(v)?.[1];
-      return mm ? { type: 'apk', ecosystems: [`Alpine:v${mm}`] } : undefined;
-    }
-    case 'wolfi': return { type: 'apk', ecosystems: ['Wolfi'] };
-    case 'chainguard': return { type: 'apk', ecosystems: ['Chainguard'] };
-    case 'rocky': return major ? { type: 'rpm', ecosystems: [`Rocky Linux:${major}`] } : undefined;
-    case 'almalinux': return major ? { type: 'rpm', ecosystems: [`AlmaLinux:${major}`] } : undefined;
-    // Red Hat's OSV ecosystems name product streams: "Red Hat:enterprise_linux:9::appstream"
-    case 'rhel': return major ? { type: 'rpm', ecosystems: [`Red Hat:enterprise_linux:${major}*`] } : undefined;
-    case 'sles': {
-      const m = v && /^(\d+)(?:\.(\d+))?/.exec(v);
-      if (!m) return undefined;
-      return { type: 'rpm', ecosystems: [`SUSE:Linux Enterprise Server ${m[1]}${m[2] && m[2] !== '0' ? ` SP${m[2]}` : ''}`] };
-    }
-    case 'opensuse-leap': return v ? { type: 'rpm', ecosystems: [`openSUSE:Leap ${v}`] } : undefined;
-    default: return rpmOsEcosystems(os); // Azure Linux / CBL-Mariner, SLE Micro, Tumbleweed
-  }
-}
-
-/** OSV ecosystem of each language package type. */
-export const LANGUAGE_ECOSYSTEMS: Partial<Record<PackageType, string>> = {
-  npm: 'npm', pypi: 'PyPI', maven: 'Maven', golang: 'Go', cargo: 'crates.io', gem: 'RubyGems', composer: 'Packagist', nuget: 'NuGet',
-};
-/** OSV ecosystems of language registries (every other ecosystem is a distribution, whose word comes first). */
-const LANGUAGE_BASES = new Set([...Object.values(LANGUAGE_ECOSYSTEMS), 'Hex', 'Pub', 'CRAN', 'Hackage', 'SwiftURL', 'GitHub Actions', 'Bitnami']);
+/** OSV ecosystems of language registries Customs has no ecosystem module for (every other ecosystem
+ *  is a distribution, whose word comes first). */
+const OTHER_LANGUAGE_BASES = new Set(['Hex', 'Pub', 'CRAN', 'Hackage', 'SwiftURL', 'GitHub Actions', 'Bitnami']);
+const isLanguageBase = (base: string) => isLanguageOsvBase(base) || OTHER_LANGUAGE_BASES.has(base);
 
 // who publishes advisories with these id prefixes (the rating's provider when it is the advisory's own)
 const PUBLISHERS: Record<string, string> = { GHSA: 'GitHub', PYSEC: 'PyPA', GO: 'Go', RUSTSEC: 'RustSec' };
 const providerOf = (id: string, ecosystem: string) => PUBLISHERS[id.slice(0, id.indexOf('-'))] ?? ecosystem;
 
-/** The name and version a package is known by in OSV: the source package (deb), origin (apk),
- *  epoch:version-release (rpm), the package itself for language ecosystems. */
-export function osvIdentity(p: PackageRecord): { name: string; version: string } {
-  if (p.type === 'deb') return { name: p.sourceName || p.name, version: p.sourceVersion || p.version };
-  if (p.type === 'apk') return { name: p.sourceName || p.name, version: p.version };
-  if (p.type === 'rpm') {
-    // advisories name source rpms; a missing epoch is 0 on both sides of the comparison
-    const version = `${p.epoch ? `${p.epoch}:` : ''}${p.version}${p.release ? `-${p.release}` : ''}`;
-    return { name: p.sourceName || p.name, version };
-  }
-  return { name: p.name, version: p.version };
-}
-
 /** Which ecosystems judge a package: its distribution's for OS packages and for language packages
  *  owned by an OS package (those are covered by the distribution's advisories), its language's otherwise. */
 function ecosystemsOf(p: PackageRecord, os: ReturnType<typeof osEcosystems>): string[] | undefined {
-  const lang = LANGUAGE_ECOSYSTEMS[p.type];
+  const lang = languageEcosystem(p.type);
   // a Go main module built from a checkout has no version ("(devel)"): nothing can be said of it,
   // and matching it would make every `introduced: 0` advisory of that module a false positive
   if (lang && (!p.version || p.version === '(devel)')) return undefined;

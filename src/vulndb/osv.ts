@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseUntrustedJson } from '../util/json.ts';
-import { pep503Name } from '../util/pep503.ts';
+import { osvNameRewrite } from '../ecosystems/index.ts';
 
 // OSV schema (https://ossf.github.io/osv-schema/), parsed from untrusted input. Unknown fields are
 // dropped; what we keep is validated with caps so one hostile record cannot bloat the database.
@@ -96,10 +96,13 @@ export function ecosystemBase(ecosystem: string): string {
   return i < 0 ? ecosystem : ecosystem.slice(0, i);
 }
 
-/** Package name as indexed and looked up: PyPI per PEP 503; case-insensitive registries lowercased. */
+// case-insensitive registries Customs has no ecosystem module for (those it has say so themselves)
+const OTHER_CASE_INSENSITIVE = new Set(['Hex', 'Pub']);
+
+/** Package name as indexed and looked up: as the ecosystem module says (PyPI per PEP 503, NuGet and
+ *  Packagist lowercased), other case-insensitive registries lowercased. */
 export function normalizePackageName(ecosystem: string, name: string): string {
-  const base = ecosystemBase(ecosystem);
-  if (base === 'PyPI') return pep503Name(name);
-  if (base === 'NuGet' || base === 'Packagist' || base === 'Hex' || base === 'Pub') return name.toLowerCase();
-  return name;
+  const rewrite = osvNameRewrite(ecosystem);
+  if (rewrite) return rewrite(name);
+  return OTHER_CASE_INSENSITIVE.has(ecosystemBase(ecosystem)) ? name.toLowerCase() : name;
 }
