@@ -9,8 +9,8 @@ import { ownedLanguageFiles } from '../src/analyzers/dpkg-files.ts';
 import { DEFAULT_OSV_ECOSYSTEMS } from '../src/config/vulndb-schema.ts';
 import { openDatabase } from '../src/db/client.ts';
 import {
-  compareVersions, defaultFeeds, ecosystemOf, ecosystems, hasComparator, inventoryAnalyzers, isOsType, languageEcosystem,
-  languagePaths, osEcosystems, packageTypeOfPurl, registerEcosystem,
+  compareVersions, defaultFeeds, ecosystemOf, ecosystems, hasComparator, inventoryAnalyzers, isLanguageOsvBase, isOsType,
+  languageEcosystem, languagePaths, osEcosystems, osvNameRewrite, packageTypeOfPurl, registerEcosystem,
 } from '../src/ecosystems/index.ts';
 import { evaluatePolicy } from '../src/policy/evaluate.ts';
 import { parsePolicy } from '../src/policy/parse.ts';
@@ -174,10 +174,15 @@ describe('a toy ecosystem declared in one file (Dart Pub, test/fixtures/toy-ecos
     expect(inventoryAnalyzers().map((a) => a.name)).toContain('toy-pubspec-lock');
     expect(defaultFeeds()).toContain('Pub');
     expect(languageEcosystem('pub')).toBe('Pub');
+    // (vulndb/ also lowercases Pub names and counts Pub as a language registry on its own, for
+    // advisories of ecosystems without a module: the module's word is the one asked first)
+    expect(osvNameRewrite('Pub')).toBe(pub.osvName);
+    expect(isLanguageOsvBase('Pub')).toBe(true);
     const again = registerEcosystem({ ...pub, type: 'pub2', osv: 'Pub2', analyzers: () => [] });
     expect(hasComparator('Pub2')).toBe(true);
     again();
     expect(hasComparator('Pub2')).toBe(false);
     expect(ecosystemOf('pub2')).toBeUndefined();
+    expect(osvNameRewrite('Pub2')).toBeUndefined();
   });
 });

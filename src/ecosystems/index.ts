@@ -87,7 +87,9 @@ function current(): Tables {
 
 /**
  * Adds an ecosystem outside REGISTRY (its package type need not be one of src/types.ts): every
- * table below includes it from then on. Returns the function that takes it out again.
+ * table below includes it from then on. Returns the function that takes it out again. Layers below
+ * the registry (the layer merge, end-of-life rules) know OS package types from src/types.ts' list
+ * only: an OS ecosystem belongs in REGISTRY.
  */
 export function registerEcosystem(e: EcosystemModule): () => void {
   if (current().byType.has(e.type)) throw new CustomsError('usage', `ecosystem '${e.type}' is registered twice`);
