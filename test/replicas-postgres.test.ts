@@ -150,12 +150,32 @@ describe('two replicas on PostgreSQL', () => {
       expect(res.status, `ha/app${i}`).toBe(i % 2 === 0 ? 403 : 200);
     }
 
+    // A verdict change made on one replica is what every replica's gate answers with within 1 s:
+    // replica a comes back, a quarantined image is released through it, b's gate lets it through.
+    const a2 = startReplica('a', portA, gateA, shared);
+    await waitReady(portA);
+    alive = [portA, portB];
+    const released = pushed[0]!;
+    const t0 = Date.now();
+    const rel = await fetch(`http://127.0.0.1:${portA}/api/v1/quarantine/${released.manifestDigest}/release`, {
+      method: 'POST', body: JSON.stringify({ reason: 'replica test', repository: 'ha/app0' }),
+    });
+    expect(rel.status).toBe(200);
+    const open = await waitFor('the other replica\'s gate to open', async () => {
+      const res = await fetch(`http://127.0.0.1:${gateB}/v2/ha/app0/manifests/v1`, { headers: { accept } });
+      await res.arrayBuffer();
+      return res.status === 200 ? Date.now() - t0 : undefined;
+    }, 5_000);
+    expect(open).toBeLessThan(1_000);
+    a2.child.kill('SIGTERM');
+
     // Every image's signed attestations are in the registry, and the outbox is empty.
     await waitFor('an empty outbox', async () => (await count('SELECT COUNT(*) AS n FROM publications')) === 0 ? true : undefined, 60_000);
     for (const [i, img] of pushed.entries()) {
       const r = await readVerdictAttestations(client, { registry: reg.host, repository: `ha/app${i}`, digest: img.manifestDigest }, [key], 1 << 20);
       expect(r.rejected).toEqual([]);
       expect(new Set(r.verified.map((v) => v.predicate.verdict)), `ha/app${i}`).toEqual(new Set([i % 2 === 0 ? 'fail' : 'pass']));
+      if (i === 0) expect(r.verified.every((v) => v.predicate.quarantine?.state === 'released'), 'the release is republished').toBe(true);
     }
   }, 300_000);
 });
