@@ -19,6 +19,7 @@ import { pushDebianImage, pushImage } from './helpers/push.ts';
 import { freePort, startRegistry, testConfig, type TestRegistry } from './helpers/registry.ts';
 import { gzip, makeTar } from './helpers/tar.ts';
 import { waitFor } from './helpers/util.ts';
+import { freshPgDatabase, writeSigningKey } from './helpers/postgres.ts';
 import { PYPI_DIR } from './vulndb-helpers.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -27,12 +28,14 @@ const client = new RegistryClient(testConfig());
 
 interface Svc { svc: RunningService; base: string; reg: TestRegistry; dir: string; key: TrustedKey }
 
-async function start(name: string, extra: Record<string, unknown> = {}): Promise<Svc> {
+async function start(name: string, extra: Record<string, unknown> = {}, dialect: 'sqlite' | 'postgres' = 'sqlite'): Promise<Svc> {
   const dir = mkdtempSync(join(tmpdir(), `customs-fresh-${name}-`));
   const port = await freePort();
   const reg = await startRegistry({ notifications: { url: `http://127.0.0.1:${port}/webhooks/distribution`, headers: { Authorization: [`Bearer ${SECRET}`] } } });
   const svc = await startService(testConfig({
-    dataDir: dir, database: { url: `file:${join(dir, 'customs.db')}` }, server: { host: '127.0.0.1', port },
+    dataDir: dir, server: { host: '127.0.0.1', port },
+    database: { url: dialect === 'postgres' ? await freshPgDatabase() : `file:${join(dir, 'customs.db')}` },
+    ...(dialect === 'postgres' ? { signing: { keyFile: writeSigningKey(dir) } } : {}),
     webhooks: { sources: { distribution: { secret: SECRET } } },
     workers: { concurrency: 2, pollMs: 50, leaseMs: 5000, backoffMs: 50, maxBackoffMs: 200, statusTags: true },
     attestations: { enabled: true, pollMs: 50, retryMs: 50, maxRetryMs: 500 },
@@ -107,9 +110,10 @@ spec:
     fail: [{ type: gate }${extra}]
 `;
 
-describe('published verdicts follow the stored verdict', () => {
+// on both databases: every path that changes a verdict goes through the stores
+describe.each(['sqlite', 'postgres'] as const)('published verdicts follow the stored verdict (%s)', (dialect) => {
   let s: Svc;
-  beforeAll(async () => { s = await start('main'); }, 60_000);
+  beforeAll(async () => { s = await start('main', {}, dialect); }, 60_000);
   afterAll(async () => { await stop(s); });
 
   it('a policy change and a release re-publish the verdict (both layouts, status tag); verify and the gate agree', async () => {
