@@ -24,8 +24,8 @@ function embeddedConfig(all: any[], env: Record<string, string>) {
 }
 
 describe('infra/k8s', () => {
-  it('replicas.yaml: N replicas on PostgreSQL from a Secret, a PDB over the same pods, readiness on /readyz, one key file', () => {
-    const all = docs('replicas.yaml');
+  it('replicas/ (kustomize): N replicas on PostgreSQL from a Secret, a PDB over the same pods, readiness on /readyz, one key file', () => {
+    const all = docs('replicas/customs.yaml');
     const deploy = all.find((d) => d.kind === 'Deployment');
     const pdb = all.find((d) => d.kind === 'PodDisruptionBudget');
     expect(deploy.spec.replicas).toBeGreaterThanOrEqual(2);
@@ -46,6 +46,9 @@ describe('infra/k8s', () => {
     const keySecret = all.find((d) => d.kind === 'Secret' && d.metadata.name === vol.secret.secretName);
     expect(Object.keys(keySecret.stringData)).toContain(cfg.signing.keyFile!.slice(mount.mountPath.length + 1));
     expect(all.find((d) => d.kind === 'PersistentVolumeClaim')).toBeUndefined(); // nothing shared on a volume
+    const kust = docs('replicas/kustomization.yaml')[0];
+    expect(kust.resources).toEqual(['customs.yaml']);
+    expect(c.image.startsWith(kust.images[0].name + ':')).toBe(true);
   });
 
   it('customs.yaml: the single-replica setup loads too', () => {
