@@ -98,6 +98,17 @@ describe('two dialects, one schema', () => {
     }
   });
 
+  it('an unreachable or refused PostgreSQL is a clear configuration error that never shows the password', async () => {
+    const { freePort } = await import('./helpers/registry.ts');
+    const closed = `postgres://customs:s3cret-pw@127.0.0.1:${await freePort()}/x`;
+    await expect(openDatabase(testConfig({ dataDir: dir, database: { url: closed } }))).rejects.toThrow(/^cannot open database postgres:\/\/\[redacted\]@127\.0\.0\.1:\d+\/x: .*ECONNREFUSED/);
+    const missingDb = pg.url.replace(/\/[^/]+$/, '/no_such_database');
+    const e = await openDatabase(testConfig({ dataDir: dir, database: { url: missingDb } })).catch((x) => x);
+    expect(e.kind).toBe('config');
+    expect(e.message).toMatch(/database "no_such_database" does not exist/);
+    expect(e.message).not.toContain('s3cret');
+  });
+
   it('both report the same applied migration count semantics and answer a ping', async () => {
     expect(pg.dialect).toBe('postgres');
     expect(lite.dialect).toBe('sqlite');

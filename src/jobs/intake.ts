@@ -15,14 +15,24 @@ interface Delivery extends DeliveryRows { resolve(o: EventOutcome[]): void; reje
 /** Events written in one transaction at most. */
 const MAX_GROUP_EVENTS = 2000;
 
+/**
+ * Groups in flight at once. The embedded file has one writer (and libsql writes on this thread), so
+ * one; PostgreSQL commits concurrent transactions in parallel (group commit in the server), so a
+ * group can be written while the previous one waits for its commit. Two groups with the same new
+ * image are safe: the unique dedup key makes the second wait for the first and keep its job.
+ */
+const GROUPS_IN_FLIGHT = { sqlite: 1, postgres: 4 } as const;
+
 export class IntakeWriter {
   private readonly database: Database;
   private readonly maxAttempts: number;
+  private readonly parallel: number;
   private queue: Delivery[] = [];
-  private flushing = false;
+  private flushing = 0;
   constructor(database: Database, maxAttempts: number) {
     this.database = database;
     this.maxAttempts = maxAttempts;
+    this.parallel = GROUPS_IN_FLIGHT[database.dialect];
   }
 
   /** Store the events of one delivery durably; resolves after the commit. */
@@ -31,7 +41,7 @@ export class IntakeWriter {
     if (!events.some((e) => e.action === 'push' || e.action === 'delete')) return Promise.resolve(events.map(() => ({ outcome: 'ignored' as const })));
     return new Promise((resolve, reject) => {
       this.queue.push({ source, events, now: Date.now(), resolve, reject });
-      if (!this.flushing) { this.flushing = true; setImmediate(() => void this.flush()); }
+      if (this.flushing < this.parallel) { this.flushing++; setImmediate(() => void this.flush()); }
     });
   }
 
@@ -58,6 +68,6 @@ export class IntakeWriter {
         else for (const [i, d] of group.entries()) await this.write([rows[i]!]).then((o) => d.resolve(o[0]!), (e2) => d.reject(e2));
       }
     }
-    this.flushing = false;
+    this.flushing--;
   }
 }
