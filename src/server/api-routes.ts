@@ -11,28 +11,17 @@ import { ImageStore } from '../scan/image-store.ts';
 import { toCycloneDx } from '../sbom/cyclonedx.ts';
 import { toSpdx } from '../sbom/spdx.ts';
 import { platformFixPlan } from '../report/fix-plan.ts';
-import { isDigest } from '../util/digest.ts';
 import { VERSION } from '../version.ts';
 import { requireRole } from '../http/api-auth.ts';
 import { OPENAPI } from './openapi.ts';
 import { problem } from '../http/problem.ts';
-import { readBodyCapped } from '../util/read-capped.ts';
+import { digestParam, pageFields, pageOf, validJson, validParams, validQuery } from '../http/validate.ts';
+import { z } from 'zod';
 
 // The REST API under /api/v1: ask for scans, read jobs, scans, images, findings, SBOMs, repositories
 // and tags. Handlers only read the stores or hand a job to the JobStore.
 
 interface Page { limit: number; offset: number }
-
-function page(c: Context): Page | Response {
-  const limit = Number(c.req.query('limit') ?? 50);
-  const cursor = c.req.query('cursor');
-  // a cursor is an offset this API wrote: anything else (also a number SQLite cannot take) is refused
-  const decoded = cursor ? Buffer.from(cursor, 'base64url').toString('utf8') : '0';
-  const offset = /^\d{1,9}$/.test(decoded) ? Number(decoded) : NaN;
-  if (!Number.isInteger(limit) || limit < 1 || limit > 500) return problem(c, 400, 'Bad Request', 'limit must be 1..500');
-  if (!Number.isInteger(offset) || offset < 0) return problem(c, 400, 'Bad Request', 'invalid cursor');
-  return { limit, offset };
-}
 
 function paged<T>(items: T[], p: Page): { items: T[]; nextCursor: string | null } {
   return { items, nextCursor: items.length === p.limit ? Buffer.from(String(p.offset + p.limit)).toString('base64url') : null };
@@ -66,9 +55,7 @@ export function mountApi(app: Hono, deps: { cfg: Config; database: Database; job
   const imageStore = new ImageStore(database);
 
   /** The newest scan of a digest with its report, or a problem response. */
-  const withReport = async (c: Context): Promise<{ row: ScanRow; report: ScanReport } | Response> => {
-    const digest = c.req.param('digest')!;
-    if (!isDigest(digest)) return problem(c, 400, 'Bad Request', 'not a digest (sha256:<64 hex>)');
+  const withReport = async (c: Context, digest: string): Promise<{ row: ScanRow; report: ScanReport } | Response> => {
     const row = await scans.latestOfDigest(digest);
     if (!row) return problem(c, 404, 'Not Found', 'no scan of this digest');
     return { row, report: JSON.parse(String(row.report)) as ScanReport };
@@ -76,10 +63,12 @@ export function mountApi(app: Hono, deps: { cfg: Config; database: Database; job
 
   app.get('/api/v1/openapi.json', (c) => c.json(OPENAPI));
 
-  app.post('/api/v1/scans', operator, async (c) => {
-    let body: { image?: unknown; force?: unknown };
-    try { body = JSON.parse((await readBodyCapped(c.req.raw, 64 * 1024)).toString('utf8')); } catch { return problem(c, 400, 'Bad Request', 'expected JSON {"image": "registry/repo:tag"}'); }
-    if (typeof body?.image !== 'string') return problem(c, 400, 'Bad Request', 'expected JSON {"image": "registry/repo:tag"}');
+  const scanRequest = validJson(z.object({
+    image: z.string({ error: 'expected a reference: {"image": "registry/repo:tag"}' }),
+    force: z.boolean({ error: 'expected true or false' }).optional(),
+  }), { maxBytes: 64 * 1024, maxDepth: cfg.limits.maxJsonDepth, what: 'scan request' });
+  app.post('/api/v1/scans', operator, scanRequest.check, async (c) => {
+    const body = scanRequest.of(c);
     let ref;
     try { ref = parseReference(body.image); } catch (e) { return problem(c, 400, 'Bad Request', isCustomsError(e) ? e.message : 'invalid reference'); }
     if (ref.kind !== 'registry') return problem(c, 400, 'Bad Request', 'only registry references can be scanned by the service');
@@ -105,12 +94,11 @@ export function mountApi(app: Hono, deps: { cfg: Config; database: Database; job
     return c.json({ ...scanSummary(row), state: 'succeeded', report: JSON.parse(String(row.report)) });
   });
 
-  app.get('/api/v1/jobs', reader, async (c) => {
-    const p = page(c);
-    if (p instanceof Response) return p;
-    const state = c.req.query('state');
-    if (state && !JOB_STATES.includes(state as JobState)) return problem(c, 400, 'Bad Request', `state must be one of ${JOB_STATES.join(', ')}`);
-    const list = await jobs.list({ ...(state ? { state: state as JobState } : {}), ...p });
+  app.get('/api/v1/jobs', reader, validQuery(z.object({ ...pageFields(50, 500), state: z.enum(JOB_STATES as [JobState, ...JobState[]], { error: `state must be one of ${JOB_STATES.join(', ')}` }).optional() })), async (c) => {
+    const q = c.req.valid('query');
+    const p = pageOf(q);
+    const state = q.state;
+    const list = await jobs.list({ ...(state ? { state } : {}), ...p });
     return c.json(paged(list.map(jobView), p));
   });
 
@@ -119,12 +107,13 @@ export function mountApi(app: Hono, deps: { cfg: Config; database: Database; job
     return job ? c.json(jobView(job)) : problem(c, 404, 'Not Found', 'no such job');
   });
 
-  app.get('/api/v1/images/:digest', reader, async (c) => {
-    const r = await withReport(c);
+  app.get('/api/v1/images/:digest', reader, validParams(digestParam), async (c) => {
+    const { digest } = c.req.valid('param');
+    const r = await withReport(c, digest);
     if (r instanceof Response) return r;
-    const seen = await imageStore.placements(c.req.param('digest')!);
+    const seen = await imageStore.placements(digest);
     return c.json({
-      digest: c.req.param('digest'),
+      digest,
       scan: scanSummary(r.row),
       repositories: seen.map((s) => ({ registry: s.registry, repository: s.repository, tags: s.tags, deletedAt: iso(s.deletedAt) })),
       platforms: r.report.platforms.map((p) => ({
@@ -135,8 +124,8 @@ export function mountApi(app: Hono, deps: { cfg: Config; database: Database; job
     });
   });
 
-  app.get('/api/v1/images/:digest/findings', reader, async (c) => {
-    const r = await withReport(c);
+  app.get('/api/v1/images/:digest/findings', reader, validParams(digestParam), async (c) => {
+    const r = await withReport(c, c.req.valid('param').digest);
     if (r instanceof Response) return r;
     return c.json({
       digest: r.report.rootDigest, scanId: String(r.row.id), dbVersion: r.report.dbVersion,
@@ -144,8 +133,8 @@ export function mountApi(app: Hono, deps: { cfg: Config; database: Database; job
     });
   });
 
-  app.get('/api/v1/images/:digest/sbom', reader, async (c) => {
-    const r = await withReport(c);
+  app.get('/api/v1/images/:digest/sbom', reader, validParams(digestParam), async (c) => {
+    const r = await withReport(c, c.req.valid('param').digest);
     if (r instanceof Response) return r;
     const accept = c.req.header('accept') ?? '';
     const subject = { ref: parseReference(String(r.row.ref)), toolVersion: VERSION, timestamp: r.report.finishedAt, inventories: r.report.platforms.map((p) => p.inventory) };
@@ -153,18 +142,15 @@ export function mountApi(app: Hono, deps: { cfg: Config; database: Database; job
     return c.body(JSON.stringify(toCycloneDx(subject)), 200, { 'content-type': 'application/vnd.cyclonedx+json' });
   });
 
-  app.get('/api/v1/repositories', reader, async (c) => {
-    const p = page(c);
-    if (p instanceof Response) return p;
+  app.get('/api/v1/repositories', reader, validQuery(z.object(pageFields(50, 500))), async (c) => {
+    const p = pageOf(c.req.valid('query'));
     const rs = await imageStore.repositories(p);
     return c.json(paged(rs.map((r) => ({ registry: r.registry, repository: r.repository, images: Number(r.images), liveImages: Number(r.liveImages), lastSeenAt: iso(r.lastSeenAt) })), p));
   });
 
-  app.get('/api/v1/tags', reader, async (c) => {
-    const p = page(c);
-    if (p instanceof Response) return p;
-    const repository = c.req.query('repository');
-    const registry = c.req.query('registry');
+  app.get('/api/v1/tags', reader, validQuery(z.object({ ...pageFields(50, 500), repository: z.string().optional(), registry: z.string().optional() })), async (c) => {
+    const { repository, registry, ...q } = c.req.valid('query');
+    const p = pageOf(q);
     const rs = await imageStore.tags({ repository, registry }, p);
     return c.json(paged(rs.map((r) => ({ registry: r.registry, repository: r.repository, tag: r.tag, digest: r.digest, updatedAt: iso(r.updatedAt), deletedAt: iso(r.deletedAt) })), p));
   });

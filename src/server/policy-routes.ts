@@ -13,9 +13,10 @@ import { release, type JudgeContext } from '../judge/judge.ts';
 import { importVex } from '../policy/vex-store.ts';
 import { OutboxStore } from '../publish/outbox.ts';
 import { verdictsOf, verdictsWithReasons } from '../quarantine/verdict-store.ts';
-import { isDigest } from '../util/digest.ts';
 import { requireRole } from '../http/api-auth.ts';
 import { problem } from '../http/problem.ts';
+import { digestParam, pageFields, validJson, validParams, validQuery } from '../http/validate.ts';
+import { z } from 'zod';
 import { readBodyCapped } from '../util/read-capped.ts';
 
 const MAX_POLICY_BODY = 1024 * 1024;
@@ -38,10 +39,9 @@ export function mountPolicyApi(app: Hono, deps: { cfg: Config; database: Databas
     return c.json({ items: all.map((p) => ({ name: p.policy.metadata.name, version: p.version, mode: p.policy.spec.mode, scope: p.policy.spec.scope, createdAt: p.createdAt, createdBy: p.createdBy })) });
   });
 
-  app.get('/api/v1/policies/:name', reader, async (c) => {
-    const v = c.req.query('version');
-    if (v !== undefined && !/^[1-9]\d{0,8}$/.test(v)) return problem(c, 400, 'Bad Request', 'version must be a positive whole number');
-    const p = await policies.get(c.req.param('name'), v === undefined ? undefined : Number(v));
+  app.get('/api/v1/policies/:name', reader, validQuery(z.object({ version: z.string().regex(/^[1-9]\d{0,8}$/, 'version must be a positive whole number').transform(Number).optional() })), async (c) => {
+    const { version } = c.req.valid('query');
+    const p = await policies.get(c.req.param('name'), version);
     if (!p) return problem(c, 404, 'Not Found', `no policy named ${c.req.param('name')}`);
     return c.json({ name: p.policy.metadata.name, version: p.version, createdAt: p.createdAt, createdBy: p.createdBy, document: p.policy, history: await policies.history(p.policy.metadata.name) });
   });
@@ -70,18 +70,16 @@ export function mountPolicyApi(app: Hono, deps: { cfg: Config; database: Databas
     return c.json(await importVex(database, text, actor(c)), 201);
   });
 
-  app.get('/api/v1/verdicts/:digest', reader, async (c) => {
-    const digest = c.req.param('digest');
-    if (!isDigest(digest)) return problem(c, 400, 'Bad Request', 'not a digest (sha256:<64 hex>)');
+  app.get('/api/v1/verdicts/:digest', reader, validParams(digestParam), async (c) => {
+    const { digest } = c.req.valid('param');
     const rows = await verdictsOf(database, digest);
     if (!rows.length) return problem(c, 404, 'Not Found', `no verdict for ${digest}`);
     return c.json({ items: rows });
   });
 
   // the server-side equivalent of `customs verify`: the current verdict of an image (its root rows)
-  app.get('/api/v1/images/:digest/verdict', reader, async (c) => {
-    const digest = c.req.param('digest');
-    if (!isDigest(digest)) return problem(c, 400, 'Bad Request', 'not a digest (sha256:<64 hex>)');
+  app.get('/api/v1/images/:digest/verdict', reader, validParams(digestParam), async (c) => {
+    const { digest } = c.req.valid('param');
     const items = await verdictsWithReasons(database, digest);
     if (!items.length) return problem(c, 404, 'Not Found', `no verdict for ${digest} (not scanned yet?)`);
     // where the published (signed) verdict stands: pending while the outbox still holds it
@@ -92,30 +90,25 @@ export function mountPolicyApi(app: Hono, deps: { cfg: Config; database: Databas
     return c.json({ digest, verdict: combineVerdicts(items.map((r) => r.verdict)), items: withPublication });
   });
 
-  app.post('/api/v1/quarantine/:digest/release', operator, async (c) => {
-    const digest = c.req.param('digest');
-    if (!isDigest(digest)) return problem(c, 400, 'Bad Request', 'not a digest (sha256:<64 hex>)');
-    let body: { reason?: unknown; repository?: unknown };
-    try {
-      const raw = (await readBodyCapped(c.req.raw, 64 * 1024)).toString('utf8');
-      body = raw.trim() ? JSON.parse(raw) : {};
-    } catch (e) {
-      if (isCustomsError(e)) throw e;
-      return problem(c, 400, 'Bad Request', 'body must be JSON: {"reason": "...", "repository": "optional"}');
-    }
-    if (typeof body !== 'object' || body === null) return problem(c, 400, 'Bad Request', 'body must be a JSON object');
-    if (typeof body.reason !== 'string' || !body.reason.trim()) return problem(c, 400, 'Bad Request', 'a release needs a reason ("reason": "...")');
-    if (body.repository !== undefined && typeof body.repository !== 'string') return problem(c, 400, 'Bad Request', 'repository must be a string');
-    const r = await release(deps.judge, digest, { actor: actor(c), reason: body.reason, ...(typeof body.repository === 'string' ? { repository: body.repository } : {}) });
+  const needsReason = 'a release needs a reason ("reason": "...")';
+  const releaseBody = validJson(z.object({
+    reason: z.string({ error: needsReason }).refine((r) => r.trim().length > 0, needsReason),
+    repository: z.string({ error: 'must be a string' }).optional(),
+  }, { error: 'body must be JSON: {"reason": "...", "repository": "optional"}' }), { maxBytes: 64 * 1024, maxDepth: cfg.limits.maxJsonDepth, what: 'release', emptyAs: {} });
+  app.post('/api/v1/quarantine/:digest/release', operator, validParams(digestParam), releaseBody.check, async (c) => {
+    const { digest } = c.req.valid('param');
+    const body = releaseBody.of(c);
+    const r = await release(deps.judge, digest, { actor: actor(c), reason: body.reason, ...(body.repository !== undefined ? { repository: body.repository } : {}) });
     return c.json(r);
   });
 
-  app.get('/api/v1/audit', reader, async (c) => {
-    const limit = Number(c.req.query('limit') ?? 100);
-    const before = c.req.query('before');
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return problem(c, 400, 'Bad Request', 'limit must be 1..1000');
-    if (before !== undefined && !/^\d{1,15}$/.test(before)) return problem(c, 400, 'Bad Request', 'before must be an entry id');
-    const items = await policies.auditEntries({ limit, ...(before ? { before: Number(before) } : {}), ...(c.req.query('subject') ? { subject: c.req.query('subject')! } : {}) });
+  app.get('/api/v1/audit', reader, validQuery(z.object({
+    limit: pageFields(100, 1000).limit,
+    before: z.string().regex(/^\d{1,15}$/, 'before must be an entry id').transform(Number).optional(),
+    subject: z.string().min(1).optional(),
+  })), async (c) => {
+    const { limit, before, subject } = c.req.valid('query');
+    const items = await policies.auditEntries({ limit, ...(before !== undefined ? { before } : {}), ...(subject ? { subject } : {}) });
     return c.json({ items, next: items.length === limit ? items[items.length - 1]!.id : null });
   });
 }
