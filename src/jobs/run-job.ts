@@ -1,6 +1,6 @@
 import type { Config } from '../config/schema.ts';
 import type { Database } from '../db/client.ts';
-import { RegistryClient } from '../registry/client.ts';
+import type { RegistryClient } from '../registry/client.ts';
 import type { Credentials } from '../registry/credentials.ts';
 import { scanImage } from '../scan/scan-image.ts';
 import { deadlineSignal } from '../util/deadline.ts';
@@ -17,6 +17,8 @@ export interface RunnerDeps {
   cfg: Config;
   database: Database;
   store: JobStore;
+  /** the process's registry client (one per process: per-registry pools, credential and token caches) */
+  registryClient: RegistryClient;
   /** after a new scan is stored: judge it (src/judge/judge.ts: verdict, actions, publication) */
   onScanned?: (job: Job, digest: string, report: ScanReport) => Promise<void>;
   /** credentials a caller handed over for this image's pull (Harbor's scan request), held in memory only */
@@ -31,8 +33,7 @@ export function createJobRunner(deps: RunnerDeps): JobRunner {
   return async (job, owner) => {
     let digest = job.digest;
     if (!digest) {
-      const client = new RegistryClient(deps.cfg);
-      try { digest = await client.headManifest(job.registry, job.repository, job.tag ?? 'latest'); } finally { await client.close(); }
+      digest = await deps.registryClient.headManifest(job.registry, job.repository, job.tag ?? 'latest');
     }
     if (job.origin !== RESCAN_ORIGIN) {
       const existing = await deps.store.latestScanId(job.registry, job.repository, digest);
@@ -42,6 +43,7 @@ export function createJobRunner(deps: RunnerDeps): JobRunner {
     const report = await scanImage(`${job.registry}/${job.repository}@${digest}`, {
       cfg: deps.cfg, database: deps.database, signal: deadlineSignal(deps.cfg.workers.scanTimeoutMs, 'the scan deadline, workers.scanTimeoutMs'),
       ...(credentials ? { credentials } : {}),
+      client: deps.registryClient,
     });
     const record = toScanRecord(report);
     const stored = await deps.store.succeed(job, owner, record);

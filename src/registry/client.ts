@@ -25,23 +25,56 @@ const CREDS_TTL_MS = 10 * 60_000;
 
 type Call = Omit<HttpRequest, 'registry' | 'url'> & { path?: string; url?: URL };
 
+/** What a client knows of registry auth: credentials looked up, challenges, tokens (and fetches in flight). */
+interface AuthState {
+  creds: Map<string, { p: Promise<Credentials>; until: number }>;
+  challenges: Map<string, Challenge>;
+  tokens: TokenCache;
+  /** token fetches in flight, so parallel layer downloads share one token request */
+  pending: Map<string, Promise<Token>>;
+}
+
 export class RegistryClient {
   readonly http: HttpClient;
   private readonly cfg: Config;
   private readonly env: NodeJS.ProcessEnv;
-  private readonly creds = new Map<string, { p: Promise<Credentials>; until: number }>();
-  private readonly challenges = new Map<string, Challenge>();
-  private readonly tokens = new TokenCache();
-  /** token fetches in flight, so parallel layer downloads share one token request */
-  private readonly pending = new Map<string, Promise<Token>>();
+  private readonly creds: AuthState['creds'];
+  private readonly challenges: AuthState['challenges'];
+  private readonly tokens: TokenCache;
+  private readonly pending: AuthState['pending'];
+  private readonly auth: AuthState;
+  /** token requests go out on the auth state owner's client: a shared fetch in flight must not die with one job's deadline */
+  private readonly tokenHttp: HttpClient;
+  /** false for a view made by scoped(): the pools are its parent's, closed with it */
+  private readonly owner: boolean;
 
   /** `signal`: a deadline over everything this client does (a scan's); each request also has its own */
   /** `credentials`: for these registries, use these instead of the configured ones (a pull a caller authorised, e.g. Harbor's robot account) */
-  constructor(cfg: Config, opts: { env?: NodeJS.ProcessEnv; signal?: AbortSignal; credentials?: Record<string, Credentials> } = {}) {
+  /** `share` (scoped() only): the parent's HTTP client, and its auth state when no credentials are handed over */
+  constructor(cfg: Config, opts: { env?: NodeJS.ProcessEnv; signal?: AbortSignal; credentials?: Record<string, Credentials>; share?: { http: HttpClient; auth?: { state: AuthState; http: HttpClient } } } = {}) {
     this.cfg = cfg;
     this.env = opts.env ?? process.env;
-    this.http = new HttpClient(cfg, opts.signal);
+    this.owner = !opts.share;
+    this.http = opts.share?.http ?? new HttpClient(cfg, opts.signal);
+    this.auth = opts.share?.auth?.state ?? { creds: new Map(), challenges: new Map(), tokens: new TokenCache(), pending: new Map() };
+    this.tokenHttp = opts.share?.auth?.http ?? this.http;
+    this.creds = this.auth.creds; this.challenges = this.auth.challenges; this.tokens = this.auth.tokens; this.pending = this.auth.pending;
     for (const [registry, c] of Object.entries(opts.credentials ?? {})) this.creds.set(registry, { p: Promise.resolve(c), until: Number.POSITIVE_INFINITY });
+  }
+
+  /**
+   * A view of this client for one job: the same connection pools (per registry) and, unless the job
+   * brings its own credentials, the same credential and token caches; `signal` bounds only the view's
+   * requests. Credentials handed over (Harbor's robot account) get an auth state of their own, so no
+   * token fetched with them serves another job. Closing a view closes nothing: the pools are the parent's.
+   */
+  scoped(opts: { signal?: AbortSignal; credentials?: Record<string, Credentials> } = {}): RegistryClient {
+    const own = opts.credentials && Object.keys(opts.credentials).length > 0;
+    return new RegistryClient(this.cfg, {
+      env: this.env,
+      ...(own ? { credentials: opts.credentials! } : {}),
+      share: { http: opts.signal ? this.http.withSignal(opts.signal) : this.http, ...(own ? {} : { auth: { state: this.auth, http: this.tokenHttp } }) },
+    });
   }
 
   // ---- reads ---------------------------------------------------------------------------------
@@ -249,6 +282,7 @@ export class RegistryClient {
   }
 
   async close(): Promise<void> {
+    if (!this.owner) return;
     this.tokens.clear();
     await this.http.close();
   }
@@ -286,7 +320,7 @@ export class RegistryClient {
     if (cached && `Bearer ${cached}` !== rejected) return `Bearer ${cached}`;
     let p = this.pending.get(key);
     if (!p) {
-      p = fetchToken(this.http, registry, ch, scope, creds).finally(() => this.pending.delete(key));
+      p = fetchToken(this.tokenHttp, registry, ch, scope, creds).finally(() => this.pending.delete(key));
       this.pending.set(key, p);
     }
     const tok = await p;

@@ -184,18 +184,36 @@ function withProtocol(url: URL, protocol: 'http:' | 'https:'): URL {
   return u;
 }
 
+/** What HTTP clients of one process share: the pools (per origin) and what was learnt of each host. */
+interface HttpShared {
+  pools: Map<string, Pool>;
+  /** Registries (API hosts) found to speak plain HTTP, and those whose HTTPS worked. */
+  plainHosts: Set<string>;
+  tlsHosts: Set<string>;
+  closed: boolean;
+}
+
 export class HttpClient {
   private readonly cfg: Config;
-  private readonly pools = new Map<string, Pool>();
-  private closed = false;
+  private readonly shared: HttpShared;
   /** the caller's deadline (a scan's): every request aborts when it passes */
   private readonly signal: AbortSignal | undefined;
 
-  constructor(cfg: Config, signal?: AbortSignal) { this.cfg = cfg; this.signal = signal; }
+  constructor(cfg: Config, signal?: AbortSignal, shared?: HttpShared) {
+    this.cfg = cfg; this.signal = signal;
+    this.shared = shared ?? { pools: new Map(), plainHosts: new Set(), tlsHosts: new Set(), closed: false };
+  }
 
-  /** Registries (API hosts) found to speak plain HTTP, and those whose HTTPS worked. */
-  private readonly plainHosts = new Set<string>();
-  private readonly tlsHosts = new Set<string>();
+  /** This client under one more deadline (a scan's), sharing its pools and what it learnt of hosts. */
+  withSignal(signal: AbortSignal): HttpClient {
+    return new HttpClient(this.cfg, this.signal ? AbortSignal.any([this.signal, signal]) : signal, this.shared);
+  }
+
+  private get pools(): Map<string, Pool> { return this.shared.pools; }
+  private get plainHosts(): Set<string> { return this.shared.plainHosts; }
+  private get tlsHosts(): Set<string> { return this.shared.tlsHosts; }
+  private get closed(): boolean { return this.shared.closed; }
+  private set closed(v: boolean) { this.shared.closed = v; }
 
   /** Loopback hosts and registries configured insecure may use plain HTTP and unverified TLS. */
   private isInsecure(host: string, registry?: string): boolean {

@@ -22,7 +22,7 @@ export type ProgressFactory = (label: string) => Progress | undefined;
 export interface InventoryRun { ref: ImageRef; inventories: ImageInventory[]; startedAt: string; finishedAt: string }
 
 /** What `scan` and `sbom` share: parse the reference, open the source and the cache, take the inventory. */
-export async function takeInventory(refText: string, cfg: Config, opts: { platform?: string; cache: boolean; database?: Database; signal?: AbortSignal; narrow?: Narrowing; credentials?: Record<string, Credentials>; progress?: ProgressFactory }): Promise<InventoryRun> {
+export async function takeInventory(refText: string, cfg: Config, opts: { platform?: string; cache: boolean; database?: Database; signal?: AbortSignal; narrow?: Narrowing; credentials?: Record<string, Credentials>; progress?: ProgressFactory; client?: RegistryClient }): Promise<InventoryRun> {
   const ref = parseReference(refText);
   const platform = opts.platform ? parsePlatform(opts.platform) : undefined;
   const narrow = (inventories: ImageInventory[]) => (opts.narrow ? inventories.map((inv) => narrowInventory(inv, opts.narrow!)) : inventories);
@@ -37,7 +37,9 @@ export async function takeInventory(refText: string, cfg: Config, opts: { platfo
   const ownDb = cache && !opts.database ? await openDatabase(cfg) : undefined;
   const database = cache ? opts.database ?? ownDb : undefined;
   // the caller's deadline (--timeout, workers.scanTimeoutMs) aborts every registry request of this run
-  const client = new RegistryClient(cfg, { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.credentials ? { credentials: opts.credentials } : {}) });
+  // (a view of the process's client shares its pools and token cache; closing a view closes nothing)
+  const clientOpts = { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.credentials ? { credentials: opts.credentials } : {}) };
+  const client = opts.client ? opts.client.scoped(clientOpts) : new RegistryClient(cfg, clientOpts);
   const source = openImageSource(ref, cfg, client, opts.signal ? { signal: opts.signal } : {});
   const progress = opts.progress?.(ref.original);
   const startedAt = new Date().toISOString();

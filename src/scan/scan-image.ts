@@ -11,6 +11,7 @@ import type { DbStatus } from '../vulndb/types.ts';
 import type { ImageInventory } from '../types.ts';
 import { coverageOf } from '../vulndb/coverage.ts';
 import type { Narrowing } from './narrow.ts';
+import type { RegistryClient } from '../registry/client.ts';
 import type { Credentials } from '../registry/credentials.ts';
 
 export interface ScanDeps {
@@ -31,6 +32,9 @@ export interface ScanDeps {
   credentials?: Record<string, Credentials>;
   /** a download progress display (the CLI's, on a terminal); none in the service */
   progress?: ProgressFactory;
+  /** the process's registry client (the service's): the scan pulls through a view of it (its pools and
+   *  token cache, this scan's deadline and credentials); a one-shot command gets a client of its own */
+  client?: RegistryClient;
 }
 
 export const EMPTY_DB_WARNING = 'the vulnerability database is empty: no vulnerabilities can be reported (run "customs db update" or "customs db import <path>")';
@@ -88,6 +92,7 @@ export async function scanImage(refText: string, deps: ScanDeps): Promise<ScanRe
       ...(deps.narrow ? { narrow: deps.narrow } : {}),
       ...(deps.credentials ? { credentials: deps.credentials } : {}),
       ...(deps.progress ? { progress: deps.progress } : {}),
+      ...(deps.client ? { client: deps.client } : {}),
     });
     const scanners = deps.narrow?.scanners;
     const { dbVersion, judged } = await judgeInventories(store, run.inventories, matchOptions(deps.cfg));

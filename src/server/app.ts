@@ -89,7 +89,7 @@ export function createApp(deps: AppDeps): Hono {
 
   mountWebhooks(app, { cfg, intake, metrics, ...(deps.onQueued ? { onQueued: deps.onQueued } : {}), ...(deps.snsFetch ? { snsFetch: deps.snsFetch } : {}), ...(deps.onSignature ? { onSignature: deps.onSignature } : {}) });
   mountApi(app, { cfg, database: deps.database, jobs, ...(deps.onQueued ? { onQueued: deps.onQueued } : {}) });
-  const judge = deps.judge ?? judgeContext(cfg, deps.database, new RegistryClient(cfg));
+  const judge = deps.judge ?? judgeContext(cfg, deps.database, deps.registryClient ?? new RegistryClient(cfg));
   mountPolicyApi(app, { cfg, database: deps.database, judge });
   mountSigningRoutes(app, { cfg, database: deps.database });
   // the operator console at / (server-rendered pages; src/console/)

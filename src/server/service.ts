@@ -63,7 +63,7 @@ export async function startService(cfg: Config, opts: { snsFetch?: SnsOptions['f
   };
   // Harbor's per-request registry credentials: handed from the API to the workers in memory only
   const pullCredentials = new PullCredentials();
-  const workers = new WorkerPool({ store: jobs, cfg: cfg.workers, run: createJobRunner({ cfg, database, store: jobs, onScanned, pullCredentials: (image) => pullCredentials.get(image) }), metrics });
+  const workers = new WorkerPool({ store: jobs, cfg: cfg.workers, run: createJobRunner({ cfg, database, store: jobs, registryClient, onScanned, pullCredentials: (image) => pullCredentials.get(image) }), metrics });
   const signatures = signatureReevaluator(ctx);
   // PostgreSQL: a queued job wakes every replica's workers at once (NOTIFY), not at their next poll
   const JOBS_CHANNEL = 'customs_jobs';
