@@ -1,6 +1,6 @@
 // Policies in the database: append-only versions, the current one per name, the governing one per
 // image (most specific scope; the built-in default when none matches), and the audit trail.
-import { and, desc, eq, lt, max } from 'drizzle-orm';
+import { and, count, desc, eq, lt, max } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { auditLog, policyVersions } from '../db/schema.ts';
 import { CustomsError } from '../errors.ts';
@@ -26,6 +26,17 @@ export interface AuditEntry {
   details?: unknown;
 }
 
+/**
+ * The current policies, parsed, per open database and valid for one stored state: every use reads the
+ * state (newest version id and row count, one aggregate row) and re-reads the policies only when it
+ * moved, so a change made by any replica sharing the database is seen on the next use. (The count
+ * catches a version committed after a higher id on PostgreSQL: versions are only ever added.)
+ */
+const currentCache = new WeakMap<Database, { state: string; list: StoredPolicy[] }>();
+
+/** how often the current policies were read and parsed from the database (tests: the cache works) */
+export const policyCacheStats = { reads: 0 };
+
 export class PolicyStore {
   private readonly database: Database;
   constructor(database: Database) { this.database = database; }
@@ -36,8 +47,19 @@ export class PolicyStore {
     return p[0]?.v ?? 0;
   }
 
-  /** Every current (not deleted) policy, latest version of each name. */
+  /** Every current (not deleted) policy, latest version of each name (cached while no policy changes). */
   async current(): Promise<StoredPolicy[]> {
+    const s = await this.database.db.select({ v: max(policyVersions.id), n: count() }).from(policyVersions);
+    const state = `${s[0]?.v ?? 0}:${s[0]?.n ?? 0}`;
+    const hit = currentCache.get(this.database);
+    if (hit?.state === state) return [...hit.list];
+    const list = await this.readCurrent();
+    currentCache.set(this.database, { state, list });
+    return [...list];
+  }
+
+  private async readCurrent(): Promise<StoredPolicy[]> {
+    policyCacheStats.reads++;
     const db = this.database.db;
     const latest = db.select({ name: policyVersions.name, version: max(policyVersions.version).as('v') }).from(policyVersions).groupBy(policyVersions.name).as('latest');
     const rows = await db.select().from(policyVersions)

@@ -1,6 +1,7 @@
-// OpenVEX documents imported as exceptions: stored as given, parsed again whenever a verdict is
-// evaluated, so a document that no longer parses is skipped (with a log line) rather than lost.
-import { max } from 'drizzle-orm';
+// OpenVEX documents imported as exceptions: stored as given, parsed again whenever the stored set
+// changes (not at every verdict: the parsed exceptions are cached per open database while it stays the
+// same), so a document that no longer parses is skipped (with a log line) rather than lost.
+import { count, max } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { vexDocuments } from '../db/schema.ts';
 import { log } from '../log.ts';
@@ -13,8 +14,30 @@ export async function vexGeneration(database: Database): Promise<number> {
   return x[0]?.v ?? 0;
 }
 
+/**
+ * Parsed exceptions per open database, valid for one stored state (newest document id and count: one
+ * aggregate row read per use), so an import by any replica sharing the database is seen on the next
+ * verdict. (The count catches a document committed after a higher id on PostgreSQL: documents are only
+ * ever added.)
+ */
+const parsedCache = new WeakMap<Database, { state: string; list: ActiveException[] }>();
+
+/** how often the stored OpenVEX documents were read and parsed (tests: the cache works) */
+export const vexCacheStats = { parses: 0 };
+
 /** Exceptions from every imported OpenVEX document (documents that no longer parse are skipped, with a log line). */
 export async function vexExceptions(database: Database): Promise<ActiveException[]> {
+  const s = await database.db.select({ v: max(vexDocuments.id), n: count() }).from(vexDocuments);
+  const state = `${s[0]?.v ?? 0}:${s[0]?.n ?? 0}`;
+  const hit = parsedCache.get(database);
+  if (hit?.state === state) return [...hit.list];
+  const list = await parseStored(database);
+  parsedCache.set(database, { state, list });
+  return [...list];
+}
+
+async function parseStored(database: Database): Promise<ActiveException[]> {
+  vexCacheStats.parses++;
   const rows = await database.db.select().from(vexDocuments);
   const out: ActiveException[] = [];
   for (const r of rows) {
