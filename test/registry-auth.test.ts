@@ -120,6 +120,31 @@ describe('token auth', () => {
     expect(reg.tokenRequests() - before).toBe(1);
   });
 
+  it('views of one process client (one per job) share its token cache and pools; own credentials get their own; a view\'s deadline and close are its own', async () => {
+    const c = clientFor({ [reg.host]: { username: 'alice', password: 'alice-pw' } });
+    const before = reg.tokenRequests();
+    const job1 = c.scoped({ signal: new AbortController().signal }), job2 = c.scoped();
+    const m = await job1.getManifest(reg.host, 'lab/app', 'v1', 1 << 20);
+    expect(await job2.headManifest(reg.host, 'lab/app', 'v1')).toBe(m.digest);
+    expect(await c.headManifest(reg.host, 'lab/app', 'v1')).toBe(m.digest);
+    expect(reg.tokenRequests() - before).toBe(1); // one token for the process, not one per job
+
+    // a job that brings credentials (Harbor's robot account) never uses a token fetched with others'
+    const robot = c.scoped({ credentials: { [reg.host]: { username: 'bob', password: 'bob-pw', source: 'test robot' } } });
+    expect((await caught(robot.getManifest(reg.host, 'lab/app', 'v1', 1 << 20))).kind).toBe('auth');
+
+    // a job past its deadline fails alone; closing a view leaves the process client working
+    const ac = new AbortController();
+    ac.abort(new Error('the scan deadline'));
+    const late = c.scoped({ signal: ac.signal });
+    await expect(late.getManifest(reg.host, 'lab/app', 'v1', 1 << 20)).rejects.toThrow();
+    await job1.close();
+    await late.close();
+    expect(await c.headManifest(reg.host, 'lab/app', 'v1')).toBe(m.digest);
+    expect(await job2.headManifest(reg.host, 'lab/app', 'v1')).toBe(m.digest);
+    expect(reg.tokenRequests() - before).toBe(2); // the robot's own token only
+  });
+
   it('refuses a user limited to team/* for another repository, naming the scope', async () => {
     const c = clientFor({ [reg.host]: { username: 'bob', password: 'bob-pw' } });
     const e = await caught(c.getManifest(reg.host, 'lab/app', 'v1', 1 << 20));
