@@ -13,7 +13,8 @@ import { RegistryClient } from '../src/registry/client.ts';
 import { startService, type RunningService } from '../src/server/service.ts';
 import { importEnrichment } from '../src/vulndb/enrichment.ts';
 import { VulnStore } from '../src/vulndb/store.ts';
-import { pushDebianImage, pushIndex } from './helpers/push.ts';
+import { dpkgStatus, pushDebianImage, pushImage, pushIndex } from './helpers/push.ts';
+import { gzip, makeTar } from './helpers/tar.ts';
 import { startRegistry, testConfig, type TestRegistry } from './helpers/registry.ts';
 import { waitFor } from './helpers/util.ts';
 
@@ -168,5 +169,41 @@ describe('priorities across the fleet', () => {
     expect(mine[0].workloads.map((w: any) => w.name)).toEqual(['api']);
     expect(mine[0].findings[0].factors.find((x: any) => x.factor === 'exposure')).toMatchObject({ value: 'internet' });
     expect((await priorities()).unscanned).not.toContain(multiArm);
+  });
+});
+
+describe('image families (GET /api/v1/families)', () => {
+  it('a base\'s findings list every derived image and where it runs; a newer scanned base says "rebuild on base:Y fixes N"', async () => {
+    const client = new RegistryClient(testConfig());
+    const OS = { path: 'etc/os-release', content: 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\nVERSION_ID="12"\n' };
+    const baseLayer = (pkgs: [string, string][]) => makeTar([OS, { path: 'var/lib/dpkg/status', content: dpkgStatus(pkgs) }]).then(gzip);
+    const config = { architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [] } };
+    // base:1 with vulnerable openssl and zlib; shop:1 built on it (its layer + one of its own); base:2 fixes openssl
+    const v1 = await baseLayer([['base-files', '12.4'], ['openssl', '3.0.8-1'], ['zlib', '1:1.2.13.dfsg-1']]);
+    const base1 = await pushImage(client, reg.host, 'lab/base', '1', { layers: [{ data: v1 }], config });
+    const shop = await pushImage(client, reg.host, 'lab/shop', '1', { layers: [{ data: v1 }, { data: gzip(await makeTar([{ path: 'srv/app/main.txt', content: 'the app\n' }])) }], config });
+    const base2 = await pushImage(client, reg.host, 'lab/base', '2', { layers: [{ data: await baseLayer([['base-files', '12.5'], ['openssl', '3.0.9-1'], ['zlib', '1:1.2.13.dfsg-1']]) }], config });
+    await client.close();
+    // scanned by tag, so Customs knows the tags (no registry notifications in this test)
+    for (const [repo, img] of [['lab/base:1', base1], ['lab/shop:1', shop], ['lab/base:2', base2]] as const) {
+      expect((await fetch(`${base}/api/v1/scans`, { method: 'POST', body: JSON.stringify({ image: `${reg.host}/${repo}` }) })).status).toBeLessThan(300);
+      await waitFor(`the scan of ${repo}`, async () => ((await fetch(`${base}/api/v1/images/${img.manifestDigest}/findings`)).status === 200 ? true : undefined), 60_000);
+    }
+    // shop:1 runs as the web deployment of another cluster (the same kubectl capture)
+    expect((await fetch(`${base}/api/v1/workloads?cluster=prod-us`, { method: 'POST', body: KUBECTL.replaceAll(WEB_DIGEST, shop.manifestDigest) })).status).toBe(200);
+
+    const r = await (await fetch(`${base}/api/v1/families`)).json() as any;
+    const fam = r.items.find((f: any) => f.base.digest === base1.manifestDigest);
+    expect(fam.base).toMatchObject({ repository: 'lab/base', tags: ['1'], layers: 1, findingIds: ['CVE-2022-37434', 'CVE-2023-2650'] });
+    expect(fam.derived.map((d: any) => `${d.repository}:${d.tags[0]} +${d.extraLayers}`)).toEqual(['lab/shop:1 +1']);
+    expect(fam.derived[0].workloads.map((w: any) => `${w.cluster}/${w.namespace}/${w.name} ${w.exposure}`)).toEqual(['prod-us/shop/web internet']);
+    expect(fam.running).toMatchObject({ workloads: 1, internetFacing: 1 });
+    expect(fam.rebuild).toMatchObject({ on: { repository: 'lab/base', tags: ['2'], digest: base2.manifestDigest }, fixes: 1, fixedIds: ['CVE-2023-2650'] });
+    expect(fam.rebuild.action).toBe(`rebuild on ${reg.host}/lab/base:2 fixes 1 finding of the base in 1 derived image (1 workloads, 1 internet-facing)`);
+    // images that only share nothing, or are equal, form no family; lab/base:2 has no derived image
+    expect(r.items.find((f: any) => f.base.digest === base2.manifestDigest)).toBeUndefined();
+    expect(r.items.find((f: any) => f.base.repository === 'lab/app')).toBeUndefined();
+    expect((await fetch(`${base}/api/v1/families?rebuild=true`).then((x) => x.json()) as any).items.every((f: any) => f.rebuild)).toBe(true);
+    expect((await fetch(`${base}/api/v1/families?limit=0`)).status).toBe(400);
   });
 });

@@ -25,6 +25,7 @@ import { PullCredentials } from '../harbor/pull-credentials.ts';
 import { mountAdmission } from '../admission/routes.ts';
 import { mountWorkloads } from '../workloads/routes.ts';
 import { mountPriorities } from '../priorities/routes.ts';
+import { mountFamilies } from '../priorities/lineage-routes.ts';
 
 export interface AppDeps {
   database: Database;
@@ -100,6 +101,7 @@ export function createApp(deps: AppDeps): Hono {
   mountWorkloads(app, { cfg, database: deps.database });
   // what to fix first across the fleet: findings of running images scored and grouped into upgrades (src/priorities/)
   mountPriorities(app, { cfg, database: deps.database });
+  mountFamilies(app, { cfg, database: deps.database });
   if (cfg.harbor.enabled) mountHarbor(app, { cfg, database: deps.database, jobs, credentials: deps.pullCredentials ?? new PullCredentials(), ...(deps.onQueued ? { onQueued: deps.onQueued } : {}) });
 
   app.notFound((c) => problem(c, 404, 'Not Found', `no route ${c.req.method} ${c.req.path}`));
