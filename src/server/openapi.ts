@@ -94,6 +94,16 @@ export const OPENAPI = {
         responses: { 200: { description: 'total, items (rank, image, package, upgradeTo, action, priority, total, counts, workloads, findings[].factors), unscanned, weights' }, 400: problem },
       },
     },
+    '/api/v1/families': {
+      get: {
+        summary: 'Image families: images sharing a base\'s leading layers, the base\'s findings with every derived image and the workloads running it, and "rebuild on base:Y fixes N" where a later scan of the base\'s repository has fewer of its findings (role reader)',
+        parameters: [
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 10000, default: 100 } },
+          { name: 'rebuild', in: 'query', schema: { type: 'string', enum: ['true', 'false'] }, description: 'true: only families a rebuild helps' },
+        ],
+        responses: { 200: { description: 'total, items (base, derived[].workloads, running, rebuild {on, fixes, fixedIds, action})' }, 400: problem },
+      },
+    },
     '/api/v1/workloads': {
       post: {
         summary: 'Import `kubectl get pods,services,ingresses -A -o json` of one cluster (role operator)',
