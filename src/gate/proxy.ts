@@ -11,8 +11,8 @@ import { MANIFEST_ACCEPT, MT } from '../image/media-types.ts';
 import { abort } from '../registry/http.ts';
 import { collectCapped } from '../util/read-capped.ts';
 import type { GateTarget } from './path.ts';
+import { isDigest } from '../util/digest.ts';
 
-const DIGEST = /^sha256:[a-f0-9]{64}$/;
 /** what distribution serves as stored; anything else by tag (schema 1) is a conversion made on the fly */
 const STORED_TYPES = new Set<string>([MT.ociIndex, MT.ociManifest, MT.dockerManifestList, MT.dockerManifest]);
 /** read buffer of one blob relay: large reads mean few syscalls and callbacks per byte (see README) */
@@ -78,7 +78,7 @@ export class RegistryProxy {
     const r = await this.pool.request({ path, method: 'HEAD', headers: { ...this.forwardHeaders(req), accept: MANIFEST_ACCEPT } });
     abort(r.body);
     const d = headerValue(r.headers['docker-content-digest']);
-    return r.statusCode === 200 && d && DIGEST.test(d) ? d : undefined;
+    return r.statusCode === 200 && d && isDigest(d) ? d : undefined;
   }
 
   /**
@@ -96,8 +96,8 @@ export class RegistryProxy {
       // tag names as stored instead
       digest = await this.storedDigest(req, t.path);
       if (!digest) { abort(up.body); return { fail: `cannot tell which image ${t.name}:${t.reference} is (the upstream sent ${mediaType || 'no media type'})` }; }
-    } else if (!t.tag && DIGEST.test(t.reference)) digest = t.reference;
-    else if (!digest || !DIGEST.test(digest)) {
+    } else if (!t.tag && isDigest(t.reference)) digest = t.reference;
+    else if (!digest || !isDigest(digest)) {
       if (method === 'GET') {
         const body = await readCapped(up.body, MAX_MANIFEST_BYTES);
         return { digest: 'sha256:' + createHash('sha256').update(body).digest('hex'), body };
