@@ -34,6 +34,12 @@ describe('scoreFinding', () => {
     // the label is configurable
     const other = scoreFinding(finding, [{ ...internal, labels: { tier: 'high' } }], { criticalityLabel: 'tier' });
     expect(other.factors.find((f) => f.factor === 'criticality')).toMatchObject({ value: 'high', points: 10 });
+    // an annotation (read at import into the workload's criticality) counts as the label does; the label wins
+    const annotated = scoreFinding(finding, [{ ...internal, criticality: 'medium' }], opts);
+    expect(annotated.factors.find((f) => f.factor === 'criticality')).toMatchObject({ value: 'medium', points: 5 });
+    const both = scoreFinding(finding, [{ ...internal, criticality: 'critical', labels: { 'customs.dev/criticality': 'low' } }], opts);
+    expect(both.factors.find((f) => f.factor === 'criticality')).toMatchObject({ value: 'low', points: 0 });
+    expect(scoreFinding(finding, [internal], opts).factors.find((f) => f.factor === 'criticality')!.why).toMatch(/label or annotation customs\.dev\/criticality/);
   });
 
   it('without a CVSS score the rating counts; no fix, no EPSS, stopped workloads add nothing', () => {

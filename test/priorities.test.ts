@@ -124,6 +124,8 @@ describe('priorities across the fleet', () => {
     expect(top).toMatchObject({ upgradeTo: '3.0.9-1', package: { name: 'openssl', version: '3.0.8-1' }, replicas: 2, internetFacing: 1, counts: { findings: 1, kev: 1 } });
     expect(top.action).toBe(`upgrade openssl to 3.0.9-1 in ${reg.host}/lab/app@${app.slice(0, 19)}: fixes 1 finding (1 KEV, high 1) in 1 workload (1 internet-facing)`);
     expect(top.workloads.map((w: any) => `${w.namespace}/${w.kind}/${w.name}/${w.container}`).sort()).toEqual(['shop/Deployment/web/web']);
+    // the criticality each workload carries is shown beside it (the label here; an annotation otherwise)
+    expect(top.workloads[0].criticality).toBe('critical');
     for (const fix of r.items) {
       for (const f of fix.findings) {
         expect(f.factors.map((x: any) => x.factor)).toEqual(['severity', 'epss', 'kev', 'fix', 'replicas', 'exposure', 'criticality']);

@@ -8,6 +8,7 @@ import { startService, type RunningService } from '../src/server/service.ts';
 import { testConfig } from './helpers/registry.ts';
 
 const KUBECTL = readFileSync(join(import.meta.dirname, 'fixtures/k8s/kubectl-get-pods-services-ingresses.json'), 'utf8');
+const ROUTES = readFileSync(join(import.meta.dirname, 'fixtures/k8s/kubectl-get-services-httproutes.json'), 'utf8');
 let dir: string;
 let svc: RunningService;
 let base: string;
@@ -61,6 +62,23 @@ describe('workload inventory from kubectl output', () => {
     expect((await post('staging', KUBECTL)).status).toBe(200);
     expect((await list('?cluster=staging')).length).toBe(7);
     expect((await list('?cluster=prod-eu')).find((i) => i.name === 'report').replicas).toBe(0);
+  });
+
+  it('follows Gateway API HTTPRoutes to Services and their pods, and reads criticality from a label or an annotation', async () => {
+    // kubectl get pods,services,ingresses,httproutes -A -o json: one List
+    const doc = JSON.parse(KUBECTL);
+    doc.items.push(...JSON.parse(ROUTES).items);
+    const r = await post('gw', JSON.stringify(doc));
+    expect(await r.json()).toMatchObject({ internetFacing: 4 });
+    const items = await list('?cluster=gw');
+    const by = (name: string) => items.find((i) => i.name === name);
+    // HTTPRoute default/queue (attached to Gateway gateway-infra/public) → Service queue → the queue pod
+    expect(by('queue')).toMatchObject({ exposure: 'internet', exposedBy: ['HTTPRoute/default/queue'] });
+    // HTTPRoute shop/db-admin has no parentRefs: attached to no Gateway, it exposes nothing
+    expect(by('db')).toMatchObject({ exposure: 'internal', exposedBy: [] });
+    // shop/web's pods carry the annotation customs.dev/criticality: high
+    expect(by('web')).toMatchObject({ criticality: 'high' });
+    expect(by('api')).toMatchObject({ criticality: null });
   });
 
   it('refuses what is not kubectl output, and a missing cluster name', async () => {

@@ -5,6 +5,7 @@ import { gateSchema, policySettingsSchema } from './gate-schema.ts';
 import { vulndbSchema } from './vulndb-schema.ts';
 import { attestationsSchema, signingSchema } from './signing-schema.ts';
 import { admissionSchema } from './admission-schema.ts';
+import { workloadsSchema } from './workloads-schema.ts';
 
 /** Caps on reading archives in layers (see src/analyzers/archive-budget.ts and README "Limits"). */
 const ARCHIVE_DEFAULTS = {
@@ -148,8 +149,10 @@ export const configSchema = z.object({
   attestations: attestationsSchema,
   /** the Kubernetes validating admission webhook (src/config/admission-schema.ts) */
   admission: admissionSchema,
-  /** what to fix first across the fleet (src/priorities/): the workload label giving criticality (critical|high|medium|low) */
+  /** what to fix first across the fleet (src/priorities/): the workload label or annotation giving criticality (critical|high|medium|low) */
   priorities: z.object({ criticalityLabel: z.string().min(1).max(317).default('customs.dev/criticality') }).strict().default({ criticalityLabel: 'customs.dev/criticality' }),
+  /** what runs in Kubernetes: clusters listed with the Kubernetes API (src/config/workloads-schema.ts) */
+  workloads: workloadsSchema,
 }).strict();
 
 export type Config = z.infer<typeof configSchema>;

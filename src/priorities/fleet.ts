@@ -14,6 +14,8 @@ import { scoreFindingIn, scoreOnly, summarizeWorkloads, type Factor, type ScoreO
 export interface FleetWorkload {
   cluster: string; namespace: string; kind: string; name: string; container: string;
   digest: string; replicas: number; exposure: string; exposedBy: string[]; labels: Record<string, string>;
+  /** the criticality label or annotation's value at the import (see ScoredWorkload) */
+  criticality?: string | null;
 }
 
 export interface FleetImage { registry: string; repository: string; digest: string; report: ScanReport }
@@ -38,7 +40,7 @@ export interface Fix {
   total: number;
   counts: { findings: number; kev: number; bySeverity: Record<string, number> };
   replicas: number;
-  workloads: { cluster: string; namespace: string; kind: string; name: string; container: string; replicas: number; exposure: string }[];
+  workloads: { cluster: string; namespace: string; kind: string; name: string; container: string; replicas: number; exposure: string; criticality: string | null }[];
   internetFacing: number;
   /** every finding it removes, the highest priority first, each with its factors */
   findings: PrioritizedFinding[];
@@ -144,7 +146,10 @@ function explain(p: Pending, rank: number): Fix {
     action: p.upgradeTo ? `upgrade ${pkg.name}${source} to ${p.upgradeTo} in ${where}: fixes ${what}` : `no fix yet for ${pkg.name}${source} ${pkg.version} in ${where}: ${what}`,
     priority: p.priority, total: p.total,
     counts: { findings: n, kev, bySeverity }, replicas: summary.replicas,
-    workloads: p.running.map((w) => ({ cluster: w.cluster, namespace: w.namespace, kind: w.kind, name: w.name, container: w.container, replicas: w.replicas, exposure: w.exposure })),
+    workloads: p.running.map((w) => ({
+      cluster: w.cluster, namespace: w.namespace, kind: w.kind, name: w.name, container: w.container, replicas: w.replicas, exposure: w.exposure,
+      criticality: w.labels[summary.criticalityLabel] ?? w.criticality ?? null,
+    })),
     internetFacing: summary.exposed, findings: scored,
   };
 }
@@ -155,6 +160,7 @@ export async function fleetPriorities(database: Database, opts: ScoreOptions, li
   const fleet: FleetWorkload[] = rows.map((r) => ({
     cluster: r.cluster, namespace: r.namespace, kind: r.kind, name: r.name, container: r.container, digest: r.digest!,
     replicas: r.replicas, exposure: r.exposure, exposedBy: JSON.parse(r.exposedBy) as string[], labels: JSON.parse(r.labels) as Record<string, string>,
+    criticality: r.criticality,
   }));
   const digests = [...new Set(fleet.map((w) => w.digest))];
   const images: FleetImage[] = [];

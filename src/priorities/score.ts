@@ -10,8 +10,8 @@
 // replicas       (0..10)           running pods of the image across the fleet: 2.5 × log2(1 + replicas), capped
 // exposure       (0 | 15)          at least one workload running it is internet-facing (LoadBalancer/NodePort
 //                                  Service, Ingress, hostNetwork/hostPort)
-// criticality    (0..15)           the highest value of the criticality label (priorities.criticalityLabel,
-//                                  default customs.dev/criticality) on the workloads running it:
+// criticality    (0..15)           the highest value of the criticality label or annotation (priorities.
+//                                  criticalityLabel, default customs.dev/criticality; the label wins) on the workloads running it:
 //                                  critical 15, high 10, medium 5, low 0; absent or another word: 0
 //
 // The weights are the `WEIGHTS` below (all of them, nothing else is added); the score is their sum, 0..130.
@@ -58,7 +58,11 @@ export interface ScoredFinding {
 }
 
 /** The parts of a workload the score reads (only workloads running the image: replicas > 0). */
-export interface ScoredWorkload { replicas: number; exposure: 'internet' | 'internal' | string; labels: Record<string, string>; exposedBy?: string[] }
+export interface ScoredWorkload {
+  replicas: number; exposure: 'internet' | 'internal' | string; labels: Record<string, string>; exposedBy?: string[];
+  /** the criticality label or annotation's value read at import (null: neither); absent: the label alone is read */
+  criticality?: string | null;
+}
 
 export interface ScoreOptions { criticalityLabel: string }
 
@@ -76,7 +80,7 @@ export function summarizeWorkloads(workloads: readonly ScoredWorkload[], opts: S
   const exposed = running.filter((w) => w.exposure === 'internet');
   let best: string | null = null;
   for (const w of running) {
-    const v = w.labels[opts.criticalityLabel]?.toLowerCase();
+    const v = (w.labels[opts.criticalityLabel] ?? w.criticality ?? undefined)?.toLowerCase();
     if (v !== undefined && (best === null || (WEIGHTS.criticality[v] ?? -1) > (WEIGHTS.criticality[best] ?? -1))) best = v;
   }
   return {
@@ -131,7 +135,7 @@ export function scoreFindingIn(f: ScoredFinding, w: WorkloadSummary): Priority {
   const best = w.criticality;
   factors.push({
     factor: 'criticality', value: best, points: best !== null ? WEIGHTS.criticality[best] ?? 0 : 0,
-    why: best === null ? `no workload carries the label ${w.criticalityLabel}`
+    why: best === null ? `no workload carries the label or annotation ${w.criticalityLabel}`
       : WEIGHTS.criticality[best] === undefined ? `${w.criticalityLabel}=${best} is not one of ${Object.keys(WEIGHTS.criticality).join(', ')}: 0`
         : `${w.criticalityLabel}=${best}`,
   });

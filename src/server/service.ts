@@ -26,6 +26,7 @@ import { RegistryClient } from '../registry/client.ts';
 import type { ScanReport } from '../scan/types.ts';
 import { startVulnDbRefresh } from '../vulndb/refresh.ts';
 import { VulnStore } from '../vulndb/store.ts';
+import { WorkloadSync } from '../workloads/sync.ts';
 
 export interface RunningService {
   port: number;
@@ -38,6 +39,8 @@ export interface RunningService {
   workers: WorkerPool;
   /** drains the publication outbox (signed attestations, status tags) */
   publisher: Publisher;
+  /** the Kubernetes API sync of workloads.clusters (nothing scheduled when none is configured) */
+  workloadSync: WorkloadSync;
   /** stop accepting, stop claiming, finish or release running jobs, close the database */
   stop(): Promise<void>;
 }
@@ -116,9 +119,12 @@ export async function startService(cfg: Config, opts: { snsFetch?: SnsOptions['f
   // The vulnerability data refresh schedule (customs serve only: tests and embedders opt in).
   const refreshLease = new Lease(database, 'vulndb-refresh', owner, Math.max(cfg.vulndb.refreshIntervalMs, 600_000) + 600_000);
   const refresh = opts.vulndbRefresh && cfg.workers.vulndbRefresh ? startVulnDbRefresh(cfg, new VulnStore(database), { lease: refreshLease }) : undefined;
+  // what runs in the clusters Customs can reach (workloads.clusters): listed now and every intervalMs
+  const workloadSync = new WorkloadSync({ database, clusters: cfg.workloads.clusters, criticalityKey: cfg.priorities.criticalityLabel });
+  workloadSync.start();
   let stopped: Promise<void> | undefined;
   return {
-    port: (server.address() as AddressInfo).port, database, jobs, workers, publisher,
+    port: (server.address() as AddressInfo).port, database, jobs, workers, publisher, workloadSync,
     ...(gate ? { gatePort: gate.address().port } : {}),
     ...(admission ? { admissionPort: admission.port } : {}),
     stop: () => stopped ??= (async () => {
@@ -127,6 +133,7 @@ export async function startService(cfg: Config, opts: { snsFetch?: SnsOptions['f
       stopWatcher();
       stopListening?.();
       signatures.stop();
+      await workloadSync.stop();
       await refresh?.stop();
       await refreshLease.release().catch(() => {});
       await gate?.close();

@@ -1,5 +1,6 @@
-// The workloads table: an import replaces what one cluster runs. Rows not in the import stay with
-// replicas 0 (first and last seen keep the history of what ran there).
+// The workloads table: an import (or a sync from the Kubernetes API) replaces what one cluster runs.
+// Rows not in the import stay with replicas 0 (first and last seen keep the history of what ran
+// there). Admission requests add or refresh one workload (upsertWorkload) and remove it on DELETE.
 import { and, asc, eq, notInArray, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { workloads } from '../db/schema.ts';
@@ -7,6 +8,7 @@ import type { WorkloadContainer } from './inventory.ts';
 
 export interface StoredWorkload extends WorkloadContainer { cluster: string; firstSeenAt: string; lastSeenAt: string }
 
+const KEY = [workloads.cluster, workloads.namespace, workloads.kind, workloads.name, workloads.container];
 const keyOf = (c: { namespace: string; kind: string; name: string; container: string }) => `${c.namespace}/${c.kind}/${c.name}/${c.container}`;
 
 export async function importWorkloads(database: Database, cluster: string, containers: readonly WorkloadContainer[], now = new Date()): Promise<void> {
@@ -15,15 +17,42 @@ export async function importWorkloads(database: Database, cluster: string, conta
     const row = {
       cluster, namespace: c.namespace, kind: c.kind, name: c.name, container: c.container, image: c.image, digest: c.digest,
       replicas: c.replicas, labels: JSON.stringify(c.labels), serviceAccount: c.serviceAccount, exposure: c.exposure,
-      exposedBy: JSON.stringify(c.exposedBy), firstSeenAt: now, lastSeenAt: now,
+      exposedBy: JSON.stringify(c.exposedBy), criticality: c.criticality, firstSeenAt: now, lastSeenAt: now,
     };
     const { firstSeenAt: _first, ...update } = row;
-    return db.insert(workloads).values(row).onConflictDoUpdate({ target: [workloads.cluster, workloads.namespace, workloads.kind, workloads.name, workloads.container], set: update });
+    return db.insert(workloads).values(row).onConflictDoUpdate({ target: KEY, set: update });
   });
   const keys = containers.map(keyOf);
   const gone = db.update(workloads).set({ replicas: 0 }).where(and(eq(workloads.cluster, cluster),
     keys.length ? notInArray(sql`${workloads.namespace} || '/' || ${workloads.kind} || '/' || ${workloads.name} || '/' || ${workloads.container}`, keys) : undefined));
   await db.batch([gone, ...writes]);
+}
+
+/**
+ * One workload's containers as an admission request shows them: added, or refreshed (image, digest,
+ * replicas, labels, criticality). Exposure is what the cluster's services say, known to an import or
+ * a sync only: a stored row keeps its exposure. Containers the workload no longer has are removed.
+ */
+export async function upsertWorkload(database: Database, cluster: string, w: { namespace: string; kind: string; name: string }, containers: readonly WorkloadContainer[], now = new Date()): Promise<void> {
+  const db = database.db;
+  const writes = containers.map((c) => {
+    const row = {
+      cluster, namespace: c.namespace, kind: c.kind, name: c.name, container: c.container, image: c.image, digest: c.digest,
+      replicas: c.replicas, labels: JSON.stringify(c.labels), serviceAccount: c.serviceAccount, exposure: c.exposure,
+      exposedBy: JSON.stringify(c.exposedBy), criticality: c.criticality, firstSeenAt: now, lastSeenAt: now,
+    };
+    const { firstSeenAt: _f, exposure: _e, exposedBy: _b, ...update } = row;
+    return db.insert(workloads).values(row).onConflictDoUpdate({ target: KEY, set: update });
+  });
+  const one = and(eq(workloads.cluster, cluster), eq(workloads.namespace, w.namespace), eq(workloads.kind, w.kind), eq(workloads.name, w.name));
+  const gone = db.delete(workloads).where(and(one, containers.length ? notInArray(workloads.container, containers.map((c) => c.container)) : undefined));
+  await db.batch([gone, ...writes]);
+}
+
+/** A workload deleted from the cluster (an admission DELETE): its rows go. Returns how many. */
+export async function removeWorkload(database: Database, cluster: string, w: { namespace: string; kind: string; name: string }): Promise<number> {
+  const r = await database.db.delete(workloads).where(and(eq(workloads.cluster, cluster), eq(workloads.namespace, w.namespace), eq(workloads.kind, w.kind), eq(workloads.name, w.name)));
+  return r.rowsAffected;
 }
 
 export async function listWorkloads(database: Database, filter: { cluster?: string; digest?: string } = {}): Promise<StoredWorkload[]> {
@@ -33,7 +62,7 @@ export async function listWorkloads(database: Database, filter: { cluster?: stri
   return rows.map((r) => ({
     cluster: r.cluster, namespace: r.namespace, kind: r.kind, name: r.name, container: r.container, image: r.image, digest: r.digest,
     replicas: r.replicas, labels: JSON.parse(r.labels) as Record<string, string>, serviceAccount: r.serviceAccount,
-    exposure: r.exposure as 'internet' | 'internal', exposedBy: JSON.parse(r.exposedBy) as string[],
+    exposure: r.exposure as 'internet' | 'internal', exposedBy: JSON.parse(r.exposedBy) as string[], criticality: r.criticality,
     firstSeenAt: r.firstSeenAt.toISOString(), lastSeenAt: r.lastSeenAt.toISOString(),
   }));
 }
