@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService, type RunningService } from '../src/server/service.ts';
 import { testConfig } from './helpers/registry.ts';
+import { customsCli } from './helpers/cli.ts';
+import { writeFileSync } from 'node:fs';
 
 const KUBECTL = readFileSync(join(import.meta.dirname, 'fixtures/k8s/kubectl-get-pods-services-ingresses.json'), 'utf8');
 const ROUTES = readFileSync(join(import.meta.dirname, 'fixtures/k8s/kubectl-get-services-httproutes.json'), 'utf8');
@@ -88,4 +90,39 @@ describe('workload inventory from kubectl output', () => {
     expect((await post('Prod EU', KUBECTL)).status).toBe(400);
     expect((await fetch(`${base}/api/v1/workloads?digest=nope`)).status).toBe(400);
   });
+});
+
+describe('customs workloads import', () => {
+  it('imports a kubectl output file into the database the service reads, the same as the API', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'customs-workloads-cli-'));
+    try {
+      const cli = customsCli(work);
+      const file = join(work, 'kubectl.json');
+      const doc = JSON.parse(KUBECTL);
+      doc.items.push(...JSON.parse(ROUTES).items);
+      writeFileSync(file, JSON.stringify(doc));
+      const r = await cli(['workloads', 'import', file, '--cluster', 'air-gapped', '--format', 'json']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toEqual({ cluster: 'air-gapped', pods: 7, workloads: 6, containers: 7, internetFacing: 4, withoutDigest: 1 });
+      const text = await cli(['workloads', 'import', file, '--cluster', 'air-gapped']);
+      expect(text.stdout).toBe('cluster air-gapped: 7 pods, 6 workloads, 7 containers (4 internet-facing workloads, 1 containers without a running digest)\n');
+      const listed = await cli(['workloads', 'list', '--cluster', 'air-gapped', '--format', 'json']);
+      const items = JSON.parse(listed.stdout).items as any[];
+      expect(items.find((i) => i.name === 'queue')).toMatchObject({ exposure: 'internet', exposedBy: ['HTTPRoute/default/queue'] });
+      expect(items.find((i) => i.name === 'web')).toMatchObject({ criticality: 'high' });
+      expect((await cli(['workloads', 'list'])).stdout).toMatch(/air-gapped .*shop\/Deployment\/web .*internet \(Service\/web \(LoadBalancer\)\) .*high/);
+      // bad input: exit 2 with the reason
+      const noCluster = await cli(['workloads', 'import', file]);
+      expect(noCluster).toMatchObject({ code: 2, stderr: expect.stringMatching(/needs --cluster NAME/) });
+      expect(await cli(['workloads', 'import', file, '--cluster', 'Prod EU'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--cluster "Prod EU": lower-case/) });
+      expect(await cli(['workloads', 'import', join(work, 'missing.json'), '--cluster', 'x'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/cannot read .*missing\.json: ENOENT/) });
+      writeFileSync(join(work, 'bad.json'), 'pods:\n- not json');
+      expect(await cli(['workloads', 'import', join(work, 'bad.json'), '--cluster', 'x'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/bad\.json is not JSON/) });
+      writeFileSync(join(work, 'pod.json'), '{"kind":"Pod"}');
+      expect(await cli(['workloads', 'import', join(work, 'pod.json'), '--cluster', 'x'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/pod\.json: expected the output of kubectl get/) });
+      expect((await cli(['workloads'])).code).toBe(2);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -24,6 +24,9 @@ Usage:
                                      [--max-age 24h] [--require pass|warn]; exit 0 only when acceptable
   customs priorities                 what to fix first across the fleet: upgrades per running image ordered by risk
                                      (severity, EPSS, KEV, fix, replicas, exposure, criticality) [--format table|json]
+  customs workloads import FILE --cluster NAME
+                                     what runs in a cluster, from kubectl get pods,services,ingresses,httproutes -A -o json
+                                     (- for standard input); workloads list [--cluster NAME] [--format table|json]
   customs key show                   the public key Customs signs attestations with (PEM)
   customs version
 
@@ -45,6 +48,7 @@ Options:
   -f, --file FILE     policy: the policy or OpenVEX file (for policy commands -f means --file)
   --reason TEXT       quarantine release, policy delete: why (recorded in the audit log)
   --repository REPO   quarantine release: only in this repository
+  --cluster NAME      workloads: the cluster (lower-case letters, digits, ".", "_", "-")
   --revision N        policy show: that version of the policy
   --platform P        only this platform of a multi-arch image, os/arch[/variant]
   --timeout D         give up after D (90s, 5m, 1h) with exit 5; every registry request also has its own deadline
@@ -75,7 +79,7 @@ async function main(argv: string[]): Promise<number> {
         help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' },
         severity: { type: 'string' }, 'ignore-unfixed': { type: 'boolean' }, 'fail-on': { type: 'string' }, db: { type: 'string' }, 'exit-code': { type: 'string' },
         key: { type: 'string' }, 'max-age': { type: 'string' }, require: { type: 'string' },
-        file: { type: 'string' }, reason: { type: 'string' }, repository: { type: 'string' }, revision: { type: 'string' },
+        file: { type: 'string' }, cluster: { type: 'string' }, reason: { type: 'string' }, repository: { type: 'string' }, revision: { type: 'string' },
         timeout: { type: 'string' }, 'log-format': { type: 'string' }, quiet: { type: 'boolean', short: 'q' }, 'no-progress': { type: 'boolean' },
         vex: { type: 'string', multiple: true }, ignorefile: { type: 'string' }, 'include-non-security': { type: 'boolean' },
         scanners: { type: 'string' }, 'pkg-types': { type: 'string' }, 'list-all-pkgs': { type: 'boolean' },
@@ -131,6 +135,7 @@ async function main(argv: string[]): Promise<number> {
       }));
     }
     case 'priorities': return (await import('./priorities.ts')).prioritiesCommand(rest, cfg, defined({ format: v.format }));
+    case 'workloads': return (await import('./workloads.ts')).workloadsCommand(rest, cfg, defined({ cluster: v.cluster, format: v.format }));
     case 'key': return (await import('./key.ts')).keyCommand(rest, cfg);
     case 'verify': return (await import('./verify.ts')).verifyCommand(rest, cfg, defined({ key: v.key, maxAge: v['max-age'], require: v.require, format: v.format }));
     case 'quarantine': return (await import('./quarantine.ts')).quarantineCommand(rest, cfg, defined({ reason: v.reason, repository: v.repository, format: v.format }));

@@ -106,12 +106,12 @@ export const OPENAPI = {
     },
     '/api/v1/workloads': {
       post: {
-        summary: 'Import `kubectl get pods,services,ingresses -A -o json` of one cluster (role operator)',
+        summary: 'Import `kubectl get pods,services,ingresses,httproutes -A -o json` of one cluster (role operator)',
         parameters: [{ name: 'cluster', in: 'query', required: true, schema: { type: 'string', pattern: '^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$' } }],
         responses: { 200: { description: 'counts: pods, workloads, containers, internetFacing, withoutDigest' }, 400: problem, 413: problem },
       },
       get: {
-        summary: 'What runs where: per cluster, namespace, workload and container — digest, replicas, labels, exposure, first/last seen (role reader)',
+        summary: 'What runs where: per cluster, namespace, workload and container — digest, replicas, labels, exposure, criticality, first/last seen (role reader)',
         parameters: [{ name: 'cluster', in: 'query', schema: { type: 'string' } }, { name: 'digest', in: 'query', schema: { type: 'string', pattern: '^sha256:[a-f0-9]{64}$' } }],
         responses: { 200: { description: 'items' }, 400: problem },
       },
