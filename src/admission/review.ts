@@ -17,6 +17,8 @@ export interface ReviewRequest {
   dryRun: boolean;
   /** the new object (absent on DELETE and CONNECT) */
   object?: Record<string, unknown>;
+  /** the object as it was (UPDATE, DELETE) */
+  oldObject?: Record<string, unknown>;
 }
 
 export interface ContainerImage {
@@ -47,10 +49,12 @@ export function parseReview(body: unknown): ReviewRequest {
   const str = (v: unknown) => (typeof v === 'string' ? v : '');
   return {
     uid: r.uid, kind: r.kind.kind, group: str(r.kind.group), operation: r.operation as ReviewRequest['operation'],
-    namespace: str(r.namespace), name: str(r.name) || str((isObject(r.object) && isObject(r.object.metadata) ? r.object.metadata.name : undefined)),
+    namespace: str(r.namespace), name: str(r.name) || str((isObject(r.object) && isObject(r.object.metadata) ? r.object.metadata.name : undefined))
+      || str((isObject(r.oldObject) && isObject(r.oldObject.metadata) ? r.oldObject.metadata.name : undefined)),
     ...(str(r.subResource) ? { subResource: str(r.subResource) } : {}),
     dryRun: r.dryRun === true,
     ...(isObject(r.object) ? { object: r.object } : {}),
+    ...(isObject(r.oldObject) ? { oldObject: r.oldObject } : {}),
   };
 }
 

@@ -12,6 +12,7 @@ import type { RegistryClient } from '../registry/client.ts';
 import { problem } from '../http/problem.ts';
 import { jsonBody } from '../http/json-body.ts';
 import { admit } from './admit.ts';
+import { WorkloadLearner } from './learn.ts';
 import { parseReview, ReviewError } from './review.ts';
 
 export interface AdmissionRouteDeps {
@@ -20,6 +21,8 @@ export interface AdmissionRouteDeps {
   jobs: JobStore;
   registry?: RegistryClient;
   onQueued?: () => void;
+  /** hands out the workload learner (admission.cluster set), for shutdown and tests to wait on */
+  onLearner?: (learner: WorkloadLearner | undefined) => void;
 }
 
 export function mountAdmission(app: Hono, deps: AdmissionRouteDeps): void {
@@ -37,6 +40,10 @@ export function mountAdmission(app: Hono, deps: AdmissionRouteDeps): void {
     record: (e: { subject: string; reason: string; details: Record<string, unknown> }) =>
       policies.audit({ actor: 'admission', action: 'admission.audit', subject: e.subject, reason: e.reason, details: e.details }),
   };
+
+  // admission.cluster: what is admitted is recorded in the workload inventory, after the answer
+  const learner = cfg.cluster ? new WorkloadLearner({ database: deps.database, cluster: cfg.cluster, criticalityKey: deps.cfg.priorities.criticalityLabel }) : undefined;
+  deps.onLearner?.(learner);
 
   app.post('/k8s/admission', async (c) => {
     if (!cfg.enabled) return problem(c, 404, 'Not Found', 'the admission webhook is not enabled (admission.enabled)');
@@ -57,6 +64,7 @@ export function mountAdmission(app: Hono, deps: AdmissionRouteDeps): void {
       if (e instanceof ReviewError) return problem(c, 400, 'Bad Request', e.message);
       throw e;
     }
+    if (learner && answer.response.allowed && !review.dryRun) learner.enqueue(review, answer.images);
     return c.json({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: answer.response });
   });
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CLUSTER_NAME } from './workloads-schema.ts';
 
 // The Kubernetes validating admission webhook (POST /k8s/admission; src/admission/).
 // Mounted under the top-level key `admission` of configSchema.
@@ -43,6 +44,11 @@ export const admissionSchema = z.object({
   registries: z.array(z.string().min(1).max(255).regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/, 'host[:port]')).default([]),
   /** an HTTPS listener serving only the webhook (the API server calls webhooks over TLS); without it the webhook is on the main server's plain HTTP */
   tls: tlsSchema.optional(),
+  /**
+   * the name of the cluster whose API server calls this webhook: set, the workloads it admits (CREATE,
+   * UPDATE) are recorded in the workload inventory under this name and removed on DELETE (src/admission/learn.ts)
+   */
+  cluster: z.string().regex(CLUSTER_NAME, 'a cluster name: lower-case letters, digits, ".", "_", "-", at most 63').optional(),
   /** largest AdmissionReview body accepted (the API server's own request limit is 3 MiB) */
   maxBodyBytes: z.number().int().min(1024).default(4 * 1024 * 1024),
 }).strict().default({

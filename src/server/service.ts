@@ -27,6 +27,7 @@ import type { ScanReport } from '../scan/types.ts';
 import { startVulnDbRefresh } from '../vulndb/refresh.ts';
 import { VulnStore } from '../vulndb/store.ts';
 import { WorkloadSync } from '../workloads/sync.ts';
+import type { WorkloadLearner } from '../admission/learn.ts';
 
 export interface RunningService {
   port: number;
@@ -39,6 +40,8 @@ export interface RunningService {
   workers: WorkerPool;
   /** drains the publication outbox (signed attestations, status tags) */
   publisher: Publisher;
+  /** workloads learned from admission requests (admission.cluster set) */
+  admissionLearner?: WorkloadLearner;
   /** the Kubernetes API sync of workloads.clusters (nothing scheduled when none is configured) */
   workloadSync: WorkloadSync;
   /** stop accepting, stop claiming, finish or release running jobs, close the database */
@@ -75,7 +78,8 @@ export async function startService(cfg: Config, opts: { snsFetch?: SnsOptions['f
     workers.notify();
     database.signals?.notify(JOBS_CHANNEL).catch((e: Error) => log.warn({ err: e.message }, 'could not notify the other replicas of a queued job'));
   };
-  const app = createApp({ database, cfg, jobs, metrics, judge: ctx, pullCredentials, registryClient, onQueued, onSignature: signatures.onSignature, ...(opts.snsFetch ? { snsFetch: opts.snsFetch } : {}) });
+  let admissionLearner: WorkloadLearner | undefined;
+  const app = createApp({ database, cfg, jobs, metrics, judge: ctx, pullCredentials, registryClient, onQueued, onSignature: signatures.onSignature, onLearner: (l) => { admissionLearner = l; }, ...(opts.snsFetch ? { snsFetch: opts.snsFetch } : {}) });
   let server: Server;
   try {
     server = await new Promise<Server>((resolve, reject) => {
@@ -125,6 +129,7 @@ export async function startService(cfg: Config, opts: { snsFetch?: SnsOptions['f
   let stopped: Promise<void> | undefined;
   return {
     port: (server.address() as AddressInfo).port, database, jobs, workers, publisher, workloadSync,
+    ...(admissionLearner ? { admissionLearner } : {}),
     ...(gate ? { gatePort: gate.address().port } : {}),
     ...(admission ? { admissionPort: admission.port } : {}),
     stop: () => stopped ??= (async () => {
@@ -138,6 +143,7 @@ export async function startService(cfg: Config, opts: { snsFetch?: SnsOptions['f
       await refreshLease.release().catch(() => {});
       await gate?.close();
       await admission?.close();
+      await admissionLearner?.idle();
       await workers.stop();
       await publisher.stop();
       server.closeAllConnections();

@@ -30,7 +30,7 @@ export async function importWorkloads(database: Database, cluster: string, conta
 
 /**
  * One workload's containers as an admission request shows them: added, or refreshed (image, digest,
- * replicas, labels, criticality). Exposure is what the cluster's services say, known to an import or
+ * replicas, labels, criticality; a null digest keeps the stored one when the image is the same). Exposure is what the cluster's services say, known to an import or
  * a sync only: a stored row keeps its exposure. Containers the workload no longer has are removed.
  */
 export async function upsertWorkload(database: Database, cluster: string, w: { namespace: string; kind: string; name: string }, containers: readonly WorkloadContainer[], now = new Date()): Promise<void> {
@@ -42,7 +42,9 @@ export async function upsertWorkload(database: Database, cluster: string, w: { n
       exposedBy: JSON.stringify(c.exposedBy), criticality: c.criticality, firstSeenAt: now, lastSeenAt: now,
     };
     const { firstSeenAt: _f, exposure: _e, exposedBy: _b, ...update } = row;
-    return db.insert(workloads).values(row).onConflictDoUpdate({ target: KEY, set: update });
+    // a digest admission could not resolve (an exempt namespace, a tag never seen) keeps the one stored for the same image
+    const digest = sql`CASE WHEN excluded.digest IS NULL AND excluded.image = ${workloads.image} THEN ${workloads.digest} ELSE excluded.digest END`;
+    return db.insert(workloads).values(row).onConflictDoUpdate({ target: KEY, set: { ...update, digest } });
   });
   const one = and(eq(workloads.cluster, cluster), eq(workloads.namespace, w.namespace), eq(workloads.kind, w.kind), eq(workloads.name, w.name));
   const gone = db.delete(workloads).where(and(one, containers.length ? notInArray(workloads.container, containers.map((c) => c.container)) : undefined));
