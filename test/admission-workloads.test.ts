@@ -53,7 +53,7 @@ describe('workloads learned from admission requests', () => {
     dep.request.object.metadata.annotations = { 'customs.dev/criticality': 'critical' };
     expect(await review(dep)).toMatchObject({ allowed: true });
     expect(await review(fixture('replicaset-create.json'))).toMatchObject({ allowed: true });
-    await svc.admissionLearner!.idle();
+    await svc.admissionRuntime!.learner!.idle();
     const rows = await list();
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ namespace: 'team-a', kind: 'Deployment', name: 'nginx', container: 'nginx', image: APP, digest: D1, replicas: 3, labels: { app: 'nginx' }, exposure: 'internal', criticality: 'critical' });
@@ -74,7 +74,7 @@ describe('workloads learned from admission requests', () => {
     upd.request.object.spec.replicas = 5;
     await new Promise((r) => setTimeout(r, 5));
     expect(await review(upd)).toMatchObject({ allowed: true });
-    await svc.admissionLearner!.idle();
+    await svc.admissionRuntime!.learner!.idle();
     const after = (await list())[0];
     expect(after).toMatchObject({ digest: D3, replicas: 5, exposure: 'internet', exposedBy: ['Service/nginx (LoadBalancer)'] });
     expect(after.firstSeenAt).toBe(before.firstSeenAt);
@@ -85,16 +85,16 @@ describe('workloads learned from admission requests', () => {
     const dry = fixture('pod-create.json');
     dry.request.dryRun = true;
     await review(dry);
-    await svc.admissionLearner!.idle();
+    await svc.admissionRuntime!.learner!.idle();
     expect((await list()).some((w) => w.kind === 'Pod')).toBe(false);
 
     expect(await review(fixture('pod-create.json'))).toMatchObject({ allowed: true });
-    await svc.admissionLearner!.idle();
+    await svc.admissionRuntime!.learner!.idle();
     const pod = (await list()).filter((w) => w.kind === 'Pod');
     expect(pod.map((w) => `${w.name}/${w.container}/${w.digest}`).sort()).toEqual([`debug/debug/${D1}`, `debug/setup/${D2}`].sort());
 
     expect(await review(fixture('pod-delete.json'))).toMatchObject({ allowed: true });
-    await svc.admissionLearner!.idle();
+    await svc.admissionRuntime!.learner!.idle();
     expect((await list()).some((w) => w.kind === 'Pod')).toBe(false);
     // the Deployment is untouched by the pod's deletion
     expect((await list()).map((w) => `${w.kind}/${w.name}`)).toEqual(['Deployment/nginx']);
@@ -102,7 +102,7 @@ describe('workloads learned from admission requests', () => {
 
   it('what admission denies is not recorded', async () => {
     expect(await review(fixture('deployment-create.json'), denySvc)).toMatchObject({ allowed: false, status: { code: 403 } });
-    await denySvc.admissionLearner!.idle();
+    await denySvc.admissionRuntime!.learner!.idle();
     expect(await list('strict')).toEqual([]);
   });
 
@@ -119,7 +119,7 @@ describe('workloads learned from admission requests', () => {
       expect(await review(dep)).toMatchObject({ allowed: true });
       expect((await list()).some((w) => w.name === 'later')).toBe(false);
       release();
-      await svc.admissionLearner!.idle();
+      await svc.admissionRuntime!.learner!.idle();
       expect((await list()).some((w) => w.name === 'later')).toBe(true);
     } finally {
       spy.mockRestore();

@@ -18,7 +18,8 @@ export interface AdmissionResponse {
 export interface AdmitDeps extends ResolveDeps {
   /** admission.registries as a predicate (see ResolveDeps.mayAsk) */
   cfg: AdmissionConfig;
-  verdicts: VerdictLookup;
+  /** the stored-verdict lookup (the database's, or the webhook's in-memory index) */
+  verdicts: Pick<VerdictLookup, 'lookupMany'>;
   /** queue a scan (admission.unscanned: scan); absent: none is queued */
   queueScan?: (image: { registry: string; repository: string; digest?: string; tag?: string }) => Promise<void>;
   /** record what audit mode let through (the audit log) */

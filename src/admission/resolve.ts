@@ -21,6 +21,8 @@ export interface ResolveDeps {
   timeoutMs: number;
   /** which registries may be asked (admission.registries): the image string comes from whoever creates the pod */
   mayAsk: (registry: string) => boolean;
+  /** where stored tags are read (default: the database; the webhook's in-memory index, ./verdict-index.ts) */
+  tags?: Pick<ImageStore, 'liveTagDigests'>;
 }
 
 export async function resolveImages(images: readonly string[], deps: ResolveDeps): Promise<Resolved[]> {
@@ -34,7 +36,7 @@ export async function resolveImages(images: readonly string[], deps: ResolveDeps
     if (ref.digest) out[i] = { ok: true, registry, repository, digest: ref.digest, ...(ref.tag ? { tag: ref.tag } : {}), via: 'digest' };
     else byTag.push({ i, registry, repository, tag: ref.tag! });
   });
-  const stored = await new ImageStore(deps.database).liveTagDigests(byTag);
+  const stored = byTag.length ? await (deps.tags ?? new ImageStore(deps.database)).liveTagDigests(byTag) : [];
   await Promise.all(byTag.map(async (t, k) => {
     const { i, registry, repository, tag } = t;
     const digest = stored[k];

@@ -13,6 +13,7 @@ import { problem } from '../http/problem.ts';
 import { jsonBody } from '../http/json-body.ts';
 import { admit } from './admit.ts';
 import { WorkloadLearner } from './learn.ts';
+import { VerdictIndex } from './verdict-index.ts';
 import { parseReview, ReviewError } from './review.ts';
 
 export interface AdmissionRouteDeps {
@@ -21,16 +22,28 @@ export interface AdmissionRouteDeps {
   jobs: JobStore;
   registry?: RegistryClient;
   onQueued?: () => void;
-  /** hands out the workload learner (admission.cluster set), for shutdown and tests to wait on */
-  onLearner?: (learner: WorkloadLearner | undefined) => void;
+  /** hands out what the webhook runs beside its answers (the verdict index, the workload learner), for shutdown and tests */
+  onStarted?: (admission: AdmissionRuntime) => void;
+}
+
+export interface AdmissionRuntime {
+  /** the in-memory verdicts and tags (admission.enabled) */
+  index?: VerdictIndex;
+  /** workloads learned from admission requests (admission.cluster set) */
+  learner?: WorkloadLearner;
+  /** stop refreshing the index, finish writing what was learned */
+  close(): Promise<void>;
 }
 
 export function mountAdmission(app: Hono, deps: AdmissionRouteDeps): void {
   const cfg = deps.cfg.admission;
-  const verdicts = new VerdictLookup(deps.database);
+  const lookup = new VerdictLookup(deps.database);
   const policies = new PolicyStore(deps.database);
+  // verdicts and tags from memory (the database for what it does not hold)
+  const index = cfg.enabled && cfg.indexRefreshMs > 0 ? new VerdictIndex(deps.database, lookup, { refreshMs: cfg.indexRefreshMs }) : undefined;
+  if (index) void index.refresh();
   const admitDeps = {
-    cfg, verdicts, database: deps.database, timeoutMs: cfg.resolveTimeoutMs,
+    cfg, verdicts: index ?? lookup, ...(index ? { tags: index } : {}), database: deps.database, timeoutMs: cfg.resolveTimeoutMs,
     mayAsk: (r: string) => cfg.registries.includes(r),
     ...(deps.registry ? { registry: deps.registry } : {}),
     queueScan: async (image: { registry: string; repository: string; digest?: string; tag?: string }) => {
@@ -42,8 +55,11 @@ export function mountAdmission(app: Hono, deps: AdmissionRouteDeps): void {
   };
 
   // admission.cluster: what is admitted is recorded in the workload inventory, after the answer
-  const learner = cfg.cluster ? new WorkloadLearner({ database: deps.database, cluster: cfg.cluster, criticalityKey: deps.cfg.priorities.criticalityLabel }) : undefined;
-  deps.onLearner?.(learner);
+  const learner = cfg.enabled && cfg.cluster ? new WorkloadLearner({ database: deps.database, cluster: cfg.cluster, criticalityKey: deps.cfg.priorities.criticalityLabel }) : undefined;
+  deps.onStarted?.({
+    ...(index ? { index } : {}), ...(learner ? { learner } : {}),
+    close: async () => { await index?.close(); await learner?.idle(); },
+  });
 
   app.post('/k8s/admission', async (c) => {
     if (!cfg.enabled) return problem(c, 404, 'Not Found', 'the admission webhook is not enabled (admission.enabled)');

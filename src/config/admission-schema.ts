@@ -49,11 +49,17 @@ export const admissionSchema = z.object({
    * UPDATE) are recorded in the workload inventory under this name and removed on DELETE (src/admission/learn.ts)
    */
   cluster: z.string().regex(CLUSTER_NAME, 'a cluster name: lower-case letters, digits, ".", "_", "-", at most 63').optional(),
+  /**
+   * verdicts and tags are answered from memory (src/admission/verdict-index.ts): this process's verdict
+   * changes apply at once, other processes' (replicas on a shared database) and tag pushes within this;
+   * 0: no index, every review reads the database
+   */
+  indexRefreshMs: z.union([z.literal(0), z.number().int().min(100).max(60_000)]).default(1_000),
   /** largest AdmissionReview body accepted (the API server's own request limit is 3 MiB) */
   maxBodyBytes: z.number().int().min(1024).default(4 * 1024 * 1024),
 }).strict().default({
   enabled: false, mode: 'enforce', unscanned: 'warn', exemptNamespaces: ['kube-system'], exemptLabels: {},
-  resolveTimeoutMs: 1_500, registries: [], maxBodyBytes: 4 * 1024 * 1024,
+  resolveTimeoutMs: 1_500, registries: [], indexRefreshMs: 1_000, maxBodyBytes: 4 * 1024 * 1024,
 });
 
 export type AdmissionConfig = z.infer<typeof admissionSchema>;

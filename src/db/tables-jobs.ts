@@ -95,4 +95,6 @@ export const tags = sqliteTable('tags', {
   digest: text('digest'),
   updatedAt: integer('updated_at', { mode: 'timestamp_ms' }).notNull(),
   deletedAt: integer('deleted_at', { mode: 'timestamp_ms' }),
-}, (t) => [primaryKey({ columns: [t.registry, t.repository, t.tag] })]);
+}, (t) => [primaryKey({ columns: [t.registry, t.repository, t.tag] }),
+  // what changed since a time (the admission webhook's in-memory tag index)
+  index('tags_updated').on(t.updatedAt), index('tags_deleted').on(t.deletedAt)]);

@@ -30,7 +30,9 @@ export const imageVerdicts = sqliteTable('image_verdicts', {
   releasedAt: integer('released_at', { mode: 'timestamp_ms' }),
   releasedBy: text('released_by'),
   releaseReason: text('release_reason'),
-}, (t) => [primaryKey({ columns: [t.registry, t.repository, t.digest] }), index('image_verdicts_root').on(t.rootDigest)]);
+}, (t) => [primaryKey({ columns: [t.registry, t.repository, t.digest] }), index('image_verdicts_root').on(t.rootDigest),
+  // what changed since a time: the admission webhook's in-memory index polls for other processes' writes
+  index('image_verdicts_evaluated').on(t.evaluatedAt), index('image_verdicts_released').on(t.releasedAt)]);
 
 /** What quarantine actions did in a registry, so a release can undo exactly that. */
 export const quarantineActions = sqliteTable('quarantine_actions', {

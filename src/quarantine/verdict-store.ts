@@ -2,7 +2,7 @@
 //   none ──fail (enforce)──▶ quarantined ──release (operator, reason)──▶ released
 // A released digest stays released; a later failing verdict from a policy or database change is
 // recorded and reported, and re-quarantines only when the policy says `requarantineReleased`.
-import { and, eq, or } from 'drizzle-orm';
+import { and, eq, getTableColumns, gte, or } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { auditLog, imageVerdicts } from '../db/schema.ts';
 import { CustomsError } from '../errors.ts';
@@ -63,6 +63,29 @@ export interface PublishWanted {
 export type QueuePublication = (image: { registry: string; repository: string; digest: string }, statements: PublishStatements, now: Date) => BatchItem<'sqlite'>;
 
 type Row = typeof imageVerdicts.$inferSelect;
+
+// Verdicts written by this process: readers that keep verdicts in memory (the admission webhook's
+// index, src/admission/verdict-index.ts) are told at once; other processes' writes they poll for
+// (verdictsChangedSince).
+const written = new Set<() => void>();
+/** Called after every verdict write of this process (recordVerdict, releaseImage); returns the unsubscribe. */
+export function onVerdictsWritten(listener: () => void): () => void {
+  written.add(listener);
+  return () => { written.delete(listener); };
+}
+function verdictsWritten(): void {
+  for (const l of written) {
+    try { l(); } catch (e) { log.warn({ err: (e as Error).message }, 'a verdict listener failed'); }
+  }
+}
+
+/** Verdict rows evaluated or released at or after `since` (every row from the epoch), without the details JSON. */
+export async function verdictsChangedSince(database: Database, since: Date): Promise<(StoredVerdict & { changedAt: number })[]> {
+  const { details: _d, ...cols } = getTableColumns(imageVerdicts);
+  const rows = await database.db.select(cols).from(imageVerdicts)
+    .where(or(gte(imageVerdicts.evaluatedAt, since), gte(imageVerdicts.releasedAt, since)));
+  return rows.map((r) => ({ ...toStored({ ...r, details: '' }), changedAt: Math.max(r.evaluatedAt.getTime(), r.releasedAt?.getTime() ?? 0) }));
+}
 
 export function summarize(v: ImageVerdict): string {
   const reasons = v.platforms.flatMap((p) => p.reasons.filter((r) => r.outcome === 'fail').map((r) => r.message));
@@ -126,6 +149,7 @@ export async function recordVerdict(
     ? (publish.findingsChanged || !prev ? 'all' : 'verdict') : undefined;
   const outbox = published ? [publish!.queue(image, published, now)] : [];
   await db.batch([writes[0]!, ...writes.slice(1), ...audit, ...outbox]);
+  verdictsWritten();
   return {
     ...(prev ? { before: { verdict: prev.verdict, quarantine: prev.quarantine as QuarantineState } } : {}),
     after: { verdict: v.verdict, quarantine },
@@ -208,6 +232,7 @@ export async function releaseImage(database: Database, digest: string, opts: { a
     ];
   });
   await db.batch([writes[0]!, ...writes.slice(1)]);
+  verdictsWritten();
   log.info({ digest, actor: opts.actor, images: roots.size }, 'image released from quarantine');
   return (await verdictsOf(database, digest)).filter((r) => !opts.repository || r.repository === opts.repository);
 }

@@ -2,7 +2,7 @@
 // transactions — the job store's (a stored scan, under the job's lease) and intake's (pushes and
 // deletions, multi-row) — so the writes are statements those batches carry; the reads are ImageStore.
 import type { InStatement } from '@libsql/client';
-import { and, asc, count, eq, isNull, max, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, eq, gte, isNull, max, or, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { multiRow, type Guard } from '../db/statements.ts';
 import { images, tags } from '../db/schema.ts';
@@ -90,6 +90,15 @@ export class ImageStore {
     });
     const found = new Map(rs.rows.map((r) => [`${String(r.registry)}\0${String(r.repository)}\0${String(r.tag)}`, String(r.digest)]));
     return keys.map((k) => found.get(`${k.registry}\0${k.repository}\0${k.tag}`));
+  }
+
+  /** Tags pushed, moved or deleted at or after `since` (every tag from the epoch): what an in-memory tag index applies. */
+  async tagsChangedSince(since: Date): Promise<{ registry: string; repository: string; tag: string; digest: string | null; deleted: boolean; changedAt: number }[]> {
+    const rows = await this.database.db.select().from(tags).where(or(gte(tags.updatedAt, since), gte(tags.deletedAt, since)));
+    return rows.map((r) => ({
+      registry: r.registry, repository: r.repository, tag: r.tag, digest: r.digest, deleted: r.deletedAt !== null,
+      changedAt: Math.max(r.updatedAt.getTime(), r.deletedAt?.getTime() ?? 0),
+    }));
   }
 
   /** Repositories with images seen, by registry and repository, a page at a time. */

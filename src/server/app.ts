@@ -23,7 +23,7 @@ import { mountHarbor } from '../harbor/routes.ts';
 import { mountConsole } from '../console/routes.ts';
 import { PullCredentials } from '../harbor/pull-credentials.ts';
 import { mountAdmission } from '../admission/routes.ts';
-import type { WorkloadLearner } from '../admission/learn.ts';
+import type { AdmissionRuntime } from '../admission/routes.ts';
 import { mountWorkloads } from '../workloads/routes.ts';
 import { mountPriorities } from '../priorities/routes.ts';
 import { mountFamilies } from '../priorities/lineage-routes.ts';
@@ -47,8 +47,8 @@ export interface AppDeps {
   registryClient?: RegistryClient;
   /** a signature for an image was pushed (`.sig` tag or referrers fallback index): judge it again */
   onSignature?: (image: { registry: string; repository: string; digest: string }) => void;
-  /** the admission webhook's workload learner (admission.cluster set), handed to the service for shutdown */
-  onLearner?: (learner: WorkloadLearner | undefined) => void;
+  /** what the admission webhook runs beside its answers (verdict index, workload learner), handed to the service for shutdown */
+  onAdmission?: (admission: AdmissionRuntime) => void;
 }
 
 /** The HTTP API. Routes parse, authenticate and hand over; no business logic here. */
@@ -99,7 +99,7 @@ export function createApp(deps: AppDeps): Hono {
   // the operator console at / (server-rendered pages; src/console/)
   if (cfg.console.enabled) mountConsole(app, { cfg, database: deps.database, jobs, judge, ...(deps.onQueued ? { onQueued: deps.onQueued } : {}) });
   // the Kubernetes validating admission webhook (src/admission/; 404 unless admission.enabled)
-  mountAdmission(app, { cfg, database: deps.database, jobs, ...(deps.registryClient ? { registry: deps.registryClient } : {}), ...(deps.onQueued ? { onQueued: deps.onQueued } : {}), ...(deps.onLearner ? { onLearner: deps.onLearner } : {}) });
+  mountAdmission(app, { cfg, database: deps.database, jobs, ...(deps.registryClient ? { registry: deps.registryClient } : {}), ...(deps.onQueued ? { onQueued: deps.onQueued } : {}), ...(deps.onAdmission ? { onStarted: deps.onAdmission } : {}) });
   // what runs in Kubernetes clusters, imported from kubectl output (src/workloads/)
   mountWorkloads(app, { cfg, database: deps.database });
   // what to fix first across the fleet: findings of running images scored and grouped into upgrades (src/priorities/)

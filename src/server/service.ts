@@ -27,7 +27,7 @@ import type { ScanReport } from '../scan/types.ts';
 import { startVulnDbRefresh } from '../vulndb/refresh.ts';
 import { VulnStore } from '../vulndb/store.ts';
 import { WorkloadSync } from '../workloads/sync.ts';
-import type { WorkloadLearner } from '../admission/learn.ts';
+import type { AdmissionRuntime } from '../admission/routes.ts';
 
 export interface RunningService {
   port: number;
@@ -40,8 +40,8 @@ export interface RunningService {
   workers: WorkerPool;
   /** drains the publication outbox (signed attestations, status tags) */
   publisher: Publisher;
-  /** workloads learned from admission requests (admission.cluster set) */
-  admissionLearner?: WorkloadLearner;
+  /** what the admission webhook runs beside its answers: the verdict index, the workload learner (admission.cluster set) */
+  admissionRuntime?: AdmissionRuntime;
   /** the Kubernetes API sync of workloads.clusters (nothing scheduled when none is configured) */
   workloadSync: WorkloadSync;
   /** stop accepting, stop claiming, finish or release running jobs, close the database */
@@ -78,8 +78,8 @@ export async function startService(cfg: Config, opts: { snsFetch?: SnsOptions['f
     workers.notify();
     database.signals?.notify(JOBS_CHANNEL).catch((e: Error) => log.warn({ err: e.message }, 'could not notify the other replicas of a queued job'));
   };
-  let admissionLearner: WorkloadLearner | undefined;
-  const app = createApp({ database, cfg, jobs, metrics, judge: ctx, pullCredentials, registryClient, onQueued, onSignature: signatures.onSignature, onLearner: (l) => { admissionLearner = l; }, ...(opts.snsFetch ? { snsFetch: opts.snsFetch } : {}) });
+  let admissionRuntime: AdmissionRuntime | undefined;
+  const app = createApp({ database, cfg, jobs, metrics, judge: ctx, pullCredentials, registryClient, onQueued, onSignature: signatures.onSignature, onAdmission: (a) => { admissionRuntime = a; }, ...(opts.snsFetch ? { snsFetch: opts.snsFetch } : {}) });
   let server: Server;
   try {
     server = await new Promise<Server>((resolve, reject) => {
@@ -88,6 +88,7 @@ export async function startService(cfg: Config, opts: { snsFetch?: SnsOptions['f
     });
   } catch (e) {
     await publisher.stop();
+    await admissionRuntime?.close();
     database.close();
     throw e;
   }
@@ -102,6 +103,7 @@ export async function startService(cfg: Config, opts: { snsFetch?: SnsOptions['f
   } catch (e) {
     server.close();
     await publisher.stop();
+    await admissionRuntime?.close();
     database.close();
     throw new CustomsError('config', `cannot start the pull gate on ${cfg.gate.host}:${cfg.gate.port}: ${(e as { code?: string }).code ?? (e as Error).message}`);
   }
@@ -112,6 +114,7 @@ export async function startService(cfg: Config, opts: { snsFetch?: SnsOptions['f
     server.close();
     await gate?.close();
     await publisher.stop();
+    await admissionRuntime?.close();
     database.close();
     throw new CustomsError('config', `cannot start the admission webhook's HTTPS listener: ${(e as { code?: string }).code ?? (e as Error).message}`);
   }
@@ -129,7 +132,7 @@ export async function startService(cfg: Config, opts: { snsFetch?: SnsOptions['f
   let stopped: Promise<void> | undefined;
   return {
     port: (server.address() as AddressInfo).port, database, jobs, workers, publisher, workloadSync,
-    ...(admissionLearner ? { admissionLearner } : {}),
+    ...(admissionRuntime ? { admissionRuntime } : {}),
     ...(gate ? { gatePort: gate.address().port } : {}),
     ...(admission ? { admissionPort: admission.port } : {}),
     stop: () => stopped ??= (async () => {
@@ -143,7 +146,7 @@ export async function startService(cfg: Config, opts: { snsFetch?: SnsOptions['f
       await refreshLease.release().catch(() => {});
       await gate?.close();
       await admission?.close();
-      await admissionLearner?.idle();
+      await admissionRuntime?.close();
       await workers.stop();
       await publisher.stop();
       server.closeAllConnections();
