@@ -23,6 +23,8 @@ beforeAll(async () => {
     dataDir: dir, database: { url: `file:${join(dir, 'customs.db')}` }, server: { host: '127.0.0.1', port: 0 },
     workers: { concurrency: 0, vulndbRefresh: false }, admission: { enabled: true, unscanned: 'warn', resolveTimeoutMs: 0, indexRefreshMs: 200 },
   }));
+  // the first load is done (until then every review reads the database)
+  await vi.waitFor(() => expect(svc.admissionRuntime!.index!.size.ready).toBe(true));
 });
 afterAll(async () => { await svc?.stop(); rmSync(dir, { recursive: true, force: true }); });
 

@@ -1,28 +1,29 @@
 // The admission webhook's verdicts and tags in memory: the API server waits on every pod, so a
 // review is answered from two Maps instead of two database queries (each of which libsql builds,
 // prepares and runs on the event loop). Kept current two ways:
-//   - this process's verdict writes (a scan judged, a re-evaluation, a release) mark the index stale
-//     (onVerdictsWritten) and the next review first reads what changed — as fresh as the database;
-//   - other processes' writes (replicas on a shared database) and tag pushes are read every
-//     refreshMs (rows changed since the last read, with an overlap for clocks and late commits).
-// A miss — a digest with no verdict here, a tag not seen — is asked of the database as before, so
-// the index can only be late (by at most refreshMs, for another process's change to a stored verdict
-// or tag), never wrong about an image it does not hold.
+//   - this process's verdict writes (a scan judged, a re-evaluation, a release) drop the rows they
+//     changed from the index before the write returns (onVerdictsWritten): the next review asks the
+//     database for them, and the index reads them back in the background;
+//   - other processes' writes (replicas on a shared database) and tag pushes are read every refreshMs:
+//     rows changed since the previous read started (less an overlap for clocks and late commits).
+// Reads go a page at a time, yielding to the event loop between pages, so a large change (the first
+// load, a re-evaluation of every image) never holds a review up for long. Until the first load is
+// done every review reads the database. A miss — a digest with no verdict here, a tag not seen — is
+// asked of the database as before: the index can only be late (by at most refreshMs, for another
+// process's change to a stored verdict or tag), never wrong about an image it does not hold.
 import type { Database } from '../db/client.ts';
 import type { VerdictLookup, VerdictLookupResult } from '../gate/lookup.ts';
 import { log } from '../log.ts';
-import { onVerdictsWritten, verdictsChangedSince, type StoredVerdict } from '../quarantine/verdict-store.ts';
+import { onVerdictsWritten, verdictsChangedSince, verdictsForMany, type StoredVerdict, type VerdictKey } from '../quarantine/verdict-store.ts';
 import { ImageStore } from '../scan/image-store.ts';
 
-/**
- * each read asks for rows changed since the previous read started, less this much (writers' clocks a
- * little behind ours, commits landing late). Not measured from the newest row: a batch of rows
- * written together would then be read again on every refresh — a stall of the event loop each time.
- */
+/** each read asks for rows changed since the previous read started, less this (writers' clocks a little behind ours, commits landing late) */
 const OVERLAP_MS = 5_000;
+/** rows read at once before yielding to the event loop */
+const PAGE = 500;
 
-type Key = { registry: string; repository: string; digest: string };
 const k3 = (a: string, b: string, c: string) => `${a}\0${b}\0${c}`;
+const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
 
 export class VerdictIndex {
   private readonly database: Database;
@@ -30,11 +31,14 @@ export class VerdictIndex {
   private readonly images: ImageStore;
   private readonly verdicts = new Map<string, StoredVerdict>();
   private readonly tags = new Map<string, string>();
-  /** our clock when the last good read started (0: never read) */
+  /** per key, the sequence number of this process's last write to it: a read started before must not put an older row back */
+  private readonly writtenAt = new Map<string, number>();
+  private seq = 0;
+  /** our clock when the last complete read started (0: never) */
   private watermark = 0;
-  private stale = true;
+  private ready = false;
   private refreshing: Promise<void> | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly timer: NodeJS.Timeout;
   private readonly unsubscribe: () => void;
   private closed = false;
 
@@ -42,35 +46,71 @@ export class VerdictIndex {
     this.database = database;
     this.lookup = lookup;
     this.images = new ImageStore(database);
-    this.unsubscribe = onVerdictsWritten(() => { this.stale = true; });
-    this.timer = setInterval(() => { this.stale = true; void this.refresh().catch(() => undefined); }, opts.refreshMs);
+    this.unsubscribe = onVerdictsWritten((keys) => this.written(keys));
+    this.timer = setInterval(() => { void this.refresh(); }, opts.refreshMs);
     this.timer.unref();
   }
 
-  get size(): { verdicts: number; tags: number } { return { verdicts: this.verdicts.size, tags: this.tags.size }; }
+  get size(): { verdicts: number; tags: number; ready: boolean } { return { verdicts: this.verdicts.size, tags: this.tags.size, ready: this.ready }; }
 
-  /** Read what changed since the last read (everything, the first time). One at a time; never throws (a failure is logged, the index stays as it was and is read again next time). */
+  /** this process changed these rows: forget them now (reviews ask the database), read them back */
+  private written(keys: readonly VerdictKey[]): void {
+    const seq = ++this.seq;
+    for (const k of keys) {
+      const key = k3(k.registry, k.repository, k.digest);
+      this.verdicts.delete(key);
+      this.writtenAt.set(key, seq);
+    }
+    void verdictsForMany(this.database, keys).then((rows) => {
+      rows.forEach((v, i) => {
+        const key = k3(keys[i]!.registry, keys[i]!.repository, keys[i]!.digest);
+        if (this.writtenAt.get(key) !== seq) return; // written again since: that write's read-back decides
+        this.writtenAt.delete(key);
+        if (v) this.verdicts.set(key, v);
+      });
+    }).catch((e) => { if (!this.closed) log.warn({ err: (e as Error).message }, 'admission: verdicts written here could not be read back into the index (the database answers for them)'); });
+  }
+
+  private put(v: StoredVerdict, startedSeq: number): void {
+    const key = k3(v.registry, v.repository, v.digest);
+    const w = this.writtenAt.get(key);
+    if (w !== undefined && w > startedSeq) return; // this process wrote it after the read began
+    this.verdicts.set(key, v);
+  }
+
+  /** Read what changed since the last read (everything, the first time), a page at a time. One at a time; never throws (a failure is logged and read again next time). */
   refresh(): Promise<void> {
     if (this.refreshing) return this.refreshing;
     if (this.closed) return Promise.resolve();
-    this.stale = false;
     this.refreshing = (async () => {
-      const first = this.watermark === 0;
+      const first = !this.ready;
       const since = new Date(first ? 0 : this.watermark - OVERLAP_MS);
       const startedAt = Date.now();
+      const startedSeq = this.seq;
       const started = performance.now();
       try {
-        for (const v of await verdictsChangedSince(this.database, since)) this.verdicts.set(k3(v.registry, v.repository, v.digest), v);
-        for (const t of await this.images.tagsChangedSince(since)) {
-          const key = k3(t.registry, t.repository, t.tag);
-          if (t.deleted || !t.digest) this.tags.delete(key);
-          else this.tags.set(key, t.digest);
+        // a row updated while we page moves to the end and may be skipped here: it is newer than startedAt, so the next read has it
+        for (let offset = 0; ; offset += PAGE) {
+          const rows = await verdictsChangedSince(this.database, since, { limit: PAGE, offset });
+          for (const v of rows) this.put(v, startedSeq);
+          if (rows.length < PAGE || this.closed) break;
+          await yieldToLoop();
+        }
+        for (let offset = 0; ; offset += PAGE) {
+          const rows = await this.images.tagsChangedSince(since, { limit: PAGE, offset });
+          for (const t of rows) {
+            const key = k3(t.registry, t.repository, t.tag);
+            if (t.deleted || !t.digest) this.tags.delete(key);
+            else this.tags.set(key, t.digest);
+          }
+          if (rows.length < PAGE || this.closed) break;
+          await yieldToLoop();
         }
         this.watermark = startedAt;
+        this.ready = true;
         if (first) log.info({ verdicts: this.verdicts.size, tags: this.tags.size, ms: Math.round(performance.now() - started) }, 'admission: verdict and tag index loaded');
       } catch (e) {
-        this.stale = true;
-        if (!this.closed) log.warn({ err: (e as Error).message }, 'admission: the verdict index could not be refreshed (answers use the database for what it misses)');
+        if (!this.closed) log.warn({ err: (e as Error).message }, `admission: the verdict index could not be ${first ? 'loaded' : 'refreshed'} (reviews ask the database for what it misses)`);
       } finally {
         this.refreshing = undefined;
       }
@@ -78,14 +118,9 @@ export class VerdictIndex {
     return this.refreshing;
   }
 
-  private async current(): Promise<void> {
-    if (this.stale || this.watermark === 0) await this.refresh();
-    else if (this.refreshing) await this.refreshing;
-  }
-
   /** VerdictLookup.lookupMany from memory; images without a verdict here are asked of the database. */
-  async lookupMany(keys: readonly Key[]): Promise<VerdictLookupResult[]> {
-    await this.current();
+  async lookupMany(keys: readonly VerdictKey[]): Promise<VerdictLookupResult[]> {
+    if (!this.ready) return this.lookup.lookupMany(keys);
     const out: (VerdictLookupResult | undefined)[] = [];
     const missed: number[] = [];
     await Promise.all(keys.map(async (key, i) => {
@@ -102,7 +137,7 @@ export class VerdictIndex {
 
   /** ImageStore.liveTagDigests from memory; tags not seen here are asked of the database. */
   async liveTagDigests(keys: readonly { registry: string; repository: string; tag: string }[]): Promise<(string | undefined)[]> {
-    await this.current();
+    if (!this.ready) return this.images.liveTagDigests(keys);
     const out = keys.map((t) => this.tags.get(k3(t.registry, t.repository, t.tag)));
     const missed = keys.flatMap((t, i) => (out[i] === undefined ? [{ t, i }] : []));
     if (missed.length) {
@@ -114,7 +149,7 @@ export class VerdictIndex {
 
   async close(): Promise<void> {
     this.closed = true;
-    if (this.timer) clearInterval(this.timer);
+    clearInterval(this.timer);
     this.unsubscribe();
     await this.refreshing;
   }

@@ -2,7 +2,7 @@
 //   none ──fail (enforce)──▶ quarantined ──release (operator, reason)──▶ released
 // A released digest stays released; a later failing verdict from a policy or database change is
 // recorded and reported, and re-quarantines only when the policy says `requarantineReleased`.
-import { and, eq, getTableColumns, gte, or } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, gte, or } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { auditLog, imageVerdicts } from '../db/schema.ts';
 import { CustomsError } from '../errors.ts';
@@ -65,26 +65,29 @@ export type QueuePublication = (image: { registry: string; repository: string; d
 type Row = typeof imageVerdicts.$inferSelect;
 
 // Verdicts written by this process: readers that keep verdicts in memory (the admission webhook's
-// index, src/admission/verdict-index.ts) are told at once; other processes' writes they poll for
-// (verdictsChangedSince).
-const written = new Set<() => void>();
-/** Called after every verdict write of this process (recordVerdict, releaseImage); returns the unsubscribe. */
-export function onVerdictsWritten(listener: () => void): () => void {
+// index, src/admission/verdict-index.ts) are told which rows changed, synchronously, before the
+// write returns; other processes' writes they poll for (verdictsChangedSince).
+export type VerdictKey = { registry: string; repository: string; digest: string };
+const written = new Set<(keys: readonly VerdictKey[]) => void>();
+/** Called after every verdict write of this process (recordVerdict, releaseImage) with the rows it changed; returns the unsubscribe. */
+export function onVerdictsWritten(listener: (keys: readonly VerdictKey[]) => void): () => void {
   written.add(listener);
   return () => { written.delete(listener); };
 }
-function verdictsWritten(): void {
+function verdictsWritten(keys: readonly VerdictKey[]): void {
   for (const l of written) {
-    try { l(); } catch (e) { log.warn({ err: (e as Error).message }, 'a verdict listener failed'); }
+    try { l(keys); } catch (e) { log.warn({ err: (e as Error).message }, 'a verdict listener failed'); }
   }
 }
 
-/** Verdict rows evaluated or released at or after `since` (every row from the epoch), without the details JSON. */
-export async function verdictsChangedSince(database: Database, since: Date): Promise<(StoredVerdict & { changedAt: number })[]> {
+/** One page of the verdict rows evaluated or released at or after `since` (every row from the epoch), without the details JSON. */
+export async function verdictsChangedSince(database: Database, since: Date, page: { limit: number; offset: number }): Promise<StoredVerdict[]> {
   const { details: _d, ...cols } = getTableColumns(imageVerdicts);
   const rows = await database.db.select(cols).from(imageVerdicts)
-    .where(or(gte(imageVerdicts.evaluatedAt, since), gte(imageVerdicts.releasedAt, since)));
-  return rows.map((r) => ({ ...toStored({ ...r, details: '' }), changedAt: Math.max(r.evaluatedAt.getTime(), r.releasedAt?.getTime() ?? 0) }));
+    .where(or(gte(imageVerdicts.evaluatedAt, since), gte(imageVerdicts.releasedAt, since)))
+    .orderBy(asc(imageVerdicts.evaluatedAt), asc(imageVerdicts.registry), asc(imageVerdicts.repository), asc(imageVerdicts.digest))
+    .limit(page.limit).offset(page.offset);
+  return rows.map((r) => toStored({ ...r, details: '' }));
 }
 
 export function summarize(v: ImageVerdict): string {
@@ -149,7 +152,7 @@ export async function recordVerdict(
     ? (publish.findingsChanged || !prev ? 'all' : 'verdict') : undefined;
   const outbox = published ? [publish!.queue(image, published, now)] : [];
   await db.batch([writes[0]!, ...writes.slice(1), ...audit, ...outbox]);
-  verdictsWritten();
+  verdictsWritten(rows.map((r) => ({ registry: r.registry, repository: r.repository, digest: r.digest })));
   return {
     ...(prev ? { before: { verdict: prev.verdict, quarantine: prev.quarantine as QuarantineState } } : {}),
     after: { verdict: v.verdict, quarantine },
@@ -232,7 +235,10 @@ export async function releaseImage(database: Database, digest: string, opts: { a
     ];
   });
   await db.batch([writes[0]!, ...writes.slice(1)]);
-  verdictsWritten();
+  // every row of the released roots (their platform rows too)
+  const changed = (await Promise.all([...roots].map((k) => verdictsOf(database, k.split('\0')[2]!)))).flat()
+    .filter((r) => roots.has(`${r.registry}\0${r.repository}\0${r.rootDigest}`));
+  verdictsWritten(changed);
   log.info({ digest, actor: opts.actor, images: roots.size }, 'image released from quarantine');
   return (await verdictsOf(database, digest)).filter((r) => !opts.repository || r.repository === opts.repository);
 }

@@ -92,13 +92,11 @@ export class ImageStore {
     return keys.map((k) => found.get(`${k.registry}\0${k.repository}\0${k.tag}`));
   }
 
-  /** Tags pushed, moved or deleted at or after `since` (every tag from the epoch): what an in-memory tag index applies. */
-  async tagsChangedSince(since: Date): Promise<{ registry: string; repository: string; tag: string; digest: string | null; deleted: boolean; changedAt: number }[]> {
-    const rows = await this.database.db.select().from(tags).where(or(gte(tags.updatedAt, since), gte(tags.deletedAt, since)));
-    return rows.map((r) => ({
-      registry: r.registry, repository: r.repository, tag: r.tag, digest: r.digest, deleted: r.deletedAt !== null,
-      changedAt: Math.max(r.updatedAt.getTime(), r.deletedAt?.getTime() ?? 0),
-    }));
+  /** One page of the tags pushed, moved or deleted at or after `since` (every tag from the epoch): what an in-memory tag index applies. */
+  async tagsChangedSince(since: Date, page: { limit: number; offset: number }): Promise<{ registry: string; repository: string; tag: string; digest: string | null; deleted: boolean }[]> {
+    const rows = await this.database.db.select().from(tags).where(or(gte(tags.updatedAt, since), gte(tags.deletedAt, since)))
+      .orderBy(asc(tags.updatedAt), asc(tags.registry), asc(tags.repository), asc(tags.tag)).limit(page.limit).offset(page.offset);
+    return rows.map((r) => ({ registry: r.registry, repository: r.repository, tag: r.tag, digest: r.digest, deleted: r.deletedAt !== null }));
   }
 
   /** Repositories with images seen, by registry and repository, a page at a time. */
