@@ -6,6 +6,7 @@ import { vulndbSchema } from './vulndb-schema.ts';
 import { attestationsSchema, signingSchema } from './signing-schema.ts';
 import { admissionSchema } from './admission-schema.ts';
 import { workloadsSchema } from './workloads-schema.ts';
+import { notificationsSchema } from './notifications-schema.ts';
 
 /** Caps on reading archives in layers (see src/analyzers/archive-budget.ts and README "Limits"). */
 const ARCHIVE_DEFAULTS = {
@@ -153,6 +154,8 @@ export const configSchema = z.object({
   priorities: z.object({ criticalityLabel: z.string().min(1).max(317).default('customs.dev/criticality') }).strict().default({ criticalityLabel: 'customs.dev/criticality' }),
   /** what runs in Kubernetes: clusters listed with the Kubernetes API (src/config/workloads-schema.ts) */
   workloads: workloadsSchema,
+  /** webhooks told when a newly published advisory hits a running internet-facing workload (src/config/notifications-schema.ts) */
+  notifications: notificationsSchema,
 }).strict();
 
 export type Config = z.infer<typeof configSchema>;

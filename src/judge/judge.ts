@@ -16,6 +16,7 @@ import { evaluateReport, type ImageVerdict } from '../policy/verdicts.ts';
 import type { ScanReport } from '../scan/types.ts';
 import { matchOptions } from '../scan/scan-image.ts';
 import type { MatchOptions } from '../vulndb/match.ts';
+import type { Finding } from '../vulndb/types.ts';
 import { policySignatures } from '../signing/policy-signatures.ts';
 import { runActions, undoActions, type ActionContext, type ActionRecord, type ImageTarget } from '../quarantine/actions.ts';
 import { markUndone, openFailActions, recordActions } from '../quarantine/action-store.ts';
@@ -33,15 +34,21 @@ export interface JudgeContext {
   onPublicationQueued?: () => void;
   /** how inventories are matched again on re-evaluation (config `vulndb`) */
   match?: MatchOptions;
+  /** a re-match against an updated database found findings the image did not have (newly published advisories) */
+  onNewFindings?: (image: ImageTarget, added: NewFindings[]) => void;
 }
 
-export function judgeContext(cfg: Config, database: Database, client: RegistryClient, opts: { trust?: TrustMaterial | undefined; ecrEndpoint?: string; onPublicationQueued?: () => void } = {}): JudgeContext {
+/** The findings a re-match added, per platform (the digest that platform runs as). */
+export interface NewFindings { manifestDigest: string; platform: string; findings: Finding[] }
+
+export function judgeContext(cfg: Config, database: Database, client: RegistryClient, opts: { trust?: TrustMaterial | undefined; ecrEndpoint?: string; onPublicationQueued?: () => void; onNewFindings?: JudgeContext['onNewFindings'] } = {}): JudgeContext {
   return {
     database,
     actions: { client, dryRun: !cfg.policy.actions, ...(opts.trust ? { trust: opts.trust } : {}), ...(opts.ecrEndpoint ? { ecrEndpoint: opts.ecrEndpoint } : {}) },
     publish: cfg.attestations.enabled || cfg.workers.statusTags,
     match: matchOptions(cfg),
     ...(opts.onPublicationQueued ? { onPublicationQueued: opts.onPublicationQueued } : {}),
+    ...(opts.onNewFindings ? { onNewFindings: opts.onNewFindings } : {}),
   };
 }
 

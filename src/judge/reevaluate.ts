@@ -4,7 +4,8 @@
 import type { Lease } from '../db/leases.ts';
 import { openDerivedWriter } from '../db/client.ts';
 import { ScanStore } from '../scan/scan-store.ts';
-import { judge, type JudgeContext } from './judge.ts';
+import { judge, type JudgeContext, type NewFindings } from './judge.ts';
+import { formatPlatform } from '../image/manifest.ts';
 import { log } from '../log.ts';
 import { expiryTime } from '../policy/exceptions.ts';
 import { PolicyStore } from '../policy/store.ts';
@@ -56,10 +57,17 @@ export async function reevaluateAll(ctx: JudgeContext, store: VulnStore, opts: {
       let findingsChanged = false;
       if (opts.rematch && dbVersion && r.scanDb !== dbVersion.version) {
         const before = findingsKey(report);
+        const previous = report;
         report = await rematchReport(report, store, ctx.match);
         findingsChanged = findingsKey(report) !== before;
         summary.rematched++;
         await scanStore.rematched(r.scanId!, report);
+        if (findingsChanged && ctx.onNewFindings) {
+          const added = addedFindings(previous, report);
+          if (added.length) {
+            try { ctx.onNewFindings({ registry: r.registry, repository: r.repository, digest: r.digest }, added); } catch (e) { log.warn({ err: (e as Error).message }, 'new-findings listener failed'); }
+          }
+        }
       }
       const res = await judge(judging, { registry: r.registry, repository: r.repository, digest: r.digest }, report, r.scanId, { findingsChanged, exceptions, policies });
       if (res.change.before?.verdict !== res.change.after.verdict) summary.changed++;
@@ -78,6 +86,19 @@ export async function reevaluateAll(ctx: JudgeContext, store: VulnStore, opts: {
   log.info(summary, 're-evaluation done');
   if (summary.published) ctx.onPublicationQueued?.();
   return summary;
+}
+
+/** Per platform, the findings of `after` that `before` did not have (by id, package and version). */
+function addedFindings(before: ScanReport, after: ScanReport): NewFindings[] {
+  const key = (f: { id: string; package: { name: string; version: string } }) => `${f.id}\0${f.package.name}\0${f.package.version}`;
+  const out: NewFindings[] = [];
+  for (const p of after.platforms) {
+    const was = before.platforms.find((b) => b.inventory.manifestDigest === p.inventory.manifestDigest);
+    const known = new Set((was?.findings ?? []).map(key));
+    const findings = p.findings.filter((f) => !known.has(key(f)));
+    if (findings.length) out.push({ manifestDigest: p.inventory.manifestDigest, platform: formatPlatform(p.inventory.platform), findings });
+  }
+  return out;
 }
 
 /** The findings of a report as one comparable string (what the vulnerability statement carries). */

@@ -27,6 +27,7 @@ import type { ScanReport } from '../scan/types.ts';
 import { startVulnDbRefresh } from '../vulndb/refresh.ts';
 import { VulnStore } from '../vulndb/store.ts';
 import { WorkloadSync } from '../workloads/sync.ts';
+import { AdvisoryNotifier } from '../notify/advisory-webhook.ts';
 import type { AdmissionRuntime } from '../admission/routes.ts';
 
 export interface RunningService {
@@ -42,6 +43,8 @@ export interface RunningService {
   publisher: Publisher;
   /** what the admission webhook runs beside its answers: the verdict index, the workload learner (admission.cluster set) */
   admissionRuntime?: AdmissionRuntime;
+  /** the advisory notifications (notifications.webhooks set) */
+  notifier?: AdvisoryNotifier;
   /** the Kubernetes API sync of workloads.clusters (nothing scheduled when none is configured) */
   workloadSync: WorkloadSync;
   /** stop accepting, stop claiming, finish or release running jobs, close the database */
@@ -63,7 +66,9 @@ export async function startService(cfg: Config, opts: { snsFetch?: SnsOptions['f
   const publisher = await startPublisher(cfg, database, registryClient);
   // the one context every verdict of this process is reached with: new scans, re-evaluations,
   // signature pushes and releases honour the same switches (policy.actions, trust root, publishing)
-  const ctx = judgeContext(cfg, database, registryClient, { trust, onPublicationQueued: () => publisher.wake() });
+  // a newly published advisory in an image an internet-facing workload runs: the webhooks are told (notifications.webhooks)
+  const notifier = cfg.notifications.webhooks.length ? new AdvisoryNotifier({ database, targets: cfg.notifications.webhooks }) : undefined;
+  const ctx = judgeContext(cfg, database, registryClient, { trust, onPublicationQueued: () => publisher.wake(), ...(notifier ? { onNewFindings: (image, added) => notifier.newFindings(image, added) } : {}) });
   const onScanned = async (job: Job, digest: string, report: ScanReport) => {
     await judge(ctx, { registry: job.registry, repository: job.repository, digest, ...(job.tag ? { tag: job.tag } : {}) }, report, job.id, { findingsChanged: true });
   };
@@ -133,6 +138,7 @@ export async function startService(cfg: Config, opts: { snsFetch?: SnsOptions['f
   return {
     port: (server.address() as AddressInfo).port, database, jobs, workers, publisher, workloadSync,
     ...(admissionRuntime ? { admissionRuntime } : {}),
+    ...(notifier ? { notifier } : {}),
     ...(gate ? { gatePort: gate.address().port } : {}),
     ...(admission ? { admissionPort: admission.port } : {}),
     stop: () => stopped ??= (async () => {
@@ -148,6 +154,7 @@ export async function startService(cfg: Config, opts: { snsFetch?: SnsOptions['f
       await admission?.close();
       await admissionRuntime?.close();
       await workers.stop();
+      await notifier?.stop();
       await publisher.stop();
       server.closeAllConnections();
       await closed;

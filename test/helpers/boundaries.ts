@@ -16,7 +16,7 @@ export const LAYERS: { name: string; parts: string[] }[] = [
   { name: 'scan, policy, reports', parts: ['scan', 'policy', 'report'] },
   { name: 'verdicts', parts: ['jobs', 'judge', 'quarantine', 'signing', 'attest', 'publish'] },
   { name: 'HTTP answers and API auth', parts: ['http'] },
-  { name: 'service', parts: ['server', 'gate', 'harbor', 'console', 'admission', 'workloads', 'priorities'] },
+  { name: 'service', parts: ['server', 'gate', 'harbor', 'console', 'admission', 'workloads', 'priorities', 'notify'] },
   { name: 'command line', parts: ['cli'] },
   { name: 'entry points', parts: ['main.ts', 'index.ts'] },
 ];
