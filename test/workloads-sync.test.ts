@@ -16,6 +16,7 @@ import { openDatabase, type Database } from '../src/db/client.ts';
 import { log } from '../src/log.ts';
 import { listWorkloads } from '../src/workloads/store.ts';
 import { WorkloadSync } from '../src/workloads/sync.ts';
+import { startService } from '../src/server/service.ts';
 import { testConfig } from './helpers/registry.ts';
 
 const fixture = (f: string) => JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures/k8s', f), 'utf8')) as { items: any[] };
@@ -159,6 +160,10 @@ describe('workload sync from the Kubernetes API', () => {
     expect((await bad.syncNow('bad-token')).lastError).toMatch(/HTTP 401: the credentials were refused/);
     const missing = new WorkloadSync({ database, clusters: cluster({ name: 'missing', kubeconfig: join(dir, 'nope') }), criticalityKey: 'customs.dev/criticality' });
     expect((await missing.syncNow('missing')).lastError).toMatch(/cluster missing: cannot load kubeconfig .*nope/);
+    if (!process.env.KUBERNETES_SERVICE_HOST) {
+      const outside = new WorkloadSync({ database, clusters: configSchema.parse({ workloads: { clusters: [{ name: 'here', inCluster: true }] } }).workloads.clusters, criticalityKey: 'customs.dev/criticality' });
+      expect((await outside.syncNow('here')).lastError).toMatch(/inCluster is set but Customs does not run in a Kubernetes pod/);
+    }
   });
 
   it('runs on its interval once started, and stops', async () => {
@@ -167,6 +172,25 @@ describe('workload sync from the Kubernetes API', () => {
     await vi.waitFor(() => expect(sync.status()[0]!.lastSuccessAt).not.toBeNull(), { timeout: 5_000 });
     await sync.stop();
     expect((await listWorkloads(database, { cluster: 'periodic' })).length).toBe(7);
+  });
+
+  it('customs serve syncs the configured clusters at start and shows how each went', async () => {
+    const svc = await startService(testConfig({
+      dataDir: dir, database: { url: `file:${join(dir, 'service.db')}` }, server: { host: '127.0.0.1', port: 0 }, workers: { concurrency: 0, vulndbRefresh: false },
+      workloads: { clusters: [{ name: 'served', kubeconfig: join(dir, 'kubeconfig'), intervalMs: 60_000 }, { name: 'broken', kubeconfig: join(dir, 'nope'), intervalMs: 60_000 }] },
+    }));
+    try {
+      const base = `http://127.0.0.1:${svc.port}`;
+      const status = async () => ((await (await fetch(`${base}/api/v1/workloads/clusters`)).json()) as any).items as any[];
+      await vi.waitFor(async () => expect((await status()).find((c) => c.cluster === 'served')?.lastSuccessAt).toBeTruthy(), { timeout: 10_000, interval: 100 });
+      const items = await status();
+      expect(items.find((c) => c.cluster === 'served')).toMatchObject({ lastError: null, last: { pods: 7, internetFacing: 4 } });
+      expect(items.find((c) => c.cluster === 'broken')).toMatchObject({ lastSuccessAt: null, lastError: expect.stringMatching(/cannot load kubeconfig/) });
+      const listed = ((await (await fetch(`${base}/api/v1/workloads?cluster=served`)).json()) as any).items as any[];
+      expect(listed.length).toBe(7);
+    } finally {
+      await svc.stop();
+    }
   });
 
   it('the configuration names a cluster that gives neither or both of kubeconfig and inCluster', () => {

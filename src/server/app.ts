@@ -24,6 +24,7 @@ import { mountConsole } from '../console/routes.ts';
 import { PullCredentials } from '../harbor/pull-credentials.ts';
 import { mountAdmission } from '../admission/routes.ts';
 import type { AdmissionRuntime } from '../admission/routes.ts';
+import type { WorkloadSync } from '../workloads/sync.ts';
 import { mountWorkloads } from '../workloads/routes.ts';
 import { mountPriorities } from '../priorities/routes.ts';
 import { mountFamilies } from '../priorities/lineage-routes.ts';
@@ -47,6 +48,8 @@ export interface AppDeps {
   registryClient?: RegistryClient;
   /** a signature for an image was pushed (`.sig` tag or referrers fallback index): judge it again */
   onSignature?: (image: { registry: string; repository: string; digest: string }) => void;
+  /** the Kubernetes API sync of workloads.clusters (GET /api/v1/workloads/clusters shows its status) */
+  workloadSync?: Pick<WorkloadSync, 'status'>;
   /** what the admission webhook runs beside its answers (verdict index, workload learner), handed to the service for shutdown */
   onAdmission?: (admission: AdmissionRuntime) => void;
 }
@@ -101,7 +104,7 @@ export function createApp(deps: AppDeps): Hono {
   // the Kubernetes validating admission webhook (src/admission/; 404 unless admission.enabled)
   mountAdmission(app, { cfg, database: deps.database, jobs, ...(deps.registryClient ? { registry: deps.registryClient } : {}), ...(deps.onQueued ? { onQueued: deps.onQueued } : {}), ...(deps.onAdmission ? { onStarted: deps.onAdmission } : {}) });
   // what runs in Kubernetes clusters, imported from kubectl output (src/workloads/)
-  mountWorkloads(app, { cfg, database: deps.database });
+  mountWorkloads(app, { cfg, database: deps.database, ...(deps.workloadSync ? { sync: deps.workloadSync } : {}) });
   // what to fix first across the fleet: findings of running images scored and grouped into upgrades (src/priorities/)
   mountPriorities(app, { cfg, database: deps.database });
   mountFamilies(app, { cfg, database: deps.database });

@@ -116,6 +116,12 @@ export const OPENAPI = {
         responses: { 200: { description: 'items' }, 400: problem },
       },
     },
+    '/api/v1/workloads/clusters': {
+      get: {
+        summary: 'The Kubernetes API sync of each configured cluster (workloads.clusters): last success, what it found, last error (role reader)',
+        responses: { 200: { description: 'items: cluster, lastSuccessAt, last, lastError, lastErrorAt' } },
+      },
+    },
     '/healthz': { get: { summary: 'Liveness', security: [], responses: { 200: { description: 'ok' }, 503: { description: 'database unavailable' } } } },
     '/readyz': { get: { summary: 'Readiness: database reachable and migrations applied', security: [], responses: { 200: { description: 'ready' }, 503: { description: 'not ready' } } } },
     '/metrics': { get: { summary: 'Prometheus metrics (role reader)', responses: { 200: { description: 'text/plain; version=0.0.4' } } } },

@@ -83,8 +83,10 @@ export async function startService(cfg: Config, opts: { snsFetch?: SnsOptions['f
     workers.notify();
     database.signals?.notify(JOBS_CHANNEL).catch((e: Error) => log.warn({ err: e.message }, 'could not notify the other replicas of a queued job'));
   };
+  // what runs in the clusters Customs can reach (workloads.clusters): listed at start and every intervalMs
+  const workloadSync = new WorkloadSync({ database, clusters: cfg.workloads.clusters, criticalityKey: cfg.priorities.criticalityLabel });
   let admissionRuntime: AdmissionRuntime | undefined;
-  const app = createApp({ database, cfg, jobs, metrics, judge: ctx, pullCredentials, registryClient, onQueued, onSignature: signatures.onSignature, onAdmission: (a) => { admissionRuntime = a; }, ...(opts.snsFetch ? { snsFetch: opts.snsFetch } : {}) });
+  const app = createApp({ database, cfg, jobs, metrics, judge: ctx, pullCredentials, registryClient, onQueued, onSignature: signatures.onSignature, onAdmission: (a) => { admissionRuntime = a; }, workloadSync, ...(opts.snsFetch ? { snsFetch: opts.snsFetch } : {}) });
   let server: Server;
   try {
     server = await new Promise<Server>((resolve, reject) => {
@@ -131,8 +133,6 @@ export async function startService(cfg: Config, opts: { snsFetch?: SnsOptions['f
   // The vulnerability data refresh schedule (customs serve only: tests and embedders opt in).
   const refreshLease = new Lease(database, 'vulndb-refresh', owner, Math.max(cfg.vulndb.refreshIntervalMs, 600_000) + 600_000);
   const refresh = opts.vulndbRefresh && cfg.workers.vulndbRefresh ? startVulnDbRefresh(cfg, new VulnStore(database), { lease: refreshLease }) : undefined;
-  // what runs in the clusters Customs can reach (workloads.clusters): listed now and every intervalMs
-  const workloadSync = new WorkloadSync({ database, clusters: cfg.workloads.clusters, criticalityKey: cfg.priorities.criticalityLabel });
   workloadSync.start();
   let stopped: Promise<void> | undefined;
   return {

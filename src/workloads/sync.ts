@@ -26,6 +26,10 @@ const MAX_PAGES = 400;
 /** The client of one configured cluster: a kubeconfig file (and context) or the in-cluster service account. */
 export function kubernetesLister(c: ClusterConfig): ClusterLister {
   const kc = new KubeConfig();
+  // loadFromCluster does not check: without the variables the kubelet sets, it points at https://undefined
+  if (c.inCluster && (!process.env.KUBERNETES_SERVICE_HOST || !process.env.KUBERNETES_SERVICE_PORT)) {
+    throw new SyncError(`cluster ${c.name}: inCluster is set but Customs does not run in a Kubernetes pod (KUBERNETES_SERVICE_HOST / KUBERNETES_SERVICE_PORT unset)`);
+  }
   try {
     if (c.inCluster) kc.loadFromCluster();
     else {
