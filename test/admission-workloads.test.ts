@@ -100,6 +100,22 @@ describe('workloads learned from admission requests', () => {
     expect((await list()).map((w) => `${w.kind}/${w.name}`)).toEqual(['Deployment/nginx']);
   });
 
+  it('an UPDATE of a workload being deleted (finalizers, after the DELETE) does not bring it back', async () => {
+    const dep = fixture('deployment-create.json');
+    dep.request.name = dep.request.object.metadata.name = 'finalized';
+    await review(dep);
+    await svc.admissionRuntime!.learner!.idle();
+    expect((await list()).some((w) => w.name === 'finalized')).toBe(true);
+    const upd = fixture('deployment-create.json');
+    upd.request.operation = 'UPDATE';
+    upd.request.name = upd.request.object.metadata.name = 'finalized';
+    upd.request.object.metadata.deletionTimestamp = '2026-12-03T10:00:00Z';
+    upd.request.object.metadata.finalizers = ['foregroundDeletion'];
+    await review(upd);
+    await svc.admissionRuntime!.learner!.idle();
+    expect((await list()).some((w) => w.name === 'finalized')).toBe(false);
+  });
+
   it('what admission denies is not recorded', async () => {
     expect(await review(fixture('deployment-create.json'), denySvc)).toMatchObject({ allowed: false, status: { code: 403 } });
     await denySvc.admissionRuntime!.learner!.idle();

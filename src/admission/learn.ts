@@ -52,6 +52,8 @@ export async function learnWorkload(database: Database, cluster: string, req: Re
   }
   if ((req.operation !== 'CREATE' && req.operation !== 'UPDATE') || !req.object) return { action: 'skipped', why: req.operation };
   if (controlled(req.object)) return { action: 'skipped', why: 'controlled by another workload' };
+  // being deleted (finalizers still running: the garbage collector's UPDATEs come after the DELETE): gone
+  if (isObject(req.object.metadata) && req.object.metadata.deletionTimestamp) return { action: 'removed', rows: await removeWorkload(database, cluster, id) };
   const pod = podSpecOf(req.kind, req.object);
   if (!pod) return { action: 'skipped', why: 'no pod template' };
   // the template's metadata is the pods' metadata; a criticality given on the workload itself counts too
