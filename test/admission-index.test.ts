@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_POLICY } from '../src/policy/default.ts';
 import { recordVerdict, releaseImage } from '../src/quarantine/verdict-store.ts';
 import { startService, type RunningService } from '../src/server/service.ts';
+import { VerdictIndex } from '../src/admission/verdict-index.ts';
+import { VerdictLookup } from '../src/gate/lookup.ts';
 import { testConfig } from './helpers/registry.ts';
 
 const REGISTRY = 'registry.internal:5000';
@@ -79,5 +81,33 @@ describe('admission answers from the in-memory verdict index', () => {
     // deleted: never seen pushed
     await svc.database.client.execute({ sql: 'UPDATE tags SET deleted_at = ? WHERE registry = ? AND repository = ? AND tag = ?', args: [Date.now(), REGISTRY, 'team/web', 'v1'] });
     await vi.waitFor(async () => expect(await review(`${REGISTRY}/team/web:v1`)).toMatchObject({ allowed: true, message: expect.stringMatching(/never seen pushed/) }), { timeout: 3_000, interval: 50 });
+  });
+
+  it('loads more rows than a page, rows written at the same millisecond included (keyset paging)', async () => {
+    // 1,250 verdicts and tags written in one millisecond, as a bulk import or a re-evaluation can
+    const at = Date.now() - 60_000;
+    for (let i = 0; i < 1250; i += 125) {
+      const n = Array.from({ length: 125 }, (_, k) => i + k);
+      await svc.database.client.execute({
+        sql: `INSERT INTO image_verdicts (registry, repository, digest, root_digest, verdict, policy_name, policy_version, mode, summary, details, evaluated_at, quarantine, gated)
+              VALUES ${n.map(() => "(?, ?, ?, ?, 'pass', 'default', 0, 'enforce', 'pass', '{}', ?, 'none', 0)").join(', ')}`,
+        args: n.flatMap((k) => [REGISTRY, `bulk/app${k % 7}`, digestOf(`bulk-${k}`), digestOf(`bulk-${k}`), at]),
+      });
+      await svc.database.client.execute({
+        sql: `INSERT INTO tags (registry, repository, tag, digest, updated_at) VALUES ${n.map(() => '(?, ?, ?, ?, ?)').join(', ')}`,
+        args: n.flatMap((k) => [REGISTRY, `bulk/app${k % 7}`, `v${k}`, digestOf(`bulk-${k}`), at]),
+      });
+    }
+    const index = new VerdictIndex(svc.database, new VerdictLookup(svc.database), { refreshMs: 60_000 });
+    try {
+      await index.refresh();
+      const { verdicts, tags, ready } = index.size;
+      expect(ready).toBe(true);
+      expect(verdicts).toBeGreaterThanOrEqual(1250);
+      expect(tags).toBeGreaterThanOrEqual(1250);
+      expect(await index.liveTagDigests([{ registry: REGISTRY, repository: 'bulk/app3', tag: 'v1249' }])).toEqual([digestOf('bulk-1249')]);
+    } finally {
+      await index.close();
+    }
   });
 });

@@ -14,6 +14,7 @@
 import type { Database } from '../db/client.ts';
 import type { VerdictLookup, VerdictLookupResult } from '../gate/lookup.ts';
 import { log } from '../log.ts';
+import type { ChangeCursor } from '../db/statements.ts';
 import { onVerdictsWritten, verdictsChangedSince, verdictsForMany, type StoredVerdict, type VerdictKey } from '../quarantine/verdict-store.ts';
 import { ImageStore } from '../scan/image-store.ts';
 
@@ -89,22 +90,25 @@ export class VerdictIndex {
       const startedSeq = this.seq;
       const started = performance.now();
       try {
-        // a row updated while we page moves to the end and may be skipped here: it is newer than startedAt, so the next read has it
-        for (let offset = 0; ; offset += PAGE) {
-          const rows = await verdictsChangedSince(this.database, since, { limit: PAGE, offset });
-          for (const v of rows) this.put(v, startedSeq);
-          if (rows.length < PAGE || this.closed) break;
-          await yieldToLoop();
+        // keyset pages; a row updated while we page moves past the cursor and may be skipped here:
+        // it is newer than startedAt, so the next read has it
+        for (let after: ChangeCursor | undefined, first = true; first || after; first = false) {
+          const page = await verdictsChangedSince(this.database, since, { limit: PAGE, ...(after ? { after } : {}) });
+          for (const v of page.rows) this.put(v, startedSeq);
+          after = page.next;
+          if (this.closed) break;
+          if (after) await yieldToLoop();
         }
-        for (let offset = 0; ; offset += PAGE) {
-          const rows = await this.images.tagsChangedSince(since, { limit: PAGE, offset });
-          for (const t of rows) {
+        for (let after: ChangeCursor | undefined, first = true; first || after; first = false) {
+          const page = await this.images.tagsChangedSince(since, { limit: PAGE, ...(after ? { after } : {}) });
+          for (const t of page.rows) {
             const key = k3(t.registry, t.repository, t.tag);
             if (t.deleted || !t.digest) this.tags.delete(key);
             else this.tags.set(key, t.digest);
           }
-          if (rows.length < PAGE || this.closed) break;
-          await yieldToLoop();
+          after = page.next;
+          if (this.closed) break;
+          if (after) await yieldToLoop();
         }
         this.watermark = startedAt;
         this.ready = true;

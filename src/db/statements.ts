@@ -31,3 +31,6 @@ export function insertRows(table: string, columns: readonly string[], keys: read
   for (let i = 0; i < all.length; i += per) out.push(multiRow(`INSERT INTO ${table} (${columns.join(', ')}) VALUES`, row, tail, all.slice(i, i + per)));
   return out;
 }
+
+/** Where a page of changed rows ended (keyset paging): the change time, then the row's key — the next page starts after it. */
+export interface ChangeCursor { at: number; k1: string; k2: string; k3: string }

@@ -2,8 +2,9 @@
 //   none ──fail (enforce)──▶ quarantined ──release (operator, reason)──▶ released
 // A released digest stays released; a later failing verdict from a policy or database change is
 // recorded and reported, and re-quarantines only when the policy says `requarantineReleased`.
-import { and, asc, eq, getTableColumns, gte, or } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, gte, or, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
+import type { ChangeCursor } from '../db/statements.ts';
 import { auditLog, imageVerdicts } from '../db/schema.ts';
 import { CustomsError } from '../errors.ts';
 import { log } from '../log.ts';
@@ -80,14 +81,24 @@ function verdictsWritten(keys: readonly VerdictKey[]): void {
   }
 }
 
-/** One page of the verdict rows evaluated or released at or after `since` (every row from the epoch), without the details JSON. */
-export async function verdictsChangedSince(database: Database, since: Date, page: { limit: number; offset: number }): Promise<StoredVerdict[]> {
+/**
+ * One page of the verdict rows evaluated or released at or after `since` (every row from the epoch),
+ * without the details JSON, in (evaluated_at, key) order; `after` continues from a page's `next`
+ * (keyset paging: each page costs the same however far in).
+ */
+export async function verdictsChangedSince(database: Database, since: Date, page: { limit: number; after?: ChangeCursor }): Promise<{ rows: StoredVerdict[]; next?: ChangeCursor }> {
   const { details: _d, ...cols } = getTableColumns(imageVerdicts);
+  const a = page.after;
   const rows = await database.db.select(cols).from(imageVerdicts)
-    .where(or(gte(imageVerdicts.evaluatedAt, since), gte(imageVerdicts.releasedAt, since)))
+    .where(and(or(gte(imageVerdicts.evaluatedAt, since), gte(imageVerdicts.releasedAt, since)),
+      a ? sql`(${imageVerdicts.evaluatedAt}, ${imageVerdicts.registry}, ${imageVerdicts.repository}, ${imageVerdicts.digest}) > (${a.at}, ${a.k1}, ${a.k2}, ${a.k3})` : undefined))
     .orderBy(asc(imageVerdicts.evaluatedAt), asc(imageVerdicts.registry), asc(imageVerdicts.repository), asc(imageVerdicts.digest))
-    .limit(page.limit).offset(page.offset);
-  return rows.map((r) => toStored({ ...r, details: '' }));
+    .limit(page.limit);
+  const last = rows.at(-1);
+  return {
+    rows: rows.map((r) => toStored({ ...r, details: '' })),
+    ...(last && rows.length === page.limit ? { next: { at: last.evaluatedAt.getTime(), k1: last.registry, k2: last.repository, k3: last.digest } } : {}),
+  };
 }
 
 export function summarize(v: ImageVerdict): string {

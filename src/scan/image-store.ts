@@ -4,7 +4,7 @@
 import type { InStatement } from '@libsql/client';
 import { and, asc, count, eq, gte, isNull, max, or, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
-import { multiRow, type Guard } from '../db/statements.ts';
+import { multiRow, type ChangeCursor, type Guard } from '../db/statements.ts';
 import { images, tags } from '../db/schema.ts';
 
 export type TagRow = typeof tags.$inferSelect;
@@ -92,11 +92,21 @@ export class ImageStore {
     return keys.map((k) => found.get(`${k.registry}\0${k.repository}\0${k.tag}`));
   }
 
-  /** One page of the tags pushed, moved or deleted at or after `since` (every tag from the epoch): what an in-memory tag index applies. */
-  async tagsChangedSince(since: Date, page: { limit: number; offset: number }): Promise<{ registry: string; repository: string; tag: string; digest: string | null; deleted: boolean }[]> {
-    const rows = await this.database.db.select().from(tags).where(or(gte(tags.updatedAt, since), gte(tags.deletedAt, since)))
-      .orderBy(asc(tags.updatedAt), asc(tags.registry), asc(tags.repository), asc(tags.tag)).limit(page.limit).offset(page.offset);
-    return rows.map((r) => ({ registry: r.registry, repository: r.repository, tag: r.tag, digest: r.digest, deleted: r.deletedAt !== null }));
+  /**
+   * One page of the tags pushed, moved or deleted at or after `since` (every tag from the epoch), in
+   * (updated_at, key) order; `after` continues from a page's `next` (keyset paging): what an in-memory tag index applies.
+   */
+  async tagsChangedSince(since: Date, page: { limit: number; after?: ChangeCursor }): Promise<{ rows: { registry: string; repository: string; tag: string; digest: string | null; deleted: boolean }[]; next?: ChangeCursor }> {
+    const a = page.after;
+    const rows = await this.database.db.select().from(tags)
+      .where(and(or(gte(tags.updatedAt, since), gte(tags.deletedAt, since)),
+        a ? sql`(${tags.updatedAt}, ${tags.registry}, ${tags.repository}, ${tags.tag}) > (${a.at}, ${a.k1}, ${a.k2}, ${a.k3})` : undefined))
+      .orderBy(asc(tags.updatedAt), asc(tags.registry), asc(tags.repository), asc(tags.tag)).limit(page.limit);
+    const last = rows.at(-1);
+    return {
+      rows: rows.map((r) => ({ registry: r.registry, repository: r.repository, tag: r.tag, digest: r.digest, deleted: r.deletedAt !== null })),
+      ...(last && rows.length === page.limit ? { next: { at: last.updatedAt.getTime(), k1: last.registry, k2: last.repository, k3: last.tag } } : {}),
+    };
   }
 
   /** Repositories with images seen, by registry and repository, a page at a time. */
