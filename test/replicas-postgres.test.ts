@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { shippedMigrations } from '../src/db/client.ts';
 import { readVerdictAttestations } from '../src/signing/read-verdict.ts';
 import { RegistryClient } from '../src/registry/client.ts';
 import { trustedKey } from '../src/signing/verify-bundle.ts';
@@ -106,7 +107,7 @@ describe('two replicas on PostgreSQL', () => {
     const a = startReplica('a', portA, gateA, shared);
     const b = startReplica('b', portB, gateB, shared);
     await Promise.all([waitReady(portA), waitReady(portB)]);
-    expect(await count('SELECT COUNT(*) AS n FROM __drizzle_migrations')).toBe(2);
+    expect(await count('SELECT COUNT(*) AS n FROM __drizzle_migrations')).toBe(shippedMigrations('postgres'));
 
     const policy = `apiVersion: customs.dev/v1\nkind: Policy\nmetadata: { name: ha }\nspec:\n  scope: { repositories: ["ha/**"] }\n  rules:\n    - { type: deny-packages, packages: ["badpkg"] }\n  actions:\n    fail: [{ type: gate }]\n`;
     expect((await fetch(`http://127.0.0.1:${frontPort}/api/v1/policies/ha`, { method: 'PUT', body: policy })).status).toBe(201);
