@@ -13,16 +13,20 @@ import { startService, type RunningService } from '../src/server/service.ts';
 import { VerdictIndex } from '../src/admission/verdict-index.ts';
 import { VerdictLookup } from '../src/gate/lookup.ts';
 import { testConfig } from './helpers/registry.ts';
+import { freshPgDatabase, writeSigningKey } from './helpers/postgres.ts';
 
 const REGISTRY = 'registry.internal:5000';
 const digestOf = (s: string) => 'sha256:' + createHash('sha256').update(s).digest('hex');
 let dir: string;
 let svc: RunningService;
 
+// on both databases: replicas on PostgreSQL answer admission from the same index
+describe.each(['sqlite', 'postgres'] as const)('on %s', (dialect) => {
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'customs-admission-index-'));
   svc = await startService(testConfig({
-    dataDir: dir, database: { url: `file:${join(dir, 'customs.db')}` }, server: { host: '127.0.0.1', port: 0 },
+    dataDir: dir, database: { url: dialect === 'postgres' ? await freshPgDatabase() : `file:${join(dir, 'customs.db')}` }, server: { host: '127.0.0.1', port: 0 },
+    ...(dialect === 'postgres' ? { signing: { keyFile: writeSigningKey(dir) } } : {}),
     workers: { concurrency: 0, vulndbRefresh: false }, admission: { enabled: true, unscanned: 'warn', resolveTimeoutMs: 0, indexRefreshMs: 200 },
   }));
   // the first load is done (until then every review reads the database)
@@ -110,4 +114,5 @@ describe('admission answers from the in-memory verdict index', () => {
       await index.close();
     }
   });
+});
 });
