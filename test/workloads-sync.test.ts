@@ -203,3 +203,27 @@ describe('workload sync from the Kubernetes API', () => {
     expect(parse({ name: 'a', inCluster: true }).data?.workloads.clusters[0]).toMatchObject({ intervalMs: 300_000, timeoutMs: 30_000 });
   });
 });
+
+describe('several replicas', () => {
+  it('the periodic sync of a cluster runs on the replica holding its lease; another takes over when it stops', async () => {
+    const { Lease } = await import('../src/db/leases.ts');
+    const calls = { a: 0, b: 0 };
+    const clusters = cluster({ name: 'leased' }).map((c) => ({ ...c, intervalMs: 100 })); // below the schema's minimum, to keep the test short
+    const make = (who: 'a' | 'b') => new WorkloadSync({
+      database, clusters, criticalityKey: 'customs.dev/criticality',
+      lister: () => async () => { calls[who]++; return { apiVersion: 'v1', kind: 'List', items: [] }; },
+      lease: (c, ttlMs) => new Lease(database, `workload-sync:${c}`, `replica-${who}`, ttlMs),
+    });
+    const a = make('a');
+    a.start();
+    await vi.waitFor(() => expect(calls.a).toBeGreaterThan(0));
+    const b = make('b');
+    b.start();
+    await new Promise((r) => setTimeout(r, 600));
+    expect(calls.a).toBeGreaterThanOrEqual(3);
+    expect(calls.b).toBe(0);
+    await a.stop(); // releases its lease: b takes the next turn without waiting for a lapse
+    await vi.waitFor(() => expect(calls.b).toBeGreaterThan(0), { timeout: 3_000 });
+    await b.stop();
+  });
+});

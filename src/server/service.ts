@@ -84,7 +84,8 @@ export async function startService(cfg: Config, opts: { snsFetch?: SnsOptions['f
     database.signals?.notify(JOBS_CHANNEL).catch((e: Error) => log.warn({ err: e.message }, 'could not notify the other replicas of a queued job'));
   };
   // what runs in the clusters Customs can reach (workloads.clusters): listed at start and every intervalMs
-  const workloadSync = new WorkloadSync({ database, clusters: cfg.workloads.clusters, criticalityKey: cfg.priorities.criticalityLabel });
+  const workloadSync = new WorkloadSync({ database, clusters: cfg.workloads.clusters, criticalityKey: cfg.priorities.criticalityLabel,
+    lease: (cluster, ttlMs) => new Lease(database, `workload-sync:${cluster}`, workers.owner, ttlMs) });
   let admissionRuntime: AdmissionRuntime | undefined;
   const app = createApp({ database, cfg, jobs, metrics, judge: ctx, pullCredentials, registryClient, onQueued, onSignature: signatures.onSignature, onAdmission: (a) => { admissionRuntime = a; }, workloadSync, ...(opts.snsFetch ? { snsFetch: opts.snsFetch } : {}) });
   let server: Server;

@@ -5,6 +5,7 @@
 // fails (an HTTP error, no answer within timeoutMs, a body that is not JSON, unreachable) keeps the
 // inventory of its last good sync; the failure is logged with the cluster and what was being listed,
 // never with the credentials. A cluster without the Gateway API (no HTTPRoute CRD: 404) has no routes.
+import type { Lease } from '../db/leases.ts';
 import { ApiException, CoreV1Api, CustomObjectsApi, KubeConfig, NetworkingV1Api, Observable, type ObservableMiddleware } from '@kubernetes/client-node';
 import type { ClusterConfig } from '../config/workloads-schema.ts';
 import type { Database } from '../db/client.ts';
@@ -124,6 +125,8 @@ export interface WorkloadSyncDeps {
   criticalityKey: string;
   /** the lister of a cluster (default: the Kubernetes client of its configuration) */
   lister?: (c: ClusterConfig) => ClusterLister;
+  /** several replicas: the periodic sync of a cluster runs where its lease is held (one replica) */
+  lease?: (cluster: string, ttlMs: number) => Lease;
 }
 
 /** The periodic sync of every configured cluster; `syncNow` runs one cluster's sync at once (tests, a first run). */
@@ -156,9 +159,22 @@ export class WorkloadSync {
 
   private schedule(c: ClusterConfig, delay: number): void {
     if (this.stopped) return;
-    const t = setTimeout(() => { void this.syncNow(c.name).finally(() => this.schedule(c, c.intervalMs)); }, delay);
+    const t = setTimeout(() => { void this.periodic(c).finally(() => this.schedule(c, c.intervalMs)); }, delay);
     t.unref();
     this.timers.set(c.name, t);
+  }
+
+  private leases = new Map<string, Lease>();
+
+  /** One periodic sync, on the replica holding the cluster's lease (all of them without leases). */
+  private async periodic(c: ClusterConfig): Promise<void> {
+    if (this.deps.lease) {
+      let lease = this.leases.get(c.name);
+      if (!lease) { lease = this.deps.lease(c.name, 3 * c.intervalMs + 60_000); this.leases.set(c.name, lease); }
+      const held = await lease.hold().catch((e: Error) => { log.warn({ cluster: c.name, err: e.message }, 'workload sync lease unavailable'); return false; });
+      if (!held) return;
+    }
+    await this.syncNow(c.name);
   }
 
   status(): ClusterSyncStatus[] {
@@ -197,5 +213,6 @@ export class WorkloadSync {
     this.stopped = true;
     for (const t of this.timers.values()) clearTimeout(t);
     await Promise.allSettled([...this.running.values()]);
+    await Promise.allSettled([...this.leases.values()].map((l) => l.release()));
   }
 }
