@@ -120,7 +120,23 @@ async function sha256File(path: string): Promise<string> {
   return h.digest('hex');
 }
 
+/** The database benchmarks (issue 18), each its own script and processes: intake on both databases, per-job database cost, 2 replicas vs 1. */
+function benchDatabases(): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, script] of [['webhooks', 'bench/webhooks.ts'], ['replicas', 'bench/replicas.ts']] as const) {
+    const r = spawnSync(process.execPath, [join(ROOT, script)], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+    if (r.status !== 0) throw new Error(`${script} failed (exit ${r.status})`);
+    out[name] = JSON.parse(readFileSync(join(ROOT, `bench/out/${name}.json`), 'utf8'));
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
+  if (process.env.BENCH_ONLY === 'databases') {
+    // BENCH_ONLY=databases: webhook intake (file and PostgreSQL), per-job database cost, 2 replicas vs 1
+    console.log(JSON.stringify(benchDatabases(), null, 2));
+    return;
+  }
   if (process.env.BENCH_ONLY === 'vulndb') {
     // the vulnerability database alone: import, 500k advisories + 250k severity records, matching
     const r = await benchVulnDb();
@@ -247,6 +263,9 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(results.console, null, 2));
     // the vulnerability database: imports per source, severity records, matching 10,000 packages
     results.vulndb = await benchVulnDb();
+    // PostgreSQL beside the embedded file: intake, per-job cost, replicas
+    results.databases = benchDatabases();
+    console.log(JSON.stringify(results.databases, null, 2));
     mkdirSync(join(ROOT, 'bench/out'), { recursive: true });
     writeFileSync(join(ROOT, 'bench/out/results.json'), JSON.stringify(results, null, 2));
   } finally {
