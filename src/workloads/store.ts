@@ -11,14 +11,19 @@ export interface StoredWorkload extends WorkloadContainer { cluster: string; fir
 const KEY = [workloads.cluster, workloads.namespace, workloads.kind, workloads.name, workloads.container];
 const keyOf = (c: { namespace: string; kind: string; name: string; container: string }) => `${c.namespace}/${c.kind}/${c.name}/${c.container}`;
 
+/** The stored row of one container of a cluster's workload, seen at `now`. */
+function rowOf(cluster: string, c: WorkloadContainer, now: Date) {
+  return {
+    cluster, namespace: c.namespace, kind: c.kind, name: c.name, container: c.container, image: c.image, digest: c.digest,
+    replicas: c.replicas, labels: JSON.stringify(c.labels), serviceAccount: c.serviceAccount, exposure: c.exposure,
+    exposedBy: JSON.stringify(c.exposedBy), criticality: c.criticality, firstSeenAt: now, lastSeenAt: now,
+  };
+}
+
 export async function importWorkloads(database: Database, cluster: string, containers: readonly WorkloadContainer[], now = new Date()): Promise<void> {
   const db = database.db;
   const writes = containers.map((c) => {
-    const row = {
-      cluster, namespace: c.namespace, kind: c.kind, name: c.name, container: c.container, image: c.image, digest: c.digest,
-      replicas: c.replicas, labels: JSON.stringify(c.labels), serviceAccount: c.serviceAccount, exposure: c.exposure,
-      exposedBy: JSON.stringify(c.exposedBy), criticality: c.criticality, firstSeenAt: now, lastSeenAt: now,
-    };
+    const row = rowOf(cluster, c, now);
     const { firstSeenAt: _first, ...update } = row;
     return db.insert(workloads).values(row).onConflictDoUpdate({ target: KEY, set: update });
   });
@@ -36,11 +41,7 @@ export async function importWorkloads(database: Database, cluster: string, conta
 export async function upsertWorkload(database: Database, cluster: string, w: { namespace: string; kind: string; name: string }, containers: readonly WorkloadContainer[], now = new Date()): Promise<void> {
   const db = database.db;
   const writes = containers.map((c) => {
-    const row = {
-      cluster, namespace: c.namespace, kind: c.kind, name: c.name, container: c.container, image: c.image, digest: c.digest,
-      replicas: c.replicas, labels: JSON.stringify(c.labels), serviceAccount: c.serviceAccount, exposure: c.exposure,
-      exposedBy: JSON.stringify(c.exposedBy), criticality: c.criticality, firstSeenAt: now, lastSeenAt: now,
-    };
+    const row = rowOf(cluster, c, now);
     const { firstSeenAt: _f, exposure: _e, exposedBy: _b, ...update } = row;
     // a digest admission could not resolve (an exempt namespace, a tag never seen) keeps the one stored for the same image
     const digest = sql`CASE WHEN excluded.digest IS NULL AND excluded.image = ${workloads.image} THEN ${workloads.digest} ELSE excluded.digest END`;
