@@ -5,8 +5,7 @@ import { imageDeletedStatements, imagesPushedStatement, tagsPushedStatement } fr
 import { dedupKey, deleteEventsStatement, jobIdsByKeyStatement, jobsQueuedStatement, pushEventsStatement } from './job-store.ts';
 
 // The rows of a group of webhook deliveries, written in one transaction with multi-row statements:
-// one commit (fsync) and a handful of statements for many requests. Runs in the intake thread
-// (intake-thread.ts) or, without one, in the caller's thread.
+// one commit (fsync) and a handful of statements for many requests (intake.ts forms the groups).
 
 export interface EventOutcome {
   /** queued: a new job; duplicate: the image already had one; deleted; ignored */
@@ -14,7 +13,7 @@ export interface EventOutcome {
   jobId?: string;
 }
 
-/** One delivery as plain data (it crosses to the intake thread). */
+/** One delivery as plain data. */
 export interface DeliveryRows { source: string; events: RegistryEvent[]; now: number }
 
 /** Rows per multi-row statement (SQLite's variable limit is 32766; jobs have 11 per row). */
