@@ -121,6 +121,16 @@ afterEach(() => { a.close(); b.close(); rmSync(dir, { recursive: true, force: tr
     expect(await s.fail(c2, 'w', classifyFailure(new CustomsError('not-found', 'manifest unknown')), 300)).toBe('failed');
     expect(await s.get(job.id)).toMatchObject({ state: 'failed', attempts: 2, lastError: 'manifest unknown', lastErrorKind: 'not-found' });
     expect(classifyFailure(new CustomsError('unsupported', 'x')).retryable).toBe(false);
+    // a failing statement through drizzle: the database's reason, not every parameter it carried
+    const { leases } = await import('../src/db/schema.ts');
+    const big = 'secret-ish-'.repeat(1000);
+    await a.db.insert(leases).values({ key: 'dup', owner: big, expiresAt: new Date() });
+    const err = await a.db.insert(leases).values({ key: 'dup', owner: big, expiresAt: new Date() }).then(() => undefined, (x) => x);
+    const failure = classifyFailure(err);
+    expect(failure).toMatchObject({ kind: 'internal', retryable: true });
+    expect(failure.message).toMatch(/^database: .*(UNIQUE|unique|duplicate).* \(in: insert into "leases"/);
+    expect(failure.message).not.toContain('secret-ish');
+    expect(failure.message.length).toBeLessThan(500);
     expect(classifyFailure(new CustomsError('unreachable', 'refused', { transient: true })).retryable).toBe(true);
   });
 
