@@ -116,6 +116,31 @@ describe('two dialects, one schema', () => {
   });
 });
 
+describe('leases (one replica at a time)', () => {
+  it('one holder at a time; the state it saved is what the next holder starts from; a lost lease saves nothing', async () => {
+    const { Lease } = await import('../src/db/leases.ts');
+    for (const d of [lite, pg]) {
+      const a = new Lease(d, `task-${d.dialect}`, 'replica-a', 60_000);
+      const b = new Lease(d, `task-${d.dialect}`, 'replica-b', 60_000);
+      expect(await a.hold(), d.dialect).toBe(true);
+      expect(await b.hold(), d.dialect).toBe(false);
+      expect(await a.hold(), d.dialect).toBe(true); // renewal
+      expect(await a.saveState('{"policy":3}')).toBe(true);
+      expect(await b.saveState('{"policy":99}')).toBe(false);
+      await a.release();
+      expect(await b.hold(), d.dialect).toBe(true);
+      expect(await b.state()).toBe('{"policy":3}');
+      expect(await a.saveState('{"policy":4}')).toBe(false);
+      expect(await a.hold(), d.dialect).toBe(false);
+      // a lapsed lease (its holder died) is taken without a release
+      const c = new Lease(d, `lapse-${d.dialect}`, 'dead', 1);
+      expect(await c.hold()).toBe(true);
+      await new Promise((r) => setTimeout(r, 5));
+      expect(await new Lease(d, `lapse-${d.dialect}`, 'alive', 60_000).hold()).toBe(true);
+    }
+  });
+});
+
 describe('connection settings reach every pooled connection', () => {
   it('the embedded file: a writer on any pooled connection waits for another process\'s write lock instead of failing', async () => {
     // another process holds the write lock for 400 ms (in this process, libsql's synchronous busy

@@ -26,8 +26,21 @@ export class Lease {
     return rs.rows.length === 1;
   }
 
+  /** What the last holder recorded with saveState (JSON), whoever it was; null when nothing was. */
+  async state(): Promise<string | null> {
+    const rs = await this.database.client.execute({ sql: 'SELECT state FROM leases WHERE key = ?', args: [this.key] });
+    return (rs.rows[0]?.state as string | null | undefined) ?? null;
+  }
+
+  /** Record progress while holding the lease (ignored when it was lost meanwhile); true when written. */
+  async saveState(state: string): Promise<boolean> {
+    const rs = await this.database.client.execute({ sql: 'UPDATE leases SET state = ? WHERE key = ? AND owner = ?', args: [state, this.key, this.owner] });
+    return rs.rowsAffected === 1;
+  }
+
   /** Give it up now (shutdown), so another replica need not wait for it to lapse. */
   async release(): Promise<void> {
-    await this.database.client.execute({ sql: 'DELETE FROM leases WHERE key = ? AND owner = ?', args: [this.key, this.owner] });
+    // the row stays (with its state) for the next holder; only the time runs out now
+    await this.database.client.execute({ sql: 'UPDATE leases SET expires_at = 0 WHERE key = ? AND owner = ?', args: [this.key, this.owner] });
   }
 }

@@ -131,12 +131,19 @@ export async function judgeUnjudged(ctx: JudgeContext, olderThanMs: number, limi
 export function startReevaluationWatcher(ctx: JudgeContext, store: VulnStore, intervalMs = 15_000, unjudgedAfterMs = 120_000, lease?: Lease): () => void {
   let last: { policy: number; db: string | null; vex: number; nextExpiry: number } | undefined;
   let running = false;
+  let holding = false;
   const tick = async () => {
     if (running) return;
     running = true;
     try {
       // several replicas: one watches at a time; the others take over when its lease lapses
-      if (lease && !(await lease.hold())) return;
+      if (lease) {
+        const held = await lease.hold();
+        // taking over (or back): start from what the last holder had acted on, not from our own old view
+        if (held && !holding) last = parseWatched(await lease.state()) ?? last;
+        holding = held;
+        if (!held) return;
+      }
       const policy = await new PolicyStore(ctx.database).generation();
       const vex = await vexGeneration(ctx.database);
       const d = await currentDbVersion(store);
@@ -154,6 +161,7 @@ export function startReevaluationWatcher(ctx: JudgeContext, store: VulnStore, in
       }
       if (!last || changed.policy || changed.openvex || changed.expiry) now.nextExpiry = await nextExceptionExpiry(ctx);
       last = now;
+      if (lease) await lease.saveState(JSON.stringify({ ...now, nextExpiry: Number.isFinite(now.nextExpiry) ? now.nextExpiry : null }));
       await judgeUnjudged(ctx, unjudgedAfterMs);
     } catch (e) {
       log.warn({ err: (e as Error)?.message }, 're-evaluation check failed');
@@ -165,6 +173,15 @@ export function startReevaluationWatcher(ctx: JudgeContext, store: VulnStore, in
   const timer = setInterval(() => void tick(), intervalMs);
   timer.unref();
   return () => { clearInterval(timer); void lease?.release().catch(() => {}); };
+}
+
+/** The watched generations a holder saved (Infinity stored as null); undefined when none or unreadable. */
+function parseWatched(s: string | null): { policy: number; db: string | null; vex: number; nextExpiry: number } | undefined {
+  if (!s) return undefined;
+  try {
+    const v = JSON.parse(s) as { policy: number; db: string | null; vex: number; nextExpiry: number | null };
+    return { policy: v.policy, db: v.db, vex: v.vex, nextExpiry: v.nextExpiry ?? Infinity };
+  } catch { return undefined; }
 }
 
 /** When the next policy or OpenVEX exception expires (Infinity: none will). */
