@@ -207,5 +207,17 @@ describe('image families (GET /api/v1/families)', () => {
     expect(r.items.find((f: any) => f.base.repository === 'lab/app')).toBeUndefined();
     expect((await fetch(`${base}/api/v1/families?rebuild=true`).then((x) => x.json()) as any).items.every((f: any) => f.rebuild)).toBe(true);
     expect((await fetch(`${base}/api/v1/families?limit=0`)).status).toBe(400);
+    // the command line reads the same database
+    const run = (args: string[]) => new Promise<{ code: number; stdout: string; stderr: string }>((res) => {
+      execFile(CUSTOMS, args, { env: { ...process.env, CUSTOMS_DATA: dir, CUSTOMS_CONFIG: '', CUSTOMS_LOG_LEVEL: 'warn' } },
+        (err, stdout, stderr) => res({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }));
+    });
+    const json = await run(['families', '--format', 'json']);
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout).items.map((f: any) => f.rebuild?.action ?? null)).toEqual(r.items.map((f: any) => f.rebuild?.action ?? null));
+    const table = await run(['families']);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(/lab\/base:1 .*lab\/shop:1 .*rebuild on .*lab\/base:2 fixes 1 finding/);
+    expect((await run(['families', '--format', 'sarif'])).code).toBe(2);
   });
 });

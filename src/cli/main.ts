@@ -24,6 +24,7 @@ Usage:
                                      [--max-age 24h] [--require pass|warn]; exit 0 only when acceptable
   customs priorities                 what to fix first across the fleet: upgrades per running image ordered by risk
                                      (severity, EPSS, KEV, fix, replicas, exposure, criticality) [--format table|json]
+  customs families                   images sharing a base: its findings, derived images, where they run, "rebuild on base:Y fixes N" [--format table|json]
   customs workloads import FILE --cluster NAME
                                      what runs in a cluster, from kubectl get pods,services,ingresses,httproutes -A -o json
                                      (- for standard input); workloads list [--cluster NAME] [--format table|json]
@@ -135,6 +136,7 @@ async function main(argv: string[]): Promise<number> {
       }));
     }
     case 'priorities': return (await import('./priorities.ts')).prioritiesCommand(rest, cfg, defined({ format: v.format }));
+    case 'families': return (await import('./families.ts')).familiesCommand(rest, cfg, defined({ format: v.format }));
     case 'workloads': return (await import('./workloads.ts')).workloadsCommand(rest, cfg, defined({ cluster: v.cluster, format: v.format }));
     case 'key': return (await import('./key.ts')).keyCommand(rest, cfg);
     case 'verify': return (await import('./verify.ts')).verifyCommand(rest, cfg, defined({ key: v.key, maxAge: v['max-age'], require: v.require, format: v.format }));
