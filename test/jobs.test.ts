@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../src/db/client.ts';
 import { CustomsError } from '../src/errors.ts';
 import { IntakeWriter } from '../src/jobs/intake.ts';
+import { startIntakeThread } from '../src/jobs/intake-thread.ts';
 import { JobStore, type Job, type ScanRecord } from '../src/jobs/job-store.ts';
 import { classifyFailure } from '../src/jobs/retry-policy.ts';
 import { WorkerPool } from '../src/jobs/worker.ts';
@@ -172,4 +173,33 @@ afterEach(() => { a.close(); b.close(); rmSync(dir, { recursive: true, force: tr
     await slow.stop();
     expect(await s.get(job.id)).toMatchObject({ state: 'queued', attempts: 0, leaseOwner: null });
   });
+});
+
+// PostgreSQL writes from the event loop (the server does the fsync); the embedded file from a thread.
+describe('intake thread (embedded file)', () => {
+  it('the embedded file\'s intake thread writes the same rows and outcomes; a closed thread refuses', async () => {
+    const dir2 = mkdtempSync(join(tmpdir(), 'customs-intake-thread-'));
+    const cfg = testConfig({ dataDir: dir2, database: { url: `file:${join(dir2, 'customs.db')}` } });
+    const a = await openDatabase(cfg);
+    const b = await openDatabase(cfg);
+    const thread = startIntakeThread(a.url, 3, 10_000);
+    const w = new IntakeWriter(a, 3, thread.write);
+    const deliveries = await Promise.all(Array.from({ length: 50 }, (_, i) => w.record('distribution', [
+      { action: 'push', registry: 'r.example', repository: 'app', digest: i % 2 ? D1 : D2, tag: `t${i}`, mediaType: 'application/vnd.oci.image.manifest.v1+json' },
+    ])));
+    const outcomes = deliveries.map((d) => d[0]!.outcome);
+    expect(outcomes.filter((o) => o === 'queued')).toHaveLength(2);
+    expect(outcomes.filter((o) => o === 'duplicate')).toHaveLength(48);
+    const jobIds = new Set(deliveries.map((d) => d[0]!.jobId));
+    expect(jobIds.size).toBe(2);
+    const n = async (sql: string) => Number((await b.client.execute(sql)).rows[0]!.n);
+    expect(await n('SELECT COUNT(*) AS n FROM jobs')).toBe(2);
+    expect(await n('SELECT COUNT(*) AS n FROM webhook_events')).toBe(50);
+    // the main connection and the thread's share the file: a job store on the main one sees the jobs
+    expect((await new JobStore(a).claim('w', 60_000))?.id).toBeDefined();
+    await thread.close();
+    await expect(w.record('distribution', [{ action: 'push', registry: 'r.example', repository: 'x', digest: D1, tag: 'z' }])).rejects.toThrow(/intake is closed/);
+    a.close(); b.close(); rmSync(dir2, { recursive: true, force: true });
+  });
+
 });

@@ -5,8 +5,8 @@ import { writeDeliveries, type DeliveryRows, type EventOutcome } from './intake-
 // Webhook intake: events become rows (event, job, image, tag) before the webhook is answered.
 // Deliveries that arrive while a group is being committed wait and form the next group: one
 // transaction and one fsync for many requests (a commit costs milliseconds of fsync, a row ~0.1 ms).
-// (A separate intake thread with its own connection was tried: the native driver then left write
-// locks held after a failed commit, stalling every other writer; see the service notes.)
+// On the embedded file the groups are written by the intake thread (intake-thread.ts), so the
+// fsync does not stop this event loop.
 
 export type { EventOutcome } from './intake-write.ts';
 
@@ -29,10 +29,13 @@ export class IntakeWriter {
   private readonly parallel: number;
   private queue: Delivery[] = [];
   private flushing = 0;
-  constructor(database: Database, maxAttempts: number) {
+  private readonly writer: ((group: DeliveryRows[]) => Promise<EventOutcome[][]>) | undefined;
+  /** `writer`: where groups are written (the intake thread on the embedded file); default this thread. */
+  constructor(database: Database, maxAttempts: number, writer?: (group: DeliveryRows[]) => Promise<EventOutcome[][]>) {
     this.database = database;
     this.maxAttempts = maxAttempts;
     this.parallel = GROUPS_IN_FLIGHT[database.dialect];
+    this.writer = writer;
   }
 
   /** Store the events of one delivery durably; resolves after the commit. */
@@ -46,7 +49,7 @@ export class IntakeWriter {
   }
 
   private write(group: DeliveryRows[]): Promise<EventOutcome[][]> {
-    return writeDeliveries(this.database.client, group, this.maxAttempts);
+    return this.writer ? this.writer(group) : writeDeliveries(this.database.client, group, this.maxAttempts);
   }
 
   private async flush(): Promise<void> {

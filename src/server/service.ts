@@ -8,6 +8,8 @@ import { Lease } from '../db/leases.ts';
 import { CustomsError } from '../errors.ts';
 import { log } from '../log.ts';
 import { JobStore } from '../jobs/job-store.ts';
+import { IntakeWriter } from '../jobs/intake.ts';
+import { startIntakeThread } from '../jobs/intake-thread.ts';
 import { PullCredentials } from '../harbor/pull-credentials.ts';
 import { createJobRunner } from '../jobs/run-job.ts';
 import { WorkerPool } from '../jobs/worker.ts';
@@ -29,6 +31,9 @@ import { VulnStore } from '../vulndb/store.ts';
 import { WorkloadSync } from '../workloads/sync.ts';
 import { AdvisoryNotifier } from '../notify/advisory-webhook.ts';
 import type { AdmissionRuntime } from '../admission/routes.ts';
+
+/** how long the intake thread waits for another writer's lock on the file (as the main connection does) */
+const BUSY_WAIT_MS = 10_000;
 
 export interface RunningService {
   port: number;
@@ -87,7 +92,10 @@ export async function startService(cfg: Config, opts: { snsFetch?: SnsOptions['f
   const workloadSync = new WorkloadSync({ database, clusters: cfg.workloads.clusters, criticalityKey: cfg.priorities.criticalityLabel,
     lease: (cluster, ttlMs) => new Lease(database, `workload-sync:${cluster}`, workers.owner, ttlMs) });
   let admissionRuntime: AdmissionRuntime | undefined;
-  const app = createApp({ database, cfg, jobs, metrics, judge: ctx, pullCredentials, registryClient, onQueued, onSignature: signatures.onSignature, onAdmission: (a) => { admissionRuntime = a; }, workloadSync, ...(opts.snsFetch ? { snsFetch: opts.snsFetch } : {}) });
+  // the embedded file: webhook groups are written by a thread of their own (no fsync on this event loop)
+  const intakeThread = database.url.startsWith('file:') ? startIntakeThread(database.url, cfg.workers.maxAttempts, BUSY_WAIT_MS) : undefined;
+  const intake = new IntakeWriter(database, cfg.workers.maxAttempts, intakeThread?.write);
+  const app = createApp({ database, cfg, jobs, metrics, judge: ctx, pullCredentials, registryClient, onQueued, intake, onSignature: signatures.onSignature, onAdmission: (a) => { admissionRuntime = a; }, workloadSync, ...(opts.snsFetch ? { snsFetch: opts.snsFetch } : {}) });
   let server: Server;
   try {
     server = await new Promise<Server>((resolve, reject) => {
@@ -159,6 +167,7 @@ export async function startService(cfg: Config, opts: { snsFetch?: SnsOptions['f
       await publisher.stop();
       server.closeAllConnections();
       await closed;
+      await intakeThread?.close();
       await registryClient.close();
       database.close();
     })(),
