@@ -17,6 +17,7 @@ export function startIntakeThread(url: string, maxAttempts: number, timeoutMs: n
   let seq = 0;
   let closed = false;
   const pending = new Map<number, { resolve(o: EventOutcome[][]): void; reject(e: Error): void }>();
+  const inFlight = new Set<Promise<EventOutcome[][]>>();
   const spawn = (): Worker => {
     const w = new Worker(new URL('./intake-worker.ts', import.meta.url), { workerData: { url, timeoutMs, maxAttempts } });
     w.on('message', (m: { id: number; outcomes?: EventOutcome[][]; error?: string }) => {
@@ -38,18 +39,21 @@ export function startIntakeThread(url: string, maxAttempts: number, timeoutMs: n
       if (closed) return Promise.reject(new Error('webhook intake is closed'));
       worker ??= spawn();
       const id = ++seq;
-      return new Promise((resolve, reject) => {
+      const p = new Promise<EventOutcome[][]>((resolve, reject) => {
         pending.set(id, { resolve, reject });
         worker!.postMessage({ id, group });
       });
+      inFlight.add(p);
+      void p.finally(() => inFlight.delete(p)).catch(() => {});
+      return p;
     },
     async close() {
       closed = true;
       const w = worker;
       worker = undefined;
       if (!w) return;
-      // groups in flight finish first: the thread answers in order, so wait for the last one
-      await Promise.allSettled([...pending.keys()].map((id) => new Promise<void>((r) => { const t = setInterval(() => { if (!pending.has(id)) { clearInterval(t); r(); } }, 5); })));
+      // groups in flight finish first
+      await Promise.allSettled(inFlight);
       const exited = new Promise((r) => w.once('exit', r));
       w.postMessage('close');
       await Promise.race([exited, new Promise((r) => setTimeout(r, 2_000))]);

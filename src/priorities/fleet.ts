@@ -3,9 +3,10 @@
 // ("upgrade openssl to 3.0.9-1 in shop/web@sha256:…: fixes 3 findings (3 KEV) in 12 workloads (12
 // internet-facing)"), the upgrades ordered by their highest finding priority, then by the sum.
 import { alias } from 'drizzle-orm/sqlite-core';
-import { and, desc, eq, gt, inArray, isNotNull, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
-import { imageVerdicts, scans, workloads as workloadsTable } from '../db/schema.ts';
+import { imageVerdicts, scans } from '../db/schema.ts';
+import { listWorkloads } from '../workloads/store.ts';
 import { platformFixPlan, type LayerOrigin } from '../report/fix-plan.ts';
 import type { ScanReport } from '../scan/types.ts';
 import type { Finding } from '../vulndb/types.ts';
@@ -156,11 +157,9 @@ function explain(p: Pending, rank: number): Fix {
 
 /** The running workloads and the newest stored scan of each image they run, then prioritize(). */
 export async function fleetPriorities(database: Database, opts: ScoreOptions, limit = Infinity): Promise<FleetPriorities> {
-  const rows = await database.db.select().from(workloadsTable).where(and(gt(workloadsTable.replicas, 0), isNotNull(workloadsTable.digest)));
-  const fleet: FleetWorkload[] = rows.map((r) => ({
-    cluster: r.cluster, namespace: r.namespace, kind: r.kind, name: r.name, container: r.container, digest: r.digest!,
-    replicas: r.replicas, exposure: r.exposure, exposedBy: JSON.parse(r.exposedBy) as string[], labels: JSON.parse(r.labels) as Record<string, string>,
-    criticality: r.criticality,
+  const fleet: FleetWorkload[] = (await listWorkloads(database, { running: true })).map((w) => ({
+    cluster: w.cluster, namespace: w.namespace, kind: w.kind, name: w.name, container: w.container, digest: w.digest!,
+    replicas: w.replicas, exposure: w.exposure, exposedBy: w.exposedBy, labels: w.labels, criticality: w.criticality,
   }));
   const digests = [...new Set(fleet.map((w) => w.digest))];
   const images: FleetImage[] = [];

@@ -1,8 +1,7 @@
 // What the families are computed from: the newest scan of every image, the live tags, and the
 // running workloads — read from their stores, then handed to lineage.ts (pure).
-import { and, gt, isNotNull } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
-import { workloads as workloadsTable } from '../db/schema.ts';
+import { listWorkloads } from '../workloads/store.ts';
 import { ImageStore } from '../scan/image-store.ts';
 import { ScanStore } from '../scan/scan-store.ts';
 import { families, type Family, type LineageImage } from './lineage.ts';
@@ -27,7 +26,7 @@ export async function fleetFamilies(database: Database): Promise<Family[]> {
   const images: LineageImage[] = latest.map((s) => ({
     ...s, tags: liveTags.get(`${s.registry}/${s.repository}@${s.digest}`) ?? [], finishedAt: Date.parse(s.report.finishedAt) || 0,
   }));
-  const running = await database.db.select().from(workloadsTable).where(and(gt(workloadsTable.replicas, 0), isNotNull(workloadsTable.digest)));
+  const running = await listWorkloads(database, { running: true });
   return families(images, running.map((w) => ({
     cluster: w.cluster, namespace: w.namespace, kind: w.kind, name: w.name, container: w.container, digest: w.digest!, replicas: w.replicas, exposure: w.exposure,
   })));

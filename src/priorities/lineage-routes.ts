@@ -5,12 +5,12 @@ import { z } from 'zod';
 import type { Config } from '../config/schema.ts';
 import type { Database } from '../db/client.ts';
 import { requireRole } from '../http/api-auth.ts';
-import { validQuery } from '../http/validate.ts';
+import { pageFields, validQuery } from '../http/validate.ts';
 import { fleetFamilies } from './lineage-load.ts';
 
 export function mountFamilies(app: Hono, deps: { cfg: Config; database: Database }): void {
   const query = z.object({
-    limit: z.coerce.number({ error: 'limit must be 1..10000' }).int().min(1, 'limit must be 1..10000').max(10_000, 'limit must be 1..10000').default(100),
+    limit: pageFields(100, 10_000).limit,
     rebuild: z.enum(['true', 'false'], { error: 'rebuild must be true or false' }).optional(),
   });
   app.get('/api/v1/families', requireRole(deps.cfg.api, 'reader'), validQuery(query), async (c) => {

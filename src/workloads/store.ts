@@ -1,7 +1,7 @@
 // The workloads table: an import (or a sync from the Kubernetes API) replaces what one cluster runs.
 // Rows not in the import stay with replicas 0 (first and last seen keep the history of what ran
 // there). Admission requests add or refresh one workload (upsertWorkload) and remove it on DELETE.
-import { and, asc, eq, notInArray, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, isNotNull, notInArray, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { workloads } from '../db/schema.ts';
 import type { WorkloadContainer } from './inventory.ts';
@@ -58,9 +58,11 @@ export async function removeWorkload(database: Database, cluster: string, w: { n
   return r.rowsAffected;
 }
 
-export async function listWorkloads(database: Database, filter: { cluster?: string; digest?: string } = {}): Promise<StoredWorkload[]> {
+/** Stored workloads, optionally of one cluster or digest; `running`: with replicas and a known digest. */
+export async function listWorkloads(database: Database, filter: { cluster?: string; digest?: string; running?: boolean } = {}): Promise<StoredWorkload[]> {
   const rows = await database.db.select().from(workloads)
-    .where(and(filter.cluster ? eq(workloads.cluster, filter.cluster) : undefined, filter.digest ? eq(workloads.digest, filter.digest) : undefined))
+    .where(and(filter.cluster ? eq(workloads.cluster, filter.cluster) : undefined, filter.digest ? eq(workloads.digest, filter.digest) : undefined,
+      filter.running ? and(gt(workloads.replicas, 0), isNotNull(workloads.digest)) : undefined))
     .orderBy(asc(workloads.cluster), asc(workloads.namespace), asc(workloads.kind), asc(workloads.name), asc(workloads.container));
   return rows.map((r) => ({
     cluster: r.cluster, namespace: r.namespace, kind: r.kind, name: r.name, container: r.container, image: r.image, digest: r.digest,
